@@ -1,0 +1,1 @@
+return Clara.Cli.ClaraCommandLine.Run(args);

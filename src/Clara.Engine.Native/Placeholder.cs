@@ -1,0 +1,1 @@
+namespace Clara.Engine.Native; internal static class Placeholder { }

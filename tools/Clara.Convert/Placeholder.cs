@@ -1,0 +1,1 @@
+namespace Clara.Convert; internal static class Placeholder { }
