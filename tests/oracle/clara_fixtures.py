@@ -207,6 +207,51 @@ def choose_questions(clara: ClaraModels, base_vocab: int, memory: torch.Tensor, 
     raise RuntimeError("no robust question pair found; change the seed or the search limit")
 
 
+def batch_reference(clara: ClaraModels, runs: Sequence[QuestionRun]) -> Dict[str, torch.Tensor]:
+    """The questions' spliced prompts left-padded into one batch and decoded together."""
+    cfg = clara.config
+    width = max(len(run.prompt) for run in runs)
+    pads = [width - len(run.prompt) for run in runs]
+    prompts = torch.tensor([[cfg.pad_token_id] * pad + run.prompt for pad, run in zip(pads, runs)])
+    mask = (torch.arange(width)[None, :] >= torch.tensor(pads)[:, None]).long()
+    embeds = torch.stack([torch.cat([clara.model.embed(prompts[row, :pad]), run.embeds])
+                          for row, (pad, run) in enumerate(zip(pads, runs))])
+    answers = greedy_generate_batch(clara.model, clara.decoder, embeds, mask, MAX_NEW_TOKENS, cfg.eos_token_id,
+                                    cfg.pad_token_id)
+    for row, run in enumerate(runs):
+        if answers[row] != run.generation.tokens:
+            raise AssertionError(f"batch row {row} answer {answers[row]} != alone {run.generation.tokens}")
+    logits = clara.model.logits(clara.model.forward(embeds, hf_positions(mask), mask, clara.decoder))
+    print(f"  batch answers {answers}")
+    return {
+        "batch.question.ids": padded_rows([run.ids for run in runs], -1).int(),
+        "batch.prompt.ids": prompts.int(),
+        "batch.prompt.mask": mask.int(),
+        "batch.prompt.positions": hf_positions(mask).int(),
+        "batch.topk": torch.stack([run.topk for run in runs]).long(),
+        "batch.gen.logits": logits,
+        "batch.answer.ids": padded_rows([a + [-1] * (MAX_NEW_TOKENS - len(a)) for a in answers], -1).int(),
+    }
+
+
+def straight_through_reference(gen: torch.Generator) -> Dict[str, torch.Tensor]:
+    """Scores spread by about tau, so that the soft part P, hence the gradient, is far from one-hot."""
+    scores = 0.5 + 0.03 * torch.randn(len(DOC_LENGTHS), generator=gen)
+    upstream = torch.randn(TOP_K, len(DOC_LENGTHS), generator=gen)
+    leaf = scores.clone().requires_grad_(True)
+    selection = straight_through_topk(leaf, TOP_K, TEMPERATURE)
+    (selection.weights * upstream).sum().backward()
+    check_straight_through(scores, upstream, selection.weights.detach(), leaf.grad, selection.hard)
+    return {
+        "st.scores": scores,
+        "st.G": upstream,
+        "st.W": selection.weights.detach(),
+        "st.P": selection.soft.detach(),
+        "st.topk": selection.indices.long(),
+        "st.grad_scores": leaf.grad.detach(),
+    }
+
+
 def clara_reference(spec: ClaraSpec, directory: Path, gen: torch.Generator) -> Dict[str, torch.Tensor]:
     clara = ClaraModels.load(directory)
     cfg = clara.config
@@ -218,32 +263,10 @@ def clara_reference(spec: ClaraSpec, directory: Path, gen: torch.Generator) -> D
     single, second = choose_questions(clara, spec.base_vocab, memory, gen)
     check_cached_generation(clara, single.embeds, single.generation)
     gen_logits = clara.model.logits(sequence_hidden(clara.model, single.embeds, clara.decoder))
-
-    runs = (single, second)
-    width = max(len(run.prompt) for run in runs)
-    batch_prompt = torch.tensor([[cfg.pad_token_id] * (width - len(r.prompt)) + r.prompt for r in runs])
-    batch_mask = (torch.arange(width)[None] >= torch.tensor([width - len(r.prompt) for r in runs])[:, None]).long()
-    batch_embeds = torch.stack([torch.cat([clara.model.embed(batch_prompt[i, :width - len(r.prompt)]), r.embeds])
-                                for i, r in enumerate(runs)])
-    batch_answers = greedy_generate_batch(clara.model, clara.decoder, batch_embeds, batch_mask, MAX_NEW_TOKENS,
-                                          cfg.eos_token_id, cfg.pad_token_id)
-    for row, run in enumerate(runs):
-        if batch_answers[row] != run.generation.tokens:
-            raise AssertionError(f"batch row {row} answer {batch_answers[row]} != alone {run.generation.tokens}")
-    batch_logits = clara.model.logits(clara.model.forward(batch_embeds, hf_positions(batch_mask), batch_mask,
-                                                          clara.decoder))
-
-    st_scores = 0.5 + 0.03 * torch.randn(len(DOC_LENGTHS), generator=gen)
-    st_upstream = torch.randn(TOP_K, len(DOC_LENGTHS), generator=gen)
-    st_input = st_scores.clone().requires_grad_(True)
-    selection = straight_through_topk(st_input, TOP_K, TEMPERATURE)
-    (selection.weights * st_upstream).sum().backward()
-    check_straight_through(st_scores, st_upstream, selection.weights.detach(), st_input.grad, selection.hard)
-
     print(f"  mse {[round(v, 5) for v in mse.tolist()]}  scores {[round(v, 5) for v in single.scores.tolist()]}")
-    print(f"  topk {single.topk.tolist()}  answer {single.generation.tokens}  batch {batch_answers}  "
-          f"min greedy margin {min(min(r.generation.margins) for r in runs):.3g}")
-    return {
+    print(f"  topk {single.topk.tolist()}  answer {single.generation.tokens}  "
+          f"min greedy margin {min(min(run.generation.margins) for run in (single, second)):.3g}")
+    reference = {
         "docs.ids": padded_rows(docs, -1).int(),
         "docs.lengths": torch.tensor(DOC_LENGTHS, dtype=torch.int32),
         "enc.input_ids": enc_ids.int(),
@@ -260,20 +283,10 @@ def clara_reference(spec: ClaraSpec, directory: Path, gen: torch.Generator) -> D
         "gen.inputs_embeds": single.embeds,
         "gen.logits": gen_logits,
         "answer.ids": torch.tensor(single.generation.tokens, dtype=torch.int32),
-        "batch.question.ids": padded_rows([r.ids for r in runs], -1).int(),
-        "batch.prompt.ids": batch_prompt.int(),
-        "batch.prompt.mask": batch_mask.int(),
-        "batch.prompt.positions": hf_positions(batch_mask).int(),
-        "batch.topk": torch.stack([r.topk for r in runs]).long(),
-        "batch.gen.logits": batch_logits,
-        "batch.answer.ids": padded_rows([a + [-1] * (MAX_NEW_TOKENS - len(a)) for a in batch_answers], -1).int(),
-        "st.scores": st_scores,
-        "st.G": st_upstream,
-        "st.W": selection.weights.detach(),
-        "st.P": selection.soft.detach(),
-        "st.topk": selection.indices.long(),
-        "st.grad_scores": st_input.grad.detach(),
     }
+    reference.update(batch_reference(clara, (single, second)))
+    reference.update(straight_through_reference(gen))
+    return reference
 
 
 def make_clara_models() -> None:
