@@ -18,12 +18,14 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import base_fixtures  # noqa: E402
+import clara_fixtures  # noqa: E402
 
 
 def main() -> int:
     torch.set_num_threads(1)  # one thread: every reduction runs in one order, so reruns are identical
     torch.use_deterministic_algorithms(True)
     base_fixtures.make_base_models()
+    clara_fixtures.make_clara_models()
     return 0
 
 

@@ -43,6 +43,9 @@ class ModelSpec:
     seed: int
     adapters: Tuple[AdapterSpec, ...] = field(default_factory=tuple)
     pad_token_id: Optional[int] = None
+    # Multiplies the lm_head row of </s>: random models otherwise tend to emit </s> never or at
+    # once; a tuned row makes greedy answers stop after a few tokens for some prompts only.
+    eos_logit_scale: float = 1.0
 
 
 _DTYPE_NAMES = {torch.float32: "float32", torch.bfloat16: "bfloat16"}
@@ -101,6 +104,9 @@ def random_weights(spec: ModelSpec, gen: torch.Generator) -> Dict[str, torch.Ten
     weights["model.norm.weight"] = 1.0 + 0.1 * torch.randn(h, generator=gen)
     if not spec.tie_word_embeddings:
         weights["lm_head.weight"] = 0.1 * torch.randn(v, h, generator=gen)
+        weights["lm_head.weight"][EOS] *= spec.eos_logit_scale
+    elif spec.eos_logit_scale != 1.0:
+        raise ValueError(f"{spec.name}: eos_logit_scale needs an untied lm_head")
     return {name: t.to(spec.storage_dtype) for name, t in weights.items()}
 
 
