@@ -28,12 +28,17 @@ public sealed class ClaraModel : IDisposable
     public ClaraConfig Config { get; }
     public Compressor Compressor { get; }
 
+    /// <summary>Opens a CLaRa directory (spec §7) or an engine-native file that carries clara.json in its metadata.</summary>
     public static ClaraModel Load(string directory, IBackend? backend = null)
     {
-        var config = ClaraConfig.Load(Path.Combine(directory, "clara.json"));
-        var decoder = DecoderModel.Load(directory, backend);
+        bool isFile = File.Exists(directory);
+        var config = isFile ? null : ClaraConfig.Load(Path.Combine(directory, "clara.json"));
+        var decoder = DecoderModel.Load(directory, backend, out var embedded);
         try
         {
+            config ??= embedded is not null
+                ? ClaraConfig.Parse(embedded)
+                : throw new InvalidDataException($"{directory} carries no clara.json: convert a CLaRa directory or release, not a plain model");
             config.ValidateAgainst(decoder.Config.VocabSize, Path.Combine(directory, "clara.json"));
             var missing = new[] { EncoderAdapter, QueryAdapter, DecoderAdapter }.Where(a => !decoder.AdapterNames.Contains(a)).ToList();
             if (missing.Count > 0)
