@@ -8,7 +8,12 @@
 # Idempotent: a second run only checks.
 set -euo pipefail
 
-need_root() { if [ "$(id -u)" != 0 ]; then echo "setup-machine.sh: run as root (apt-get)" >&2; exit 1; fi; }
+need_root() {
+  [ "$(id -u)" = 0 ] && return
+  if command -v sudo >/dev/null 2>&1; then exec sudo "$0" "$@"; fi
+  echo "setup-machine.sh: installing packages needs root (apt-get); run it as root" >&2
+  exit 1
+}
 
 packages=(libnvrtc11.2 libnvrtc-builtins11.8 python3-torch python3-numpy libopenblas0-pthread postgresql)
 missing=()
