@@ -19,6 +19,7 @@ internal sealed class MetaspaceBpeTextTokenizer : ITextTokenizer
     private readonly string?[] _pieceOfId;
     private readonly int[]? _byteIds;
     private readonly int? _unknownId;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabularyBySpan;
     private readonly string _path;
 
     public MetaspaceBpeTextTokenizer(BpeTokenizer bpe, HfTokenizerDefinition definition, MetaspaceLayout layout, AddedTokenVocabulary added, string path)
@@ -33,6 +34,7 @@ internal sealed class MetaspaceBpeTextTokenizer : ITextTokenizer
         _pieceOfId = new string?[VocabSize];
         foreach (var (piece, id) in _model.Vocabulary) _pieceOfId[id] = piece;
         _unknownId = _model.UnknownToken is null ? null : _model.Vocabulary[_model.UnknownToken];
+        _vocabularyBySpan = _model.Vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
         if (_model.ByteFallback)
         {
             var byteIds = new int[256];
@@ -63,7 +65,7 @@ internal sealed class MetaspaceBpeTextTokenizer : ITextTokenizer
         {
             // A lone surrogate decodes as U+FFFD (width 1), so malformed text still encodes.
             Rune.DecodeFromUtf16(normalized.AsSpan(i), out var rune, out int width);
-            if (!_model.Vocabulary.ContainsKey(normalized.Substring(i, width)))
+            if (!_vocabularyBySpan.ContainsKey(normalized.AsSpan(i, width)))
             {
                 if (i > wordStart) lastWasUnknown = false;  // known characters in between: nothing to fuse with
                 EncodeWord(normalized.AsSpan(wordStart, i - wordStart), ids);
