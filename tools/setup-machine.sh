@@ -4,6 +4,7 @@
 #    even without a GPU;
 #  - PyTorch (Debian's python3-torch) with OpenBLAS, the independent oracle for fixtures and the
 #    CPU side of the side-by-side benchmark (without OpenBLAS it silently uses the reference BLAS);
+#  - python3-sentencepiece, to regenerate the tokenizer fixtures;
 #  - PostgreSQL, for the shared document store's tests.
 # Idempotent: a second run only checks.
 set -euo pipefail
@@ -15,7 +16,7 @@ need_root() {
   exit 1
 }
 
-packages=(libnvrtc11.2 libnvrtc-builtins11.8 python3-torch python3-numpy libopenblas0-pthread postgresql)
+packages=(libnvrtc11.2 libnvrtc-builtins11.8 python3-torch python3-numpy python3-sentencepiece libopenblas0-pthread postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
