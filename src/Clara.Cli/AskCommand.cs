@@ -39,17 +39,18 @@ internal sealed class AskCommand : ICommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            Action<int, int>? stream = json ? null : (_, token) => { stdout.Write(token + " "); stdout.Flush(); };
-            if (!json) stdout.Write("answer ids: ");
+            var streamer = new AnswerStreamer(model, stdout);
+            Action<int, int>? stream = json ? null : (_, token) => streamer.Add(token);
+            if (!json) stdout.Write(model.Tokenizer is null ? "answer ids: " : "answer: ");
             var answer = model.Ask(question, documents, options, k, promptIds, temperature, stream, cancel.Token);
             if (json)
             {
-                stdout.WriteLine(JsonSerializer.Serialize(new AskJson(answer.AnswerIds, null, answer.TopK,
+                stdout.WriteLine(JsonSerializer.Serialize(new AskJson(answer.AnswerIds, model.Decode(answer.AnswerIds), answer.TopK,
                     answer.TopK.Select(i => lines[i].Id).ToArray(), answer.Scores), CliJson.Default.AskJson));
             }
             else
             {
-                stdout.WriteLine();
+                streamer.Finish();
                 stdout.WriteLine($"documents: {string.Join(", ", answer.TopK.Select(i => $"{lines[i].Id} ({answer.Scores[i]:F4})"))}");
             }
             return 0;
@@ -64,4 +65,36 @@ internal sealed class AskCommand : ICommand
             Console.CancelKeyPress -= onCancel;
         }
     }
+}
+
+/// <summary>
+/// Prints an answer as it is generated: ids when the model has no tokenizer, else the text decoded so far minus
+/// what was already printed (decoding token by token would lose SentencePiece's leading spaces).
+/// </summary>
+internal sealed class AnswerStreamer(ClaraModel model, TextWriter output)
+{
+    private readonly List<int> _ids = [];
+    private int _printed;
+
+    public void Add(int token)
+    {
+        _ids.Add(token);
+        if (model.Tokenizer is null)
+        {
+            output.Write(token + " ");
+        }
+        else
+        {
+            var text = model.Decode(_ids) ?? "";
+            // A token can complete a multi-byte character, so only print once the text has grown.
+            if (text.Length > _printed && !text.EndsWith('\uFFFD'))
+            {
+                output.Write(text[_printed..]);
+                _printed = text.Length;
+            }
+        }
+        output.Flush();
+    }
+
+    public void Finish() => output.WriteLine();
 }

@@ -25,5 +25,7 @@ internal static class ClaraInputs
     }
 
     private static int[] Tokenize(ClaraModel model, string text, string what) =>
-        throw new InvalidOperationException($"{what} is text, but {model.Decoder.Source} has no tokenizer files: pass token ids instead");
+        model.Tokenizer is null
+            ? throw new InvalidOperationException($"{what} is text, but {model.Decoder.Source} has no tokenizer files: pass token ids instead")
+            : model.Encode(text);
 }
