@@ -331,6 +331,8 @@ def main():
     # (d) torch.save of the same state dict (zip format) and the pre-1.6 legacy format.
     torch.save(base, os.path.join(ROOT, "model.pth"))
     save_legacy_deterministic(base, os.path.join(ROOT, "model-legacy.pth"))
+    # Protocol 4 brings FRAME, MEMOIZE, SHORT_BINUNICODE and STACK_GLOBAL into play.
+    torch.save(base, os.path.join(ROOT, "model-protocol4.pth"), pickle_protocol=4)
     shutil.copy(os.path.join(ROOT, "hf-single", "config.json"), os.path.join(ROOT, "config.json"))
 
     # (e) The CLaRa release layout: adapters.pth (adapter name -> state dict, the key form transformers'
