@@ -19,6 +19,7 @@ import os
 import shutil
 import struct
 import zipfile
+import zlib
 
 import torch
 
@@ -72,6 +73,14 @@ def write_safetensors(path, tensors, metadata=None):
         f.write(text)
         for b in blobs:
             f.write(b)
+
+
+def max_differences(a, b):
+    a, b = a.to(torch.float64), b.to(torch.float64)
+    diff = (a - b).abs()
+    scale = torch.maximum(a.abs(), b.abs())
+    rel = torch.where(diff == 0, torch.zeros_like(diff), diff / scale)
+    return [diff.max().item(), rel.max().item()]
 
 
 def write_json(path, obj):
@@ -394,7 +403,12 @@ def main():
     write_safetensors(os.path.join(e, "adapters_bf16.safetensors"),
                       collections.OrderedDict((k, v.to(torch.bfloat16)) for k, v in adapters_eng.items()))
     write_safetensors(os.path.join(e, "peft_qv_rslora_f32.safetensors"), engine_adapter("peft-qv-rslora", peft_qv))
+    base_bf16 = as_bf16_except_norms(base_eng)
     write_json(os.path.join(e, "facts.json"), {
+        # zlib's CRC-32 of each expected bf16 tensor's bytes: what clara.checksums must record.
+        "crc32_base_bf16": {k: format(zlib.crc32(tensor_bytes(v)), "08x") for k, v in base_bf16.items()},
+        # Per tensor, between base_f32 and base_bf16: max |a-b| and max |a-b| / max(|a|, |b|), in float64.
+        "diff_f32_vs_bf16": {k: max_differences(base_eng[k], base_bf16[k]) for k in base_eng},
         "config": config_json(),
         "lora_r": LORA_R,
         "lora_alpha": LORA_ALPHA,

@@ -82,11 +82,13 @@ public static class InputLoader
         SetConfig(inputs, Path.Combine(dir, "config.json"));
         if (File.Exists(Path.Combine(dir, ShardedCheckpoint.SingleFileName)) || File.Exists(Path.Combine(dir, ShardedCheckpoint.IndexFileName)))
         {
+            // The index's weight_map is authoritative: a shard's tensors beyond it are not part of the model.
             var checkpoint = inputs.Own(ShardedCheckpoint.Open(dir));
-            foreach (var file in checkpoint.Files)
+            inputs.SourceFiles.AddRange(checkpoint.Files.Select(f => f.Path));
+            foreach (var name in checkpoint.Names)
             {
-                inputs.SourceFiles.Add(file.Path);
-                inputs.Base.AddRange(file.Tensors.Select(e => new SafetensorsSourceTensor(file, e)));
+                checkpoint.TryGet(name, out var file, out var entry);
+                inputs.Base.Add(new SafetensorsSourceTensor(file!, entry!));
             }
         }
         else

@@ -29,7 +29,7 @@ public static class PlanBuilder
         var resizedByName = MapBase(inputs.Resized, "resized", problems, notes);
         foreach (var (name, source) in resizedByName) baseByName[name] = source; // the resized rows replace the base's
 
-        int vocab = VocabSize(config, baseByName, problems);
+        int vocab = VocabSize(config, baseByName);
         if (config.TieWordEmbeddings && baseByName.Remove(EngineNames.LmHead, out var dropped))
             notes.Add($"lm_head ({dropped.Name} in {dropped.Origin}) not written: config.json ties it to the embedding");
 
@@ -101,15 +101,14 @@ public static class PlanBuilder
         return byName;
     }
 
-    /// <summary>The vocabulary the output has: config.json's, or the resized embedding's rows when it grew.</summary>
-    private static int VocabSize(HfModelConfig config, Dictionary<string, ISourceTensor> byName, List<string> problems)
-    {
-        if (!byName.TryGetValue(EngineNames.TokEmbeddings, out var embedding) || embedding.Shape.Rank != 2) return config.VocabSize;
-        int rows = embedding.Shape[0];
-        if (rows < config.VocabSize)
-            problems.Add($"mis-shaped: '{EngineNames.TokEmbeddings}' ({embedding.Name} in {embedding.Origin}) has {rows} rows, fewer than config.json's vocab_size {config.VocabSize}");
-        return Math.Max(rows, config.VocabSize);
-    }
+    /// <summary>
+    /// The vocabulary the output has: config.json's, or the embedding's rows when it grew (added special tokens).
+    /// An embedding with fewer rows than the config says is reported by the shape check.
+    /// </summary>
+    private static int VocabSize(HfModelConfig config, Dictionary<string, ISourceTensor> byName) =>
+        byName.TryGetValue(EngineNames.TokEmbeddings, out var embedding) && embedding.Shape.Rank == 2
+            ? Math.Max(embedding.Shape[0], config.VocabSize)
+            : config.VocabSize;
 
     internal static void CheckFloat(ISourceTensor source, List<string> problems)
     {

@@ -1,4 +1,4 @@
-using System.Text;
+using Clara.Engine.IO.Safetensors;
 
 namespace Clara.Convert.Torch;
 
@@ -25,7 +25,7 @@ public static class TorchFileSniffer
         Span<byte> head = stackalloc byte[64];
         int read = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         head = head[..read];
-        if (GitLfsPointer.Looks(head)) return TorchFileKind.GitLfsPointer;
+        if (GitLfsPointer.IsPointer(head)) return TorchFileKind.GitLfsPointer;
         if (head.StartsWith(LegacyMagic)) return TorchFileKind.Legacy;
         if (!head.StartsWith(ZipLocalHeader)) return TorchFileKind.Other;
         return HasEndOfCentralDirectory(file) ? TorchFileKind.Zip : TorchFileKind.TruncatedZip;
@@ -48,28 +48,5 @@ public static class TorchFileSniffer
         file.Seek(-tailLength, SeekOrigin.End);
         file.ReadExactly(tail);
         return tail.AsSpan().LastIndexOf(ZipEndOfCentralDirectory) >= 0;
-    }
-}
-
-/// <summary>Git LFS pointer files: the small text stub a clone without `git lfs` leaves instead of the weights.</summary>
-public static class GitLfsPointer
-{
-    public static bool Looks(ReadOnlySpan<byte> head) =>
-        head.StartsWith("version https://git-lfs.github.com/spec/"u8);
-
-    public static bool IsPointer(string path)
-    {
-        using var file = File.OpenRead(path);
-        Span<byte> head = stackalloc byte[48];
-        int read = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        return Looks(head[..read]);
-    }
-
-    /// <summary>The "size N" the pointer declares, when it has one.</summary>
-    public static long? DeclaredSize(string path)
-    {
-        foreach (var line in File.ReadLines(path, Encoding.UTF8).Take(10))
-            if (line.StartsWith("size ", StringComparison.Ordinal) && long.TryParse(line.AsSpan(5), out long size)) return size;
-        return null;
     }
 }
