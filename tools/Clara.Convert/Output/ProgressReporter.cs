@@ -18,7 +18,7 @@ public sealed class ProgressReporter
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _done;
     private TimeSpan _lastDraw = TimeSpan.MinValue;
-    private int _lastDecile = -1;
+    private int _lastDecile; // 0 %: nothing worth a line yet
 
     public ProgressReporter(TextWriter writer, bool isTerminal, string label, long totalBytes)
     {
