@@ -390,6 +390,8 @@ def main():
     base_eng = engine_base(base)
     write_safetensors(os.path.join(e, "base_f32.safetensors"), base_eng)
     write_safetensors(os.path.join(e, "base_bf16.safetensors"), as_bf16_except_norms(base_eng))
+    write_safetensors(os.path.join(e, "base_f16.safetensors"), collections.OrderedDict(
+        (k, v if k == "norm" or k.endswith("_norm") else v.to(torch.float16)) for k, v in base_eng.items()))
     # The sharded checkpoint was stored in bf16, so its exact f32 conversion is the widened bf16 values.
     write_safetensors(os.path.join(e, "base_from_bf16_f32.safetensors"),
                       collections.OrderedDict((k, v.to(torch.bfloat16).to(torch.float32)) for k, v in base_eng.items()))

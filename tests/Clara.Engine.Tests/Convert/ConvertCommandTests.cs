@@ -58,6 +58,30 @@ public class ConvertCommandTests
     }
 
     [Test]
+    public void HfDirectoryToF16MatchesPyTorch()
+    {
+        var actual = Convert(Fixtures.File("hf-single"), "--dtype", "f16");
+        var expected = ReferenceSafetensors.Read(Fixtures.Expected("base_f16.safetensors"));
+        AssertTensorsEqual(actual, expected, expected.Keys);
+    }
+
+    [Test]
+    public void TiedEmbeddingsLeaveLmHeadOutAndSayWhy()
+    {
+        var config = JsonNode.Parse(File.ReadAllText(Fixtures.File("config.json")))!.AsObject();
+        config["tie_word_embeddings"] = true;
+        string configPath = _scratch.File("config.json");
+        File.WriteAllText(configPath, config.ToJsonString());
+        string output = _scratch.File("out.safetensors");
+
+        var result = ConvertCli.Run(Fixtures.File("model.pth"), "--config", configPath, "--out", output, "--quiet");
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Stdout, Does.Contain("lm_head").And.Contain("ties it to the embedding"));
+        Assert.That(ReferenceSafetensors.Read(output).Keys, Does.Not.Contain("lm_head").And.Contain("tok_embeddings"));
+        Assert.That(ConvertCli.Run("verify", output).ExitCode, Is.Zero, "verify expects no lm_head when tied");
+    }
+
+    [Test]
     public void ShardedBf16DirectoryConverts()
     {
         var widened = ReferenceSafetensors.Read(Fixtures.Expected("base_from_bf16_f32.safetensors"));

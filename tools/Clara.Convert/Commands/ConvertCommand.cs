@@ -56,7 +56,8 @@ public static class ConvertCommand
         }
         catch (Exception e) when (e is CheckpointValidationException or PickleSecurityException or PickleFormatException
                                       or SafetensorsFormatException or InvalidDataException or FileNotFoundException
-                                      or DirectoryNotFoundException or NotSupportedException or ArgumentException or IOException)
+                                      or DirectoryNotFoundException or NotSupportedException or ArgumentException or IOException
+                                      or UnauthorizedAccessException)
         {
             stderr.WriteLine($"clara convert: error: {e.Message}");
             return 1;

@@ -1,4 +1,3 @@
-
 using System.Text.Json.Nodes;
 using Clara.Convert.Model;
 using Clara.Convert.Planning;
