@@ -297,6 +297,8 @@ def main():
     peft_qv = make_adapter(gen, {"q_proj", "v_proj"})
     added_rows = torch.randn(len(ADDED_TOKENS), HIDDEN, generator=gen)
     added_head_rows = torch.randn(len(ADDED_TOKENS), HIDDEN, generator=gen)
+    # Drawn last so the tensors above keep their values when this fixture was added.
+    peft_layer1 = collections.OrderedDict((k, v) for k, v in make_adapter(gen, {"q_proj"}).items() if k[0] == 1)
     resized = collections.OrderedDict()
     resized["model.embed_tokens.weight"] = torch.cat([base["model.embed_tokens.weight"], added_rows])
     resized["lm_head.weight"] = torch.cat([base["lm_head.weight"], added_head_rows])
@@ -336,6 +338,14 @@ def main():
     write_json(os.path.join(d, "adapter_config.json"), peft_config({"q_proj", "v_proj"}, True))
     write_safetensors(os.path.join(d, "adapter_model.safetensors"),
                       adapter_state_dict(peft_qv, "base_model.model.model."), {"format": "pt"})
+
+    d = os.path.join(ROOT, "peft-layer1-q")
+    os.makedirs(d)
+    cfg = peft_config({"q_proj"}, False)
+    cfg["layers_to_transform"] = [1]
+    write_json(os.path.join(d, "adapter_config.json"), cfg)
+    write_safetensors(os.path.join(d, "adapter_model.safetensors"),
+                      adapter_state_dict(peft_layer1, "base_model.model.model."), {"format": "pt"})
 
     # (d) torch.save of the same state dict (zip format) and the pre-1.6 legacy format.
     torch.save(base, os.path.join(ROOT, "model.pth"))
@@ -405,6 +415,7 @@ def main():
     write_safetensors(os.path.join(e, "adapters_bf16.safetensors"),
                       collections.OrderedDict((k, v.to(torch.bfloat16)) for k, v in adapters_eng.items()))
     write_safetensors(os.path.join(e, "peft_qv_rslora_f32.safetensors"), engine_adapter("peft-qv-rslora", peft_qv))
+    write_safetensors(os.path.join(e, "peft_layer1_q_f32.safetensors"), engine_adapter("peft-layer1-q", peft_layer1))
     base_bf16 = as_bf16_except_norms(base_eng)
     write_json(os.path.join(e, "facts.json"), {
         # zlib's CRC-32 of each expected bf16 tensor's bytes: what clara.checksums must record.

@@ -129,6 +129,26 @@ public class ConvertCommandTests
         Assert.That(adapters["peft-qv-rslora"]!["targets"]!.AsArray().Select(n => n!.GetValue<string>()), Is.EqualTo(new[] { "wq", "wv" }));
     }
 
+    [Test]
+    public void PeftLayersToTransformAdaptsOnlyThoseLayersAndVerifies()
+    {
+        string output = _scratch.File("out.safetensors");
+        var result = ConvertCli.Run(Fixtures.File("hf-single"), Fixtures.File("peft-layer1-q"), "--dtype", "f32", "--out", output, "--quiet");
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        var expected = ReferenceSafetensors.Read(Fixtures.Expected("peft_layer1_q_f32.safetensors"));
+        var actual = ReferenceSafetensors.Read(output);
+        AssertTensorsEqual(actual, expected, expected.Keys);
+        Assert.That(actual.Keys.Where(k => k.StartsWith("adapters.")), Is.EquivalentTo(expected.Keys));
+        var meta = JsonNode.Parse(ReferenceSafetensors.Metadata(output)["clara.adapters"])!["peft-layer1-q"]!;
+        Assert.That(meta["layers"]!.AsArray().Select(n => n!.GetValue<int>()), Is.EqualTo(new[] { 1 }));
+        Assert.That(ConvertCli.Run("verify", output).ExitCode, Is.Zero);
+
+        string dir = _scratch.File("dir");
+        Assert.That(ConvertCli.Run(Fixtures.File("hf-single"), Fixtures.File("peft-layer1-q"), "--to-dir", dir, "--quiet").ExitCode, Is.Zero);
+        var peftConfig = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "adapters", "peft-layer1-q", "adapter_config.json")))!;
+        Assert.That(peftConfig["layers_to_transform"]!.AsArray().Select(n => n!.GetValue<int>()), Is.EqualTo(new[] { 1 }));
+    }
+
     [TestCase("f32", "adapters_f32.safetensors")]
     [TestCase("bf16", "adapters_bf16.safetensors")]
     public void ClaraReleaseConvertsAdaptersResizedVocabularyAndTokenIds(string dtype, string expectedAdapters)

@@ -40,7 +40,7 @@ internal static class ClaraDirectoryWriter
                 string prefix = $"{AdapterPrefix}{adapter.Name}.";
                 WriteSafetensors(Path.Combine(adapterDir, "adapter_model.safetensors"),
                     plan.Tensors.Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList(), reporter);
-                File.WriteAllText(Path.Combine(adapterDir, "adapter_config.json"), PeftConfig(adapter));
+                File.WriteAllText(Path.Combine(adapterDir, "adapter_config.json"), PeftConfig(adapter, plan.Config.Layers));
             }
             reporter?.Finish();
             if (Directory.Exists(target)) Directory.Delete(target); // empty, checked above
@@ -72,7 +72,15 @@ internal static class ClaraDirectoryWriter
                 stream => TensorConverter.Convert(t.Source, t.DType, stream, reporter))),
             new Dictionary<string, string> { ["format"] = "pt" }, EngineFileWriter.Alignment);
 
-    private static string PeftConfig(PlannedAdapter adapter) => new JsonObject
+    private static string PeftConfig(PlannedAdapter adapter, int modelLayers)
+    {
+        var config = PeftConfigObject(adapter);
+        if (adapter.Layers.Count != modelLayers)
+            config["layers_to_transform"] = new JsonArray(adapter.Layers.Select(l => (JsonNode)l).ToArray());
+        return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static JsonObject PeftConfigObject(PlannedAdapter adapter) => new()
     {
         ["peft_type"] = "LORA",
         ["task_type"] = "CAUSAL_LM",
@@ -82,5 +90,5 @@ internal static class ClaraDirectoryWriter
         ["target_modules"] = new JsonArray(adapter.Targets.Select(p => (JsonNode)EngineNames.PeftTarget(p)).ToArray()),
         ["lora_dropout"] = 0.0,
         ["bias"] = "none",
-    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    };
 }

@@ -81,6 +81,7 @@ public static class EngineFileVerifier
             foreach (var (adapter, node) in ParseObject(adaptersText) ?? [])
             {
                 int rank = node?["r"]?.GetValue<int>() ?? 0;
+                var layers = (node?["layers"] as JsonArray)?.Select(l => l!.GetValue<int>()).ToList() ?? Enumerable.Range(0, config.Layers).ToList();
                 foreach (var target in node?["targets"] as JsonArray ?? [])
                 {
                     var projection = Enum.GetValues<Projection>().FirstOrDefault(p => EngineNames.Name(p) == target?.GetValue<string>(), (Projection)(-1));
@@ -89,7 +90,7 @@ public static class EngineFileVerifier
                         problems.Add($"adapter '{adapter}' lists unknown target {target?.ToJsonString()}");
                         continue;
                     }
-                    for (int layer = 0; layer < config.Layers; layer++)
+                    foreach (int layer in layers)
                         foreach (bool isA in new[] { true, false })
                             expected[EngineNames.Lora(adapter, layer, projection, isA)] = ModelLayout.LoraShape(config, projection, isA, rank);
                 }

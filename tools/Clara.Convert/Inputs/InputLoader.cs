@@ -36,15 +36,14 @@ public static class InputLoader
         {
             if (configPath is not null) SetConfig(inputs, configPath);
             if (claraPath is not null) SetClaraJson(inputs, claraPath);
-            // The CLaRa release's config decides the LoRA settings of pickled adapters wherever they come from.
-            foreach (var spec in specs)
+            var detected = specs.Select(spec => (Spec: spec, Kind: InputDetector.Detect(spec.Path).Kind)).ToList();
+            // The CLaRa release's config decides the LoRA settings of pickled adapters, whichever input they come from.
+            foreach (var (spec, _) in detected.Where(d => d.Kind == InputKind.ClaraReleaseDirectory))
             {
-                var detected = InputDetector.Detect(spec.Path);
-                if (detected.Kind == InputKind.ClaraReleaseDirectory && File.Exists(Path.Combine(spec.Path, "config.json")) &&
-                    InputDetector.IsClaraTrainingConfig(Path.Combine(spec.Path, "config.json")))
-                    inputs.ReleaseConfig = ClaraReleaseConfig.Load(Path.Combine(spec.Path, "config.json"));
+                string releaseConfig = Path.Combine(spec.Path, "config.json");
+                if (InputDetector.IsClaraTrainingConfig(releaseConfig)) inputs.ReleaseConfig = ClaraReleaseConfig.Load(releaseConfig);
             }
-            foreach (var spec in specs) LoadOne(inputs, spec);
+            foreach (var (spec, kind) in detected) LoadOne(inputs, spec, kind);
             return inputs;
         }
         catch
@@ -54,10 +53,9 @@ public static class InputLoader
         }
     }
 
-    private static void LoadOne(ConversionInputs inputs, InputSpec spec)
+    private static void LoadOne(ConversionInputs inputs, InputSpec spec, InputKind kind)
     {
-        var detected = InputDetector.Detect(spec.Path);
-        switch (detected.Kind)
+        switch (kind)
         {
             case InputKind.HfModelDirectory:
                 LoadHfDirectory(inputs, spec.Path);

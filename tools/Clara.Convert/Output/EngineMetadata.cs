@@ -45,6 +45,7 @@ public static class EngineMetadata
                 ["rslora"] = a.UseRsLora,
                 ["scale"] = a.Scale,
                 ["targets"] = new JsonArray(a.Targets.Select(p => (JsonNode)EngineNames.Name(p)).ToArray()),
+                ["layers"] = new JsonArray(a.Layers.Select(l => (JsonNode)l).ToArray()),
             };
         return json.ToJsonString();
     }

@@ -48,7 +48,10 @@ internal static class AdapterPlanner
         int rank = RankOf(adapter, factors, problems);
         var targets = factors.Keys.Select(k => k.P).Distinct().Order().ToList();
         CheckConfiguredTargets(adapter, targets, problems);
-        var layers = adapter.Settings?.LayersToTransform?.Order().ToList() ?? Enumerable.Range(0, config.Layers).ToList();
+        var layers = adapter.Settings?.LayersToTransform?.Distinct().Order().ToList() ?? Enumerable.Range(0, config.Layers).ToList();
+        foreach (int layer in layers.Where(l => l < 0 || l >= config.Layers))
+            problems.Add($"adapter '{adapter.Name}': layers_to_transform names layer {layer}; config.json has {config.Layers} layers");
+        layers.RemoveAll(l => l < 0 || l >= config.Layers);
 
         foreach (int layer in layers)
             foreach (var p in targets)
@@ -73,7 +76,7 @@ internal static class AdapterPlanner
             problems.Add($"adapter '{adapter.Name}' ({adapter.Origin}): lora_alpha is unknown because a pickled state dict carries no adapter config; " +
                          "pass --lora-alpha A (the CLaRa reference uses 2·r) or include the CLaRa release directory with its config.json");
         if (problems.Count > before) return null;
-        return new PlannedAdapter(adapter.Name, rank, alpha!.Value, adapter.Settings?.UseRsLora ?? false, targets, adapter.Origin);
+        return new PlannedAdapter(adapter.Name, rank, alpha!.Value, adapter.Settings?.UseRsLora ?? false, targets, layers, adapter.Origin);
     }
 
     /// <summary>The rank: the configured r, which every A's rows and every B's columns must equal.</summary>

@@ -11,8 +11,9 @@ public sealed record PlannedTensor(string Name, ISourceTensor Source, DType DTyp
     public long ByteLength => Shape.ElementCount * DType.SizeOf();
 }
 
-/// <summary>One adapter of the output, with its validated LoRA settings.</summary>
-public sealed record PlannedAdapter(string Name, int Rank, double Alpha, bool UseRsLora, IReadOnlyList<Projection> Targets, string Origin)
+/// <summary>One adapter of the output, with its validated LoRA settings and the layers it adapts.</summary>
+public sealed record PlannedAdapter(string Name, int Rank, double Alpha, bool UseRsLora, IReadOnlyList<Projection> Targets,
+    IReadOnlyList<int> Layers, string Origin)
 {
     public double Scale => UseRsLora ? Alpha / Math.Sqrt(Rank) : Alpha / Rank;
 }
