@@ -273,7 +273,7 @@ public class ConvertCommandTests
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(result.Stdout, Does.Match(@"model\.layers\.0\.self_attn\.q_proj\.weight\s+-> layers\.0\.wq"));
         Assert.That(result.Stdout, Does.Match(@"model\.layers\.1\.mlp\.down_proj\.lora_B\.weight\s+-> adapters\.decoder_adapter\.layers\.1\.w_down\.lora_b"));
-        Assert.That(result.Stdout, Does.Contain("tensor data"));
+        Assert.That(result.Stdout, Does.Contain("tensor data").And.Contain("CLaRa release directory").And.Contain("Hugging Face model directory"));
         Assert.That(_scratch.Entries(), Is.Empty);
 
         var toDir = ConvertCli.Run(Fixtures.File("hf-single"), "--to-dir", _scratch.File("clara-dir"), "--dry-run");

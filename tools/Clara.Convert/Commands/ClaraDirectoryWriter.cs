@@ -62,7 +62,8 @@ internal static class ClaraDirectoryWriter
         // adapters.NAME.layers.I.PROJ.lora_a|lora_b
         var parts = engineName.Split('.');
         int layer = int.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture);
-        var projection = Enum.GetValues<Projection>().Single(p => EngineNames.Name(p) == parts[4]);
+        if (parts.Length != 6 || !EngineNames.TryParseName(parts[4], out var projection))
+            throw new ArgumentException($"'{engineName}' is not an engine adapter tensor name");
         return EngineNames.PeftName(layer, projection, parts[5] == "lora_a");
     }
 

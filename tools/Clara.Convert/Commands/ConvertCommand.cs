@@ -75,6 +75,7 @@ public static class ConvertCommand
             DryRunReport.Print(plan, arguments, stdout);
             return 0;
         }
+        foreach (var input in plan.Inputs) stdout.WriteLine($"input {input.Path}: {input.Describe()}");
         foreach (var note in plan.Notes) stdout.WriteLine($"note: {note}");
         if (arguments.OutFile is { } outFile)
         {

@@ -84,8 +84,7 @@ public static class EngineFileVerifier
                 var layers = (node?["layers"] as JsonArray)?.Select(l => l!.GetValue<int>()).ToList() ?? Enumerable.Range(0, config.Layers).ToList();
                 foreach (var target in node?["targets"] as JsonArray ?? [])
                 {
-                    var projection = Enum.GetValues<Projection>().FirstOrDefault(p => EngineNames.Name(p) == target?.GetValue<string>(), (Projection)(-1));
-                    if ((int)projection < 0)
+                    if (target?.GetValue<string>() is not { } targetName || !EngineNames.TryParseName(targetName, out var projection))
                     {
                         problems.Add($"adapter '{adapter}' lists unknown target {target?.ToJsonString()}");
                         continue;

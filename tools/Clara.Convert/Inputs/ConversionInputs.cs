@@ -11,6 +11,9 @@ public sealed class ConversionInputs : IDisposable
 {
     private readonly List<IDisposable> _open = [];
 
+    /// <summary>The command-line inputs, as detected.</summary>
+    public List<DetectedInput> Detected { get; } = [];
+
     public HfModelConfig? Config { get; set; }
     public string? ClaraJson { get; set; }
     public string? ClaraJsonSource { get; set; }
@@ -29,8 +32,6 @@ public sealed class ConversionInputs : IDisposable
 
     /// <summary>tokenizer.json / tokenizer.model / tokenizer_config.json / special_tokens_map.json beside the base.</summary>
     public List<string> TokenizerFiles { get; } = [];
-
-    public List<string> Notes { get; } = [];
 
     public T Own<T>(T disposable) where T : IDisposable
     {

@@ -37,6 +37,7 @@ public static class InputLoader
             if (configPath is not null) SetConfig(inputs, configPath);
             if (claraPath is not null) SetClaraJson(inputs, claraPath);
             var detected = specs.Select(spec => (Spec: spec, Kind: InputDetector.Detect(spec.Path).Kind)).ToList();
+            inputs.Detected.AddRange(detected.Select(d => new DetectedInput(d.Spec.Path, d.Kind)));
             // The CLaRa release's config decides the LoRA settings of pickled adapters, whichever input they come from.
             foreach (var (spec, _) in detected.Where(d => d.Kind == InputKind.ClaraReleaseDirectory))
             {

@@ -70,6 +70,18 @@ public static partial class EngineNames
 
     public static string PeftTarget(Projection p) => HfModule(p)[(HfModule(p).IndexOf('.') + 1)..];
 
+    public static bool TryParseName(string name, out Projection projection)
+    {
+        foreach (var p in Enum.GetValues<Projection>())
+            if (Name(p) == name)
+            {
+                projection = p;
+                return true;
+            }
+        projection = default;
+        return false;
+    }
+
     public static bool TryParsePeftTarget(string module, out Projection projection)
     {
         foreach (var p in Enum.GetValues<Projection>())
@@ -98,7 +110,7 @@ public static partial class EngineNames
         {
             "attn_norm" => "input_layernorm",
             "mlp_norm" => "post_attention_layernorm",
-            _ => HfModule(Enum.GetValues<Projection>().Single(p => Name(p) == part)),
+            _ => TryParseName(part, out var p) ? HfModule(p) : throw new ArgumentException($"'{engineName}' is not an engine base tensor name"),
         };
         return $"model.layers.{layer}.{module}.weight";
     }

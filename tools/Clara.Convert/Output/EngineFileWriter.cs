@@ -57,11 +57,13 @@ public static class EngineFileWriter
         tensors.Where(t => t.ByteLength % Alignment == 0).Concat(tensors.Where(t => t.ByteLength % Alignment != 0)).ToList();
 }
 
-/// <summary>Makes a progress bar per phase, or none.</summary>
+/// <summary>Makes a progress bar per phase, or none: not for jobs that finish before a bar would tell anything.</summary>
 public sealed class ProgressSink(TextWriter? writer, bool isTerminal)
 {
+    public const long MinimumBytes = 64L << 20;
+
     public static readonly ProgressSink None = new(null, false);
 
     public ProgressReporter? Start(string label, long totalBytes) =>
-        writer is null ? null : new ProgressReporter(writer, isTerminal, label, totalBytes);
+        writer is null || totalBytes < MinimumBytes ? null : new ProgressReporter(writer, isTerminal, label, totalBytes);
 }

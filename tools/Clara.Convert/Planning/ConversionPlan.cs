@@ -31,6 +31,9 @@ public sealed class ConversionPlan
     public required IReadOnlyList<string> TokenizerFiles { get; init; }
     public required IReadOnlyList<string> Notes { get; init; }
 
+    /// <summary>What each command-line input was recognised as.</summary>
+    public IReadOnlyList<Inputs.DetectedInput> Inputs { get; init; } = [];
+
     /// <summary>config.json as the output carries it: the input's, with vocab_size grown to the resized vocabulary.</summary>
     public string ConfigText => Config.TextWithVocabSize(VocabSize);
 

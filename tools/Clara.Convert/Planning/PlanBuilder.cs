@@ -23,7 +23,7 @@ public static class PlanBuilder
             ["no config.json among the inputs: pass the base model's Hugging Face directory, or --config FILE"]);
 
         var problems = new List<string>();
-        var notes = new List<string>(inputs.Notes);
+        var notes = new List<string>();
 
         var baseByName = MapBase(inputs.Base, "base", problems, notes);
         var resizedByName = MapBase(inputs.Resized, "resized", problems, notes);
@@ -79,6 +79,7 @@ public static class PlanBuilder
             SourceFiles = inputs.SourceFiles.Distinct().ToList(),
             TokenizerFiles = inputs.TokenizerFiles,
             Notes = notes,
+            Inputs = inputs.Detected,
         };
     }
 
