@@ -157,6 +157,19 @@ public class VerifyDiffAndDirectoryTests
     }
 
     [Test]
+    public void ProgressOnATerminalRedrawsOneLine()
+    {
+        var screen = new StringWriter();
+        var progress = new ProgressReporter(screen, isTerminal: true, "write", totalBytes: 1000);
+        for (int i = 0; i < 100; i++) progress.Advance(10);
+        progress.Finish();
+        string text = screen.ToString();
+        Assert.That(text, Does.StartWith("\rwrite ["), "the first advance draws at once");
+        Assert.That(text.TrimEnd().Split('\n'), Has.Length.EqualTo(1), "redraws stay on one line until the end");
+        Assert.That(text.Split('\r')[^1], Does.Contain("100.0%").And.EndWith(Environment.NewLine), "finished line, then a newline");
+    }
+
+    [Test]
     public void SyntheticBenchReportsThroughputAndMemory()
     {
         // Small sizes keep the suite fast; run `clara convert --bench-synthetic` for the 4 x 256 MiB figures.

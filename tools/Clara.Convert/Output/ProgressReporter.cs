@@ -17,7 +17,7 @@ public sealed class ProgressReporter
     private readonly long _total;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _done;
-    private TimeSpan _lastDraw = TimeSpan.MinValue;
+    private TimeSpan _lastDraw = -RedrawInterval; // so the first advance draws
     private int _lastDecile; // 0 %: nothing worth a line yet
 
     public ProgressReporter(TextWriter writer, bool isTerminal, string label, long totalBytes)
