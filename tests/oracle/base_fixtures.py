@@ -111,9 +111,10 @@ def base_reference(spec: ModelSpec, directory: Path, gen: torch.Generator) -> Di
     return reference
 
 
-def write_reference(name: str, reference: Dict[str, torch.Tensor]) -> Path:
+def write_reference(name: str, reference: Dict[str, torch.Tensor], extra_metadata: Optional[Dict[str, str]] = None
+                    ) -> Path:
     path = FIXTURES / "reference" / f"{name}.safetensors"
-    write_safetensors(path, reference, reference_metadata(name))
+    write_safetensors(path, reference, {**reference_metadata(name), **(extra_metadata or {})})
     read_back, _ = read_safetensors(path)
     if list(read_back) != list(reference) or any(not torch.equal(read_back[n], reference[n]) for n in reference):
         raise AssertionError(f"{path}: does not read back as written")

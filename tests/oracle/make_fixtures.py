@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import base_fixtures  # noqa: E402
 import clara_fixtures  # noqa: E402
+import clara_text_fixtures  # noqa: E402
 
 
 def main() -> int:
@@ -26,6 +27,7 @@ def main() -> int:
     torch.use_deterministic_algorithms(True)
     base_fixtures.make_base_models()
     clara_fixtures.make_clara_models()
+    clara_text_fixtures.make_clara_text_model()
     return 0
 
 

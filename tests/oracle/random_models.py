@@ -14,6 +14,7 @@ from hf_files import (peft_adapter_config, read_adapter, read_model_weights, wri
 
 ALL_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 BOS, EOS = 1, 2
+MUTED_LOGIT_SCALE = 0.25
 
 @dataclass(frozen=True)
 class AdapterSpec:
@@ -46,6 +47,9 @@ class ModelSpec:
     # Multiplies the lm_head row of </s>: random models otherwise tend to emit </s> never or at
     # once; a tuned row makes greedy answers stop after a few tokens for some prompts only.
     eos_logit_scale: float = 1.0
+    # lm_head rows multiplied by MUTED_LOGIT_SCALE: tokens a readable answer should not contain (byte
+    # pieces, special tokens) then practically never win greedy decoding, and stay ordinary rows otherwise.
+    muted_token_ids: Tuple[int, ...] = ()
 
 
 _DTYPE_NAMES = {torch.float32: "float32", torch.bfloat16: "bfloat16"}
@@ -105,8 +109,10 @@ def random_weights(spec: ModelSpec, gen: torch.Generator) -> Dict[str, torch.Ten
     if not spec.tie_word_embeddings:
         weights["lm_head.weight"] = 0.1 * torch.randn(v, h, generator=gen)
         weights["lm_head.weight"][EOS] *= spec.eos_logit_scale
-    elif spec.eos_logit_scale != 1.0:
-        raise ValueError(f"{spec.name}: eos_logit_scale needs an untied lm_head")
+        if spec.muted_token_ids:
+            weights["lm_head.weight"][list(spec.muted_token_ids)] *= MUTED_LOGIT_SCALE
+    elif spec.eos_logit_scale != 1.0 or spec.muted_token_ids:
+        raise ValueError(f"{spec.name}: eos_logit_scale and muted_token_ids need an untied lm_head")
     return {name: t.to(spec.storage_dtype) for name, t in weights.items()}
 
 
