@@ -30,7 +30,9 @@ internal sealed class AskCommand : ICommand
         var lines = DocumentsFile.Read(docsPath);
         using var model = ClaraModel.Load(modelPath);
         var question = ClaraInputs.Question(model, a);
-        var promptIds = a.OptionalIds("prompt-ids") is { } p ? ClaraInputs.Checked(model, p, "--prompt-ids") : null;
+        // A text question goes into the prompt as text, as the reference renders and tokenizes the whole chat turn.
+        var promptIds = a.OptionalIds("prompt-ids") is { } p ? ClaraInputs.Checked(model, p, "--prompt-ids")
+            : a.Optional("question") is { } text ? model.BuildPrompt(text, k ?? model.Config.TopK) : null;
         a.RejectUnknown();
 
         var documents = model.Compress(ClaraInputs.DocumentIds(model, lines, docsPath));

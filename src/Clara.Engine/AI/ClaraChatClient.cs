@@ -83,7 +83,7 @@ public sealed class ClaraChatClient(DocumentIndexer index, int? topK = null) : I
         // The model and the store belong to the caller.
     }
 
-    private (int[] Question, (IReadOnlyList<Documents.Document> Documents, CompressedDocuments Memory) Candidates, GenerationOptions Options) Prepare(
+    private (string Question, (IReadOnlyList<Documents.Document> Documents, CompressedDocuments Memory) Candidates, GenerationOptions Options) Prepare(
         IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         var user = messages.LastOrDefault(m => m.Role == ChatRole.User)
@@ -99,7 +99,7 @@ public sealed class ClaraChatClient(DocumentIndexer index, int? topK = null) : I
             TopP = options?.TopP ?? 1f,
             Seed = options?.Seed is long s ? unchecked((int)s) : null,
         };
-        return (index.Model.Encode(user.Text), index.Candidates(ids), generation);
+        return (user.Text, index.Candidates(ids), generation);
     }
 
     private static AdditionalPropertiesDictionary Provenance(ClaraAnswer answer, IReadOnlyList<Documents.Document> documents) => new()

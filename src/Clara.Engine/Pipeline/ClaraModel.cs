@@ -120,14 +120,22 @@ public sealed class ClaraModel : IDisposable
     /// tokenizer with a BOS token, else <see cref="MemoryPrompt.Minimal"/>.
     /// </summary>
     public int[] BuildPrompt(IReadOnlyList<int> question, int k) =>
-        Tokenizer is { BosId: not null }
-            ? new ClaraPromptBuilder(new MistralChatTemplate(Tokenizer), Config.MemTokenIds, Config.SepTokenId).Build(question, k).Ids
-            : MemoryPrompt.Minimal(Config, question, k);
+        PromptBuilder()?.Build(question, k).Ids ?? MemoryPrompt.Minimal(Config, question, k);
+
+    /// <summary>
+    /// The generator prompt for a question given as text: as the reference does, the whole chat turn is rendered
+    /// and tokenized, so the question shares its stretch of text with the "Question:" header and " [/INST]".
+    /// </summary>
+    public int[] BuildPrompt(string question, int k) =>
+        PromptBuilder()?.Build(question, k).Ids ?? MemoryPrompt.Minimal(Config, Encode(question), k);
+
+    private ClaraPromptBuilder? PromptBuilder() =>
+        Tokenizer is { BosId: not null } ? new ClaraPromptBuilder(new MistralChatTemplate(Tokenizer), Config.MemTokenIds, Config.SepTokenId) : null;
 
     /// <summary>The whole pipeline for one question given as text.</summary>
     public ClaraAnswer Ask(string question, CompressedDocuments documents, GenerationOptions options, int? k = null,
         Action<int, int>? onToken = null, CancellationToken cancellation = default) =>
-        Ask(Encode(question), documents, options, k, promptIds: null, temperature: null, onToken, cancellation);
+        Ask(Encode(question), documents, options, k, promptIds: BuildPrompt(question, k ?? Config.TopK), temperature: null, onToken, cancellation);
 
     /// <summary>The whole pipeline for one question over already compressed candidates.</summary>
     public ClaraAnswer Ask(IReadOnlyList<int> question, CompressedDocuments documents, GenerationOptions options,
