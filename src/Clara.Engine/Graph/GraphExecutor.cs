@@ -1,0 +1,68 @@
+using Clara.Engine.Backends;
+
+namespace Clara.Engine.Graph;
+
+/// <summary>
+/// Runs graphs on one backend. Intermediates live in a single arena that grows to the largest plan seen and is
+/// reused by every later run, so steady-state decoding allocates nothing.
+/// </summary>
+public sealed class GraphExecutor(IBackend backend) : IDisposable
+{
+    private DeviceBuffer? _arena;
+
+    public IBackend Backend { get; } = backend;
+
+    /// <summary>
+    /// Runs every node in order. The returned binding resolves outputs; their tensors are views of the arena and
+    /// stay valid until the next run.
+    /// </summary>
+    public IValueBinding Run(ComputeGraph graph, IReadOnlyDictionary<Value, Tensor> inputs, BufferPlan? plan = null)
+    {
+        plan ??= BufferPlan.Create(graph);
+        if (_arena is null || _arena.ByteLength < plan.ArenaBytes)
+        {
+            _arena?.Dispose();
+            _arena = Backend.Allocate(Math.Max(BufferPlan.Alignment, plan.ArenaBytes));
+        }
+        var binding = new Binding(_arena, plan, inputs);
+        foreach (var node in graph.Nodes)
+            node.Execute(Backend.Kernels, binding);
+        return binding;
+    }
+
+    public void Dispose()
+    {
+        _arena?.Dispose();
+        _arena = null;
+    }
+
+    private sealed class Binding(DeviceBuffer arena, BufferPlan plan, IReadOnlyDictionary<Value, Tensor> inputs) : IValueBinding
+    {
+        private readonly Dictionary<Value, Tensor> _views = [];
+
+        public Tensor this[Value value]
+        {
+            get
+            {
+                if (_views.TryGetValue(value, out var t)) return t;
+                t = value.Kind switch
+                {
+                    ValueKind.External => value.Bound!,
+                    ValueKind.Input => inputs.TryGetValue(value, out var bound)
+                        ? Checked(value, bound)
+                        : throw new InvalidOperationException($"graph input {value} was not bound"),
+                    _ => new Tensor(arena, plan.Offsets[value], value.Shape, value.DType),
+                };
+                _views[value] = t;
+                return t;
+            }
+        }
+
+        private static Tensor Checked(Value value, Tensor bound)
+        {
+            if (!bound.Shape.Equals(value.Shape) || bound.DType != value.DType)
+                throw new ArgumentException($"input {value.Name} expects {value.DType}{value.Shape}, got {bound.DType}{bound.Shape}");
+            return bound;
+        }
+    }
+}

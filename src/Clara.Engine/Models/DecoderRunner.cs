@@ -1,0 +1,92 @@
+using Clara.Engine.Backends;
+using Clara.Engine.Graph;
+using Clara.Engine.Tensors;
+
+namespace Clara.Engine.Models;
+
+/// <summary>Host-side inputs of one forward over <c>batch × length</c> new positions (row-major, batch first).</summary>
+public sealed record ForwardInputs(int Batch, int Length, int[] Ids, int[] Attend, int[] Positions)
+{
+    /// <summary>Rows (into batch·length) whose logits are wanted; null = every row.</summary>
+    public int[]? LogitRows { get; init; }
+
+    /// <summary>Rows of the embedding output to overwrite, and their new values [rows, hidden] (CLaRa memory slots).</summary>
+    public int[]? SpliceRows { get; init; }
+    public float[]? SpliceValues { get; init; }
+
+    public bool WantLogits { get; init; } = true;
+    public bool Trace { get; init; }
+
+    public void Validate(ModelConfig config)
+    {
+        int rows = Batch * Length;
+        if (Batch <= 0 || Length <= 0) throw new ArgumentException($"a forward needs at least one position, got {Batch}×{Length}");
+        if (Ids.Length != rows || Attend.Length != rows || Positions.Length != rows)
+            throw new ArgumentException($"ids/attend/positions must each hold {Batch}×{Length} entries");
+        for (int i = 0; i < rows; i++)
+            if ((uint)Ids[i] >= (uint)config.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(Ids), $"token id {Ids[i]} at row {i} is outside the vocabulary of {config.VocabSize}");
+        if (LogitRows is { } lr && lr.Any(r => (uint)r >= (uint)rows))
+            throw new ArgumentOutOfRangeException(nameof(LogitRows), $"a logit row lies outside [0, {rows})");
+        if (SpliceRows is { } sr)
+        {
+            if (SpliceValues is null || SpliceValues.Length != (long)sr.Length * config.HiddenSize)
+                throw new ArgumentException($"splice values must be [{sr.Length}, {config.HiddenSize}]");
+            if (sr.Any(r => (uint)r >= (uint)rows)) throw new ArgumentOutOfRangeException(nameof(SpliceRows), $"a spliced row lies outside [0, {rows})");
+        }
+    }
+}
+
+/// <summary>Results of one forward, copied to the host.</summary>
+public sealed record ForwardOutputs(float[] Hidden, float[]? Logits, IReadOnlyDictionary<string, float[]> Trace);
+
+/// <summary>Runs decoder forwards on a backend: builds the graph for the request's shape and executes it against a KV cache.</summary>
+public sealed class DecoderRunner(ModelWeights weights, IBackend backend) : IDisposable
+{
+    private readonly GraphExecutor _executor = new(backend);
+
+    public ModelWeights Weights { get; } = weights;
+    public IBackend Backend { get; } = backend;
+
+    public ForwardOutputs Forward(KvCache cache, ForwardInputs inputs, LoraAdapter? adapter)
+    {
+        inputs.Validate(Weights.Config);
+        if (cache.Batch != inputs.Batch) throw new ArgumentException($"the cache holds {cache.Batch} sequences, the inputs {inputs.Batch}");
+        int start = cache.Length;
+        var mode = !inputs.WantLogits ? LogitsMode.None : inputs.LogitRows is null ? LogitsMode.AllRows : LogitsMode.SelectedRows;
+        var request = new ForwardRequest(inputs.Batch, inputs.Length, start, mode,
+            inputs.LogitRows?.Length ?? 0, inputs.SpliceRows?.Length ?? 0, inputs.Trace);
+        var graph = new DecoderGraph(Weights, adapter, cache, request);
+        cache.Reserve(inputs.Length, inputs.Attend);
+
+        var owned = new List<Tensor>();
+        Tensor Upload(int[] values) { var t = Tensor.FromInts(Backend, values, values.Length); owned.Add(t); return t; }
+        try
+        {
+            var bound = new Dictionary<Value, Tensor>
+            {
+                [graph.Ids] = Upload(inputs.Ids),
+                [graph.Positions] = Upload(inputs.Positions),
+            };
+            if (graph.LogitRows is not null) bound[graph.LogitRows] = Upload(inputs.LogitRows!);
+            if (graph.SpliceRows is not null)
+            {
+                bound[graph.SpliceRows] = Upload(inputs.SpliceRows!);
+                var values = Tensor.FromFloats(Backend, inputs.SpliceValues!, inputs.SpliceRows!.Length, Weights.Config.HiddenSize);
+                owned.Add(values);
+                bound[graph.SpliceValues!] = values;
+            }
+            var result = _executor.Run(graph.Graph, bound, graph.Plan);
+            var trace = inputs.Trace
+                ? graph.NamedValues.ToDictionary(kv => kv.Key, kv => result[kv.Value].ToFloatArray())
+                : new Dictionary<string, float[]>();
+            return new ForwardOutputs(result[graph.Hidden].ToFloatArray(), graph.Logits is null ? null : result[graph.Logits].ToFloatArray(), trace);
+        }
+        finally
+        {
+            foreach (var t in owned) t.Buffer.Dispose();
+        }
+    }
+
+    public void Dispose() => _executor.Dispose();
+}

@@ -1,0 +1,121 @@
+using System.Text.Json;
+
+namespace Clara.Engine.Models;
+
+/// <summary>The decoder hyper-parameters of an HF Mistral/Llama config.json.</summary>
+public sealed record ModelConfig
+{
+    public required string ModelType { get; init; }
+    public required int HiddenSize { get; init; }
+    public required int IntermediateSize { get; init; }
+    public required int Layers { get; init; }
+    public required int Heads { get; init; }
+    public required int KvHeads { get; init; }
+    public required int HeadDim { get; init; }
+    public required float RmsNormEps { get; init; }
+    public required float RopeTheta { get; init; }
+    public required int VocabSize { get; init; }
+    public int MaxPositionEmbeddings { get; init; } = 32768;
+    public bool TieWordEmbeddings { get; init; }
+    public int? BosTokenId { get; init; }
+    public IReadOnlyList<int> EosTokenIds { get; init; } = [];
+    public int? PadTokenId { get; init; }
+    public string? TorchDtype { get; init; }
+
+    public int QueryWidth => Heads * HeadDim;
+    public int KvWidth => KvHeads * HeadDim;
+
+    public long ParameterCount =>
+        (long)VocabSize * HiddenSize * (TieWordEmbeddings ? 1 : 2) + HiddenSize
+        + Layers * (2L * HiddenSize
+                    + (long)HiddenSize * QueryWidth * 2 + (long)HiddenSize * KvWidth * 2
+                    + 3L * HiddenSize * IntermediateSize);
+
+    public static ModelConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"model config {path} does not exist", path);
+        try
+        {
+            return Parse(File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    public static ModelConfig Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        if (root.ValueKind != JsonValueKind.Object) throw new FormatException("config is not a JSON object");
+        string type = root.TryGetProperty("model_type", out var t) ? t.GetString() ?? "" : "";
+        if (type is not ("mistral" or "llama"))
+            throw new FormatException($"model_type '{type}' is not supported (mistral and llama are)");
+        if (root.TryGetProperty("rope_scaling", out var rs) && rs.ValueKind != JsonValueKind.Null)
+            throw new FormatException("rope_scaling is not supported yet; the config asks for " + rs.GetRawText());
+
+        int hidden = Int(root, "hidden_size");
+        int heads = Int(root, "num_attention_heads");
+        var config = new ModelConfig
+        {
+            ModelType = type,
+            HiddenSize = hidden,
+            IntermediateSize = Int(root, "intermediate_size"),
+            Layers = Int(root, "num_hidden_layers"),
+            Heads = heads,
+            KvHeads = OptionalInt(root, "num_key_value_heads") ?? heads,
+            HeadDim = OptionalInt(root, "head_dim") ?? (heads > 0 ? hidden / heads : 0),
+            RmsNormEps = (float)(OptionalDouble(root, "rms_norm_eps") ?? 1e-6),
+            RopeTheta = (float)(OptionalDouble(root, "rope_theta") ?? 10000.0),
+            VocabSize = Int(root, "vocab_size"),
+            MaxPositionEmbeddings = OptionalInt(root, "max_position_embeddings") ?? 32768,
+            TieWordEmbeddings = root.TryGetProperty("tie_word_embeddings", out var tie) && tie.ValueKind == JsonValueKind.True,
+            BosTokenId = OptionalInt(root, "bos_token_id"),
+            EosTokenIds = IntList(root, "eos_token_id"),
+            PadTokenId = OptionalInt(root, "pad_token_id"),
+            TorchDtype = root.TryGetProperty("torch_dtype", out var dt) && dt.ValueKind == JsonValueKind.String ? dt.GetString() : null,
+        };
+        config.Validate();
+        return config;
+    }
+
+    public void Validate()
+    {
+        void Positive(int value, string name)
+        {
+            if (value <= 0) throw new FormatException($"{name} must be positive, got {value}");
+        }
+        Positive(HiddenSize, "hidden_size");
+        Positive(IntermediateSize, "intermediate_size");
+        Positive(Layers, "num_hidden_layers");
+        Positive(Heads, "num_attention_heads");
+        Positive(KvHeads, "num_key_value_heads");
+        Positive(HeadDim, "head_dim");
+        Positive(VocabSize, "vocab_size");
+        if (Heads % KvHeads != 0) throw new FormatException($"num_attention_heads {Heads} is not a multiple of num_key_value_heads {KvHeads}");
+        if (HeadDim % 2 != 0) throw new FormatException($"head_dim {HeadDim} must be even for rotary embeddings");
+        if (!(RmsNormEps > 0)) throw new FormatException($"rms_norm_eps must be positive, got {RmsNormEps}");
+        if (!(RopeTheta > 0)) throw new FormatException($"rope_theta must be positive, got {RopeTheta}");
+    }
+
+    private static int Int(JsonElement root, string name) =>
+        OptionalInt(root, name) ?? throw new FormatException($"config lacks '{name}'");
+
+    private static int? OptionalInt(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
+
+    private static double? OptionalDouble(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
+    private static IReadOnlyList<int> IntList(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var v)) return [];
+        return v.ValueKind switch
+        {
+            JsonValueKind.Number => [v.GetInt32()],
+            JsonValueKind.Array => v.EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+            _ => [],
+        };
+    }
+}

@@ -1,0 +1,56 @@
+namespace Clara.Engine.Models;
+
+/// <summary>The frozen base weights of one decoder block.</summary>
+public sealed class LayerWeights(Tensor attnNorm, Tensor mlpNorm, IReadOnlyDictionary<LinearSlot, Tensor> linear)
+{
+    public Tensor AttnNorm { get; } = attnNorm;
+    public Tensor MlpNorm { get; } = mlpNorm;
+    public Tensor this[LinearSlot slot] => linear[slot];
+}
+
+/// <summary>All base weights of a decoder, resident on one backend. Owns the memory it was loaded into.</summary>
+public sealed class ModelWeights(
+    ModelConfig config, Tensor embedding, Tensor norm, Tensor lmHead, IReadOnlyList<LayerWeights> layers, IReadOnlyList<IDisposable> owned)
+    : IDisposable
+{
+    public ModelConfig Config { get; } = config;
+    public Tensor Embedding { get; } = embedding;
+    public Tensor Norm { get; } = norm;
+
+    /// <summary>The output projection; the embedding itself when the config ties them.</summary>
+    public Tensor LmHead { get; } = lmHead;
+    public IReadOnlyList<LayerWeights> Layers { get; } = layers;
+
+    public void Dispose()
+    {
+        foreach (var o in owned) o.Dispose();
+    }
+}
+
+/// <summary>One LoRA adapter over the base: per block and projection, A [r, in] and B [out, r], and the scale.</summary>
+public sealed class LoraAdapter(string name, LoraSettings settings, IReadOnlyDictionary<(int Layer, LinearSlot Slot), (Tensor A, Tensor B)> pairs, IReadOnlyList<IDisposable> owned)
+    : IDisposable
+{
+    public string Name { get; } = name;
+    public LoraSettings Settings { get; } = settings;
+    public float Scale => Settings.Scale;
+    public int PairCount => pairs.Count;
+
+    public bool TryGet(int layer, LinearSlot slot, out Tensor a, out Tensor b)
+    {
+        if (pairs.TryGetValue((layer, slot), out var p)) { (a, b) = p; return true; }
+        a = b = null!;
+        return false;
+    }
+
+    public void Dispose()
+    {
+        foreach (var o in owned) o.Dispose();
+    }
+}
+
+/// <summary>What a PEFT adapter_config.json says about the update y += scale · B(Ax).</summary>
+public sealed record LoraSettings(int Rank, float Alpha, bool UseRsLora, IReadOnlyList<string> TargetModules)
+{
+    public float Scale => UseRsLora ? Alpha / MathF.Sqrt(Rank) : Alpha / Rank;
+}

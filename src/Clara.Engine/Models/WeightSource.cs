@@ -1,0 +1,71 @@
+using System.Diagnostics.CodeAnalysis;
+using Clara.Engine.Backends;
+using Clara.Engine.Backends.Cpu;
+using Clara.Engine.IO.Safetensors;
+using Clara.Engine.Tensors;
+
+namespace Clara.Engine.Models;
+
+/// <summary>
+/// Named tensors in one or more memory-mapped safetensors files, moved onto a backend on request. On the CPU
+/// the tensor is the mapped file itself (no copy); elsewhere it is uploaded once.
+/// </summary>
+internal sealed class WeightSource : IDisposable
+{
+    private readonly Func<string, (SafetensorsFile File, SafetensorsEntry Entry)?> _lookup;
+    private readonly IDisposable _owner;
+
+    private WeightSource(string description, IEnumerable<string> names, Func<string, (SafetensorsFile, SafetensorsEntry)?> lookup, IDisposable owner)
+    {
+        Description = description;
+        Names = names.ToHashSet(StringComparer.Ordinal);
+        _lookup = lookup;
+        _owner = owner;
+    }
+
+    public string Description { get; }
+    public IReadOnlySet<string> Names { get; }
+
+    public static WeightSource OpenCheckpoint(string directory)
+    {
+        var checkpoint = ShardedCheckpoint.Open(directory);
+        return new WeightSource(directory, checkpoint.Names,
+            name => checkpoint.TryGet(name, out var f, out var e) ? (f, e) : null, checkpoint);
+    }
+
+    public static WeightSource OpenFile(string path)
+    {
+        var file = SafetensorsFile.Open(path);
+        return new WeightSource(path, file.Tensors.Select(t => t.Name), name => file.TryGet(name, out var e) ? (file, e) : null, file);
+    }
+
+    public bool TryGetEntry(string name, [NotNullWhen(true)] out SafetensorsEntry? entry)
+    {
+        entry = _lookup(name)?.Entry;
+        return entry is not null;
+    }
+
+    /// <summary>
+    /// Places a tensor on <paramref name="backend"/>. CPU tensors borrow the mapping, so this source must outlive them;
+    /// the buffer is added to <paramref name="owned"/> either way.
+    /// </summary>
+    public unsafe Tensor Load(string name, IBackend backend, List<IDisposable> owned)
+    {
+        var (file, entry) = _lookup(name) ?? throw new KeyNotFoundException($"{Description}: tensor {name} is missing");
+        DeviceBuffer buffer;
+        if (backend is CpuBackend cpu)
+        {
+            buffer = cpu.Wrap(file.GetPointer(entry), entry.ByteLength, keepAlive: null);
+        }
+        else
+        {
+            buffer = backend.Allocate(Math.Max(1, entry.ByteLength));
+        }
+        owned.Add(buffer);
+        var tensor = new Tensor(buffer, 0, entry.Shape, entry.DType);
+        if (backend is not CpuBackend) backend.Upload(file.GetBytes(entry), tensor);
+        return tensor;
+    }
+
+    public void Dispose() => _owner.Dispose();
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+
+namespace Clara.Engine.Pipeline;
+
+/// <summary>clara.json of a CLaRa directory (spec §7): the special tokens and the compression geometry.</summary>
+public sealed record ClaraConfig
+{
+    public required int DocMaxLength { get; init; }
+    public required int CompressionRate { get; init; }
+    public required IReadOnlyList<int> MemTokenIds { get; init; }
+    public required int EncTokenId { get; init; }
+    public required int SepTokenId { get; init; }
+    public required int AeTokenId { get; init; }
+    public required int PadTokenId { get; init; }
+    public required int BosTokenId { get; init; }
+    public required int EosTokenId { get; init; }
+    public int TopK { get; init; } = 5;
+    public float Temperature { get; init; } = 0.02f;
+
+    /// <summary>n_mem = doc_max_length / compression_rate memory vectors per document.</summary>
+    public int MemoryTokens => MemTokenIds.Count;
+
+    /// <summary>L0: <c>&lt;ENC&gt; &lt;s&gt; document &lt;/s&gt;</c> is cut or left-padded to this many tokens.</summary>
+    public int EncoderTextLength => DocMaxLength + 3;
+
+    /// <summary>Every encoder row: L0 text positions then the memory tokens.</summary>
+    public int EncoderLength => EncoderTextLength + MemoryTokens;
+
+    public static ClaraConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist: not a CLaRa directory", path);
+        try
+        {
+            return Parse(File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    public static ClaraConfig Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var r = doc.RootElement;
+        if (r.ValueKind != JsonValueKind.Object) throw new FormatException("clara.json is not a JSON object");
+        int Int(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
+            ? v.GetInt32() : throw new FormatException($"clara.json lacks the integer '{name}'");
+        if (!r.TryGetProperty("mem_token_ids", out var mem) || mem.ValueKind != JsonValueKind.Array)
+            throw new FormatException("clara.json lacks the list 'mem_token_ids'");
+        var config = new ClaraConfig
+        {
+            DocMaxLength = Int("doc_max_length"),
+            CompressionRate = Int("compression_rate"),
+            MemTokenIds = mem.EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+            EncTokenId = Int("enc_token_id"),
+            SepTokenId = Int("sep_token_id"),
+            AeTokenId = Int("ae_token_id"),
+            PadTokenId = Int("pad_token_id"),
+            BosTokenId = Int("bos_token_id"),
+            EosTokenId = Int("eos_token_id"),
+            TopK = r.TryGetProperty("top_k", out var k) ? k.GetInt32() : 5,
+            Temperature = r.TryGetProperty("temperature", out var t) ? t.GetSingle() : 0.02f,
+        };
+        if (config.DocMaxLength <= 0 || config.CompressionRate <= 0)
+            throw new FormatException("doc_max_length and compression_rate must be positive");
+        if (config.MemTokenIds.Count != config.DocMaxLength / config.CompressionRate)
+            throw new FormatException($"mem_token_ids holds {config.MemTokenIds.Count} ids but doc_max_length / compression_rate = {config.DocMaxLength / config.CompressionRate}");
+        if (config.TopK <= 0) throw new FormatException($"top_k must be positive, got {config.TopK}");
+        return config;
+    }
+
+    /// <summary>Every special id must be a row of the (resized) embedding.</summary>
+    public void ValidateAgainst(int vocabSize, string source)
+    {
+        var ids = MemTokenIds.Select((id, i) => ($"mem_token_ids[{i}]", id))
+            .Concat([("enc_token_id", EncTokenId), ("sep_token_id", SepTokenId), ("ae_token_id", AeTokenId),
+                     ("pad_token_id", PadTokenId), ("bos_token_id", BosTokenId), ("eos_token_id", EosTokenId)]);
+        var bad = ids.Where(p => (uint)p.Item2 >= (uint)vocabSize).Select(p => $"{p.Item1} = {p.Item2}").ToList();
+        if (bad.Count > 0)
+            throw new InvalidDataException($"{source}: clara.json disagrees with the vocabulary of {vocabSize}: {string.Join(", ", bad)}");
+    }
+}

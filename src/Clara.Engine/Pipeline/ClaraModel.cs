@@ -1,0 +1,107 @@
+using Clara.Engine.Backends;
+using Clara.Engine.Models;
+
+namespace Clara.Engine.Pipeline;
+
+/// <summary>The answer to one question: the generated ids, the chosen documents (best first) and every score.</summary>
+public sealed record ClaraAnswer(int[] AnswerIds, int[] TopK, float[] Scores, float[] Query);
+
+/// <summary>
+/// A CLaRa directory (spec §7) ready to run: one frozen base, the compressor, query-reasoner and generator
+/// adapters on it, and clara.json. Every stage is exposed on its own so it can be checked against another
+/// implementation (spec §9).
+/// </summary>
+public sealed class ClaraModel : IDisposable
+{
+    public const string EncoderAdapter = "encoder_adapter";
+    public const string QueryAdapter = "query_reasoner_adapter";
+    public const string DecoderAdapter = "decoder_adapter";
+
+    private ClaraModel(DecoderModel decoder, ClaraConfig config)
+    {
+        Decoder = decoder;
+        Config = config;
+        Compressor = new Compressor(decoder, config);
+    }
+
+    public DecoderModel Decoder { get; }
+    public ClaraConfig Config { get; }
+    public Compressor Compressor { get; }
+
+    public static ClaraModel Load(string directory, IBackend? backend = null)
+    {
+        var config = ClaraConfig.Load(Path.Combine(directory, "clara.json"));
+        var decoder = DecoderModel.Load(directory, backend);
+        try
+        {
+            config.ValidateAgainst(decoder.Config.VocabSize, Path.Combine(directory, "clara.json"));
+            var missing = new[] { EncoderAdapter, QueryAdapter, DecoderAdapter }.Where(a => !decoder.AdapterNames.Contains(a)).ToList();
+            if (missing.Count > 0)
+                throw new InvalidDataException($"{directory}: missing adapter folder(s) adapters/{string.Join(", adapters/", missing)}");
+            return new ClaraModel(decoder, config);
+        }
+        catch
+        {
+            decoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>§2: memory [N, n_mem, hidden] and the alignment loss of each document.</summary>
+    public CompressedDocuments Compress(IReadOnlyList<IReadOnlyList<int>> documents, int batchSize = 8,
+        IProgress<int>? progress = null, CancellationToken cancellation = default) =>
+        Compressor.Compress(documents, EncoderAdapter, batchSize, progress, cancellation);
+
+    /// <summary>§3: the question's memory-position states, flattened to n_mem·hidden.</summary>
+    public float[] EncodeQuery(IReadOnlyList<int> question) => Compressor.Compress([question], QueryAdapter).Memory;
+
+    /// <summary>§3: cos(q, flat(D_i)) in fp32, on the model's backend.</summary>
+    public float[] Score(float[] query, CompressedDocuments documents)
+    {
+        int dim = documents.MemoryTokens * documents.Hidden;
+        if (query.Length != dim) throw new ArgumentException($"query has {query.Length} values, documents {dim}");
+        if (documents.Count == 0) return [];
+        var backend = Decoder.Backend;
+        var q = Tensor.FromFloats(backend, query, dim);
+        var d = Tensor.FromFloats(backend, documents.Memory, documents.Count, dim);
+        var s = Tensor.Allocate(backend, new Tensors.Shape(documents.Count), Tensors.DType.F32);
+        try
+        {
+            backend.Kernels.CosineScores(q, d, s);
+            return s.ToFloatArray();
+        }
+        finally
+        {
+            q.Buffer.Dispose();
+            d.Buffer.Dispose();
+            s.Buffer.Dispose();
+        }
+    }
+
+    /// <summary>§4 forward: the k best documents, best first (τ from clara.json unless given).</summary>
+    public int[] SelectTopK(ReadOnlySpan<float> scores, int? k = null, float? temperature = null) =>
+        TopKSelection.Select(scores, k ?? Config.TopK, temperature ?? Config.Temperature);
+
+    /// <summary>§5: answers for prompts whose slots receive the given documents' memories.</summary>
+    public IReadOnlyList<int[]> Generate(IReadOnlyList<(IReadOnlyList<int> Prompt, int[] Selected)> requests, CompressedDocuments documents,
+        GenerationOptions options, Action<int, int>? onToken = null, CancellationToken cancellation = default)
+    {
+        var prompts = requests.Select(r => new GenerationPrompt(r.Prompt, r.Selected.Select(documents.Document).ToArray())).ToList();
+        return new MemoryGenerator(Decoder, Config, DecoderAdapter).Generate(prompts, options, onToken, cancellation);
+    }
+
+    /// <summary>The whole pipeline for one question over already compressed candidates.</summary>
+    public ClaraAnswer Ask(IReadOnlyList<int> question, CompressedDocuments documents, GenerationOptions options,
+        int? k = null, IReadOnlyList<int>? promptIds = null, float? temperature = null, Action<int, int>? onToken = null,
+        CancellationToken cancellation = default)
+    {
+        var query = EncodeQuery(question);
+        var scores = Score(query, documents);
+        var topk = SelectTopK(scores, k, temperature);
+        var prompt = promptIds ?? MemoryPrompt.Minimal(Config, question, topk.Length);
+        var answer = Generate([(prompt, topk)], documents, options, onToken, cancellation)[0];
+        return new ClaraAnswer(answer, topk, scores, query);
+    }
+
+    public void Dispose() => Decoder.Dispose();
+}

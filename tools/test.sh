@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the whole test suite and ends with one line "N passed, N failed, N skipped".
+# Needs the packages of tools/setup-machine.sh (NVRTC, PyTorch is only for regenerating fixtures,
+# PostgreSQL); run that first on a fresh machine (as root).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+dotnet test Clara.Engine.sln -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@" 2>&1 | tee "$results/console.log"
+status=${PIPESTATUS[0]}
+
+# The TRX counters are the authoritative numbers; the console line is a fallback when the run died early.
+trx=$(find "$results" -name '*.trx' | head -n 1)
+if [ -n "$trx" ]; then
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  passed=$(get passed); failed=$(get failed); total=$(get total); executed=$(get executed)
+  errors=$(get error)
+  skipped=$(( ${total:-0} - ${executed:-0} ))
+  failed=$(( ${failed:-0} + ${errors:-0} ))
+else
+  passed=0; failed=1; skipped=0
+fi
+if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then failed=1; fi   # build break or crash: never report green
+echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+exit "$status"
