@@ -13,8 +13,11 @@ internal sealed class KernelLauncher(CudaBackend backend, CudaStream stream, Ker
     public DevicePointer Faults => faults.Pointer;
     public int Multiprocessors { get; } = multiprocessors;
 
-    public void Launch(string fileName, string entryPoint, LaunchShape shape, in KernelArguments arguments) =>
+    public void Launch(string fileName, string entryPoint, LaunchShape shape, in KernelArguments arguments)
+    {
+        KernelEntryPoints.Require(fileName, entryPoint);
         Stream.Launch(modules.Function(fileName, entryPoint), shape, arguments);
+    }
 
     public DevicePointer F32(Tensor tensor, string operand) => CudaTensor.F32(tensor, Backend, operand);
     public DevicePointer I32(Tensor tensor, string operand) => CudaTensor.I32(tensor, Backend, operand);
