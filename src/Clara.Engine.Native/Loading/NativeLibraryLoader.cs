@@ -25,14 +25,24 @@ public static class NativeLibraryLoader
             }
             catch (DllNotFoundException e)
             {
-                attempts.Add(new LoadAttempt(candidate, e.Message));
+                attempts.Add(new LoadAttempt(candidate, LoaderError(e.Message)));
             }
             catch (BadImageFormatException e)
             {
-                attempts.Add(new LoadAttempt(candidate, e.Message));
+                attempts.Add(new LoadAttempt(candidate, LoaderError(e.Message)));
             }
         }
         throw new NativeLibraryLoadException(library, attempts);
+    }
+
+    /// <summary>
+    /// .NET's message is one line of advice ("Unable to load shared library … consider using strace …")
+    /// followed by the dynamic loader's own error on the next lines; keep only the latter when present.
+    /// </summary>
+    private static string LoaderError(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length > 1 ? string.Join("; ", lines.Skip(1)) : message.Trim();
     }
 }
 

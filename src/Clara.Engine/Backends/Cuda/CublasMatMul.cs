@@ -12,12 +12,12 @@ namespace Clara.Engine.Backends.Cuda;
 /// cuBLAS needs A and B of one type: with 16-bit weights the input is first cast to that type (or, in
 /// exact mode, the weight widened to fp32) in a scratch buffer.
 /// </summary>
-internal sealed class CublasMatMul(KernelLauncher launcher, CublasHandle blas, CudaContext context, bool exact) : IDisposable
+internal sealed class CublasMatMul(KernelLauncher launcher, CublasHandle blas, CudaContext context) : IDisposable
 {
     private readonly DeviceScratch _scratch = new(context);
     private readonly CastLauncher _cast = new(launcher);
 
-    public void Forward(Tensor input, Tensor weight, Tensor output, float alpha, float beta)
+    public void Forward(Tensor input, Tensor weight, Tensor output, float alpha, float beta, bool exact)
     {
         var x = launcher.F32(input, "matmul input");
         var y = launcher.F32(output, "matmul output");

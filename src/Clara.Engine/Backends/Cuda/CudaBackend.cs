@@ -94,6 +94,9 @@ public sealed class CudaBackend : IBackend
     public string Name => $"cuda:{Device.Ordinal}";
     public IKernels Kernels => _kernels;
 
+    /// <summary>The kernels with the CUDA-only extras (fused cosine top-k, per-call matmul precision).</summary>
+    internal CudaKernels CudaKernels => _kernels;
+
     /// <summary>The training-side kernels (loss, top-k straight-through, optimiser, casts).</summary>
     public CudaTrainingKernels Training { get; }
 
