@@ -10,7 +10,7 @@
 //   The taken mask carries no gradient (it is a function of the hard picks).
 // Layout: scores F32 [B, N]; hard, soft, grad_weights F32 [B, k, N]; indices I32 [B, k]; grad_scores F32 [B, N].
 // Launch: grid.x = B (one block per row), block = 256.
-//   forward dynamic shared memory: 2·N floats (z and the taken mask) — N ≤ 6144 with the default 48 KiB;
+//   forward dynamic shared memory: 2·N floats (z and the taken mask) — N ≤ 6000 with the default 48 KiB;
 //   backward dynamic shared memory: k floats.
 // Numerics: the mask term is computed literally, logf(1 − taken + 1e-8) in fp32: 0 for free entries
 //   (1 + 1e-8 rounds to 1) and log(1e-8) ≈ −18.42 for taken ones — which does not fully exclude them.

@@ -57,6 +57,24 @@ public class CudaKernelCheckTests
     }
 
     [Test]
+    public void ACapturedGraphRunsOnlyWhenReplayed()
+    {
+        var gpu = RequireDevice();
+        var a = Tensor.FromFloats(gpu, [1f, 2f, 3f], 3);
+        var y = Tensor.FromFloats(gpu, [0f, 0f, 0f], 3);
+        using var buffers = new Buffers(a, y);
+        gpu.Kernels.Add(a, y, y); // warm-up: compiles and loads the kernel outside the capture
+        gpu.Upload(new byte[12], y);
+
+        using var graph = gpu.Capture(() => gpu.Kernels.Add(a, y, y));
+        Assert.That(y.ToFloatArray(), Is.EqualTo(new[] { 0f, 0f, 0f }), "capturing records, it does not run");
+        gpu.Replay(graph);
+        gpu.Replay(graph);
+
+        Assert.That(y.ToFloatArray(), Is.EqualTo(new[] { 2f, 4f, 6f }));
+    }
+
+    [Test]
     public void TensorsOfAnotherBackendAreRefusedByName()
     {
         var gpu = RequireDevice();

@@ -9,7 +9,7 @@ namespace Clara.Engine.Backends.Cuda;
 internal sealed class CosineRerankLauncher(KernelLauncher launcher, CudaContext context) : IDisposable
 {
     private const int Threads = 256;
-    private readonly DeviceScratch _partials = new(context);
+    private readonly DeviceScratch _partials = new(context, launcher.Stream);
 
     public void Scores(Tensor query, Tensor candidates, Tensor scores) => Run(query, candidates, 0, scores, null);
 

@@ -14,7 +14,7 @@ namespace Clara.Engine.Backends.Cuda;
 /// </summary>
 internal sealed class CublasMatMul(KernelLauncher launcher, CublasHandle blas, CudaContext context) : IDisposable
 {
-    private readonly DeviceScratch _scratch = new(context);
+    private readonly DeviceScratch _scratch = new(context, launcher.Stream);
     private readonly CastLauncher _cast = new(launcher);
 
     public void Forward(Tensor input, Tensor weight, Tensor output, float alpha, float beta, bool exact)

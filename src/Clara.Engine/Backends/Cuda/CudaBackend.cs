@@ -137,6 +137,30 @@ public sealed class CudaBackend : IBackend
         _stream.CopyDeviceToDevice(CudaTensor.Pointer(source, this, "copy source"), CudaTensor.Pointer(destination, this, "copy destination"), source.ByteLength);
     }
 
+    /// <summary>
+    /// Records the work <paramref name="record"/> queues on this backend as a CUDA graph, to be replayed with
+    /// <see cref="Replay"/> at the cost of one launch. Run the same work once before capturing: a first
+    /// launch compiles kernels and sizes scratch buffers, which is not allowed while capturing. Uploads and
+    /// downloads cannot be captured.
+    /// </summary>
+    public CudaGraphExec Capture(Action record)
+    {
+        _stream.BeginCapture();
+        try
+        {
+            record();
+        }
+        catch
+        {
+            // End the capture so the stream is usable again; the partial graph is discarded.
+            try { _stream.EndCapture().Dispose(); } catch (CudaException) { }
+            throw;
+        }
+        return _stream.EndCapture();
+    }
+
+    public void Replay(CudaGraphExec graph) => graph.Launch(_stream);
+
     public void Synchronize()
     {
         _stream.Synchronize();

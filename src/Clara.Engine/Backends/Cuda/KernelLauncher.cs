@@ -28,7 +28,7 @@ internal sealed class KernelLauncher(CudaBackend backend, CudaStream stream, Ker
 /// A device buffer that grows to the largest size asked of it (cast inputs of a matmul, reduction
 /// partials). Reuse is safe because all work is ordered on the backend's single stream.
 /// </summary>
-internal sealed class DeviceScratch(CudaContext context) : IDisposable
+internal sealed class DeviceScratch(CudaContext context, CudaStream stream) : IDisposable
 {
     private DeviceMemory? _memory;
 
@@ -36,8 +36,12 @@ internal sealed class DeviceScratch(CudaContext context) : IDisposable
     {
         if (_memory is null || _memory.ByteLength < bytes)
         {
-            // cuMemFree waits for queued work that may still read the old buffer.
-            _memory?.Dispose();
+            if (_memory is not null)
+            {
+                // Queued work may still read the old buffer; growing is rare, so simply wait for it.
+                stream.Synchronize();
+                _memory.Dispose();
+            }
             _memory = context.Allocate(Math.Max(bytes, 256));
         }
         return _memory.Pointer;

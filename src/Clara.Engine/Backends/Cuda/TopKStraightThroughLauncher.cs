@@ -8,8 +8,8 @@ internal sealed class TopKStraightThroughLauncher(KernelLauncher launcher)
 {
     private const int Threads = 256;
 
-    /// <summary>z and the taken mask live in 48 KiB of shared memory.</summary>
-    public const int MaxCandidates = 6144;
+    /// <summary>z and the taken mask (2·n floats) plus the reduction scratch must fit the default 48 KiB of shared memory.</summary>
+    public const int MaxCandidates = 6000;
 
     public void Forward(Tensor scores, int k, float temperature, Tensor hard, Tensor soft, Tensor indices)
     {
