@@ -4,13 +4,19 @@
 #    even without a GPU;
 #  - PyTorch (Debian's python3-torch) with OpenBLAS, the independent oracle for fixtures and the
 #    CPU side of the side-by-side benchmark (without OpenBLAS it silently uses the reference BLAS);
+#  - python3-sentencepiece, to regenerate the tokenizer fixtures;
 #  - PostgreSQL, for the shared document store's tests.
 # Idempotent: a second run only checks.
 set -euo pipefail
 
-need_root() { if [ "$(id -u)" != 0 ]; then echo "setup-machine.sh: run as root (apt-get)" >&2; exit 1; fi; }
+need_root() {
+  [ "$(id -u)" = 0 ] && return
+  if command -v sudo >/dev/null 2>&1; then exec sudo "$0" "$@"; fi
+  echo "setup-machine.sh: installing packages needs root (apt-get); run it as root" >&2
+  exit 1
+}
 
-packages=(libnvrtc11.2 libnvrtc-builtins11.8 python3-torch python3-numpy libopenblas0-pthread postgresql)
+packages=(libnvrtc11.2 libnvrtc-builtins11.8 python3-torch python3-numpy python3-sentencepiece libopenblas0-pthread postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

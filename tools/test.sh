@@ -5,6 +5,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# The shared document store is tested against a real PostgreSQL server on a loopback port.
+if [ -z "${CLARA_TEST_POSTGRES:-}" ]; then
+  if conn=$(tools/start-test-postgres.sh); then
+    export CLARA_TEST_POSTGRES="$conn"
+  else
+    echo "test.sh: could not start PostgreSQL; its store tests will be skipped (run tools/setup-machine.sh as root)" >&2
+  fi
+fi
+
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 dotnet test Clara.Engine.sln -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@" 2>&1 | tee "$results/console.log"

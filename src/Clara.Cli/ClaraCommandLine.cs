@@ -7,6 +7,9 @@ public static class ClaraCommandLine
     [
         new InfoCommand(),
         new LogitsCommand(),
+        new CompressCommand(),
+        new RerankCommand(),
+        new AskCommand(),
     ];
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);

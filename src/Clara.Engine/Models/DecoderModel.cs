@@ -33,10 +33,26 @@ public sealed class DecoderModel : IDisposable
     /// Opens an HF checkpoint directory (its PEFT adapters under <c>adapters/&lt;name&gt;/</c> are loaded too).
     /// Without a backend the model runs on a new CPU backend that it owns.
     /// </summary>
-    public static DecoderModel Load(string directory, IBackend? backend = null)
+    public static DecoderModel Load(string directory, IBackend? backend = null) => Load(directory, backend, out _);
+
+    /// <summary>
+    /// Opens an HF checkpoint directory or an engine-native file (<c>clara convert</c>); <paramref name="claraJson"/>
+    /// receives the CLaRa settings an engine file carries.
+    /// </summary>
+    public static DecoderModel Load(string path, IBackend? backend, out string? claraJson)
     {
         bool owns = backend is null;
         backend ??= new CpuBackend();
+        claraJson = null;
+        if (File.Exists(path))
+        {
+            if (!EngineFile.Is(path))
+                throw new InvalidDataException($"{path} is a file without engine-format metadata; give an HF model directory or a file written by clara convert");
+            var (w, a, c) = EngineFile.Load(path, backend);
+            claraJson = c;
+            return new DecoderModel(path, w, a, backend, owns);
+        }
+        string directory = path;
         var weights = CheckpointLoader.LoadBase(directory, backend);
         var adapters = new List<LoraAdapter>();
         try

@@ -31,18 +31,7 @@ public sealed record ModelConfig
                     + (long)HiddenSize * QueryWidth * 2 + (long)HiddenSize * KvWidth * 2
                     + 3L * HiddenSize * IntermediateSize);
 
-    public static ModelConfig Load(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"model config {path} does not exist", path);
-        try
-        {
-            return Parse(File.ReadAllText(path));
-        }
-        catch (Exception e) when (e is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
-        }
-    }
+    public static ModelConfig Load(string path) => IO.JsonConfigFile.Load(path, Parse, "model config");
 
     public static ModelConfig Parse(string json)
     {

@@ -5,18 +5,7 @@ namespace Clara.Engine.Models;
 /// <summary>Reads a PEFT adapter_config.json.</summary>
 public static class PeftAdapterConfig
 {
-    public static LoraSettings Load(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"adapter config {path} does not exist", path);
-        try
-        {
-            return Parse(File.ReadAllText(path));
-        }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
-        }
-    }
+    public static LoraSettings Load(string path) => IO.JsonConfigFile.Load(path, Parse, "adapter config");
 
     public static LoraSettings Parse(string json)
     {

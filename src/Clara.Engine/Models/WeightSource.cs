@@ -15,9 +15,11 @@ internal sealed class WeightSource : IDisposable
     private readonly Func<string, (SafetensorsFile File, SafetensorsEntry Entry)?> _lookup;
     private readonly IDisposable _owner;
 
-    private WeightSource(string description, IEnumerable<string> names, Func<string, (SafetensorsFile, SafetensorsEntry)?> lookup, IDisposable owner)
+    private WeightSource(string description, IEnumerable<string> names, Func<string, (SafetensorsFile, SafetensorsEntry)?> lookup, IDisposable owner,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         Description = description;
+        Metadata = metadata ?? new Dictionary<string, string>();
         Names = names.ToHashSet(StringComparer.Ordinal);
         _lookup = lookup;
         _owner = owner;
@@ -25,6 +27,9 @@ internal sealed class WeightSource : IDisposable
 
     public string Description { get; }
     public IReadOnlySet<string> Names { get; }
+
+    /// <summary>The safetensors metadata of a single-file source (empty for checkpoints).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
 
     public static WeightSource OpenCheckpoint(string directory)
     {
@@ -36,7 +41,7 @@ internal sealed class WeightSource : IDisposable
     public static WeightSource OpenFile(string path)
     {
         var file = SafetensorsFile.Open(path);
-        return new WeightSource(path, file.Tensors.Select(t => t.Name), name => file.TryGet(name, out var e) ? (file, e) : null, file);
+        return new WeightSource(path, file.Tensors.Select(t => t.Name), name => file.TryGet(name, out var e) ? (file, e) : null, file, file.Metadata);
     }
 
     public bool TryGetEntry(string name, [NotNullWhen(true)] out SafetensorsEntry? entry)

@@ -26,18 +26,7 @@ public sealed record ClaraConfig
     /// <summary>Every encoder row: L0 text positions then the memory tokens.</summary>
     public int EncoderLength => EncoderTextLength + MemoryTokens;
 
-    public static ClaraConfig Load(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist: not a CLaRa directory", path);
-        try
-        {
-            return Parse(File.ReadAllText(path));
-        }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
-        {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
-        }
-    }
+    public static ClaraConfig Load(string path) => IO.JsonConfigFile.Load(path, Parse, "CLaRa config (not a CLaRa directory?)");
 
     public static ClaraConfig Parse(string json)
     {

@@ -11,7 +11,7 @@ namespace Clara.Engine.Tests.Models;
 /// every intermediate activation, LoRA adapters, a left-padded batch and KV-cached decoding. Instantiated per
 /// backend.
 /// </summary>
-public abstract class DecoderOracleSuite
+public abstract class DecoderOracleSuite : BackendSuite
 {
     // fp32 compute on fp32 or bf16-stored weights: the oracle upcasts bf16 weights exactly, so both configs
     // share one tolerance; what remains is summation order (measured ~1e-6).
@@ -19,17 +19,8 @@ public abstract class DecoderOracleSuite
 
     public static readonly string[] Configs = ["llama-gqa1", "mistral-gqa2-odd", "mistral-gqa4-bf16"];
 
-    protected abstract IBackend CreateBackend();
 
-    private IBackend _backend = null!;
-
-    [OneTimeSetUp]
-    public void CreateBackendOnce() => _backend = CreateBackend();
-
-    [OneTimeTearDown]
-    public void DisposeBackend() => _backend?.Dispose();
-
-    private DecoderModel Load(string config) => DecoderModel.Load(Fixtures.Model(config), _backend);
+    private DecoderModel Load(string config) => DecoderModel.Load(Fixtures.Model(config), Backend);
 
     [TestCaseSource(nameof(Configs))]
     public void LogitsMatchOracle(string config)

@@ -12,24 +12,15 @@ namespace Clara.Engine.Tests.Pipeline;
 /// loss, query vector, cosine scores, top-k, spliced generator inputs and logits, greedy answers alone and batched.
 /// Instantiated per backend.
 /// </summary>
-public abstract class ClaraOracleSuite
+public abstract class ClaraOracleSuite : BackendSuite
 {
     // fp32 throughout; the issue allows 1e-4 relative per stage, what we measure is ~1e-6.
     private const double Tolerance = 1e-4;
 
     public static readonly string[] Configs = ["clara-distinct", "clara-repeated"];
 
-    protected abstract IBackend CreateBackend();
 
-    private IBackend _backend = null!;
-
-    [OneTimeSetUp]
-    public void CreateBackendOnce() => _backend = CreateBackend();
-
-    [OneTimeTearDown]
-    public void DisposeBackend() => _backend?.Dispose();
-
-    private ClaraModel Load(string config) => ClaraModel.Load(Fixtures.Clara(config), _backend);
+    private ClaraModel Load(string config) => ClaraModel.Load(Fixtures.Clara(config), Backend);
 
     internal static List<IReadOnlyList<int>> Documents(SafetensorsFile reference)
     {

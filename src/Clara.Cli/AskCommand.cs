@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Clara.Engine.Pipeline;
+
+namespace Clara.Cli;
+
+/// <summary>clara ask (spec §9): compress, rerank, select top-k and answer from the selected memory.</summary>
+internal sealed class AskCommand : ICommand
+{
+    public string Name => "ask";
+    public string Usage =>
+        "ask --model DIR --docs FILE.jsonl (--question TEXT | --question-ids ..) [--prompt-ids ..] [--k K] [--temperature T]\n" +
+        "      [--max-new-tokens N] [--sample-temperature T --top-p P --seed S] [--json]";
+    public string Summary => "answer a question from the top-k compressed documents; streams the answer, or prints one JSON object with --json";
+
+    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var a = new CommandArguments(args, new HashSet<string> { "json" });
+        var modelPath = a.Required("model");
+        var docsPath = a.Required("docs");
+        bool json = a.Flag("json");
+        int? k = a.OptionalInt("k");
+        float? temperature = a.OptionalFloat("temperature");
+        var options = new GenerationOptions
+        {
+            MaxNewTokens = a.OptionalInt("max-new-tokens") ?? 128,
+            Temperature = a.OptionalFloat("sample-temperature") ?? 0f,
+            TopP = a.OptionalFloat("top-p") ?? 1f,
+            Seed = a.OptionalInt("seed"),
+        };
+        var lines = DocumentsFile.Read(docsPath);
+        using var model = ClaraModel.Load(modelPath);
+        var question = ClaraInputs.Question(model, a);
+        var promptIds = a.OptionalIds("prompt-ids") is { } p ? ClaraInputs.Checked(model, p, "--prompt-ids") : null;
+        a.RejectUnknown();
+
+        var documents = model.Compress(ClaraInputs.DocumentIds(model, lines, docsPath));
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var streamer = new AnswerStreamer(model, stdout);
+            Action<int, int>? stream = json ? null : (_, token) => streamer.Add(token);
+            if (!json) stdout.Write(model.Tokenizer is null ? "answer ids: " : "answer: ");
+            var answer = model.Ask(question, documents, options, k, promptIds, temperature, stream, cancel.Token);
+            if (json)
+            {
+                stdout.WriteLine(JsonSerializer.Serialize(new AskJson(answer.AnswerIds, model.Decode(answer.AnswerIds), answer.TopK,
+                    answer.TopK.Select(i => lines[i].Id).ToArray(), answer.Scores), CliJson.Default.AskJson));
+            }
+            else
+            {
+                streamer.Finish();
+                stdout.WriteLine($"documents: {string.Join(", ", answer.TopK.Select(i => $"{lines[i].Id} ({answer.Scores[i]:F4})"))}");
+            }
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("clara ask: cancelled");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+}
+
+/// <summary>
+/// Prints an answer as it is generated: ids when the model has no tokenizer, else the text decoded so far minus
+/// what was already printed (decoding token by token would lose SentencePiece's leading spaces).
+/// </summary>
+internal sealed class AnswerStreamer(ClaraModel model, TextWriter output)
+{
+    private readonly List<int> _ids = [];
+    private int _printed;
+
+    public void Add(int token)
+    {
+        _ids.Add(token);
+        if (model.Tokenizer is null)
+        {
+            output.Write(token + " ");
+        }
+        else
+        {
+            var text = model.Decode(_ids) ?? "";
+            // A token can complete a multi-byte character, so only print once the text has grown.
+            if (text.Length > _printed && !text.EndsWith('\uFFFD'))
+            {
+                output.Write(text[_printed..]);
+                _printed = text.Length;
+            }
+        }
+        output.Flush();
+    }
+
+    public void Finish() => output.WriteLine();
+}

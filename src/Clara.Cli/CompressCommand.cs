@@ -1,0 +1,59 @@
+using Clara.Engine.IO.Safetensors;
+using Clara.Engine.Pipeline;
+using Clara.Engine.Tensors;
+
+namespace Clara.Cli;
+
+/// <summary>clara compress (spec §9): memory [N, n_mem, hidden] and the alignment loss of each document.</summary>
+internal sealed class CompressCommand : ICommand
+{
+    public string Name => "compress";
+    public string Usage => "compress --model DIR --docs FILE.jsonl --out FILE.safetensors [--batch N]";
+    public string Summary => "compress documents into memory vectors; writes 'memory' F32 [N, n_mem, hidden] and 'mse' F32 [N]";
+
+    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var a = new CommandArguments(args, new HashSet<string>());
+        var modelPath = a.Required("model");
+        var docsPath = a.Required("docs");
+        var output = a.Required("out");
+        int batch = a.OptionalInt("batch") ?? 8;
+        a.RejectUnknown();
+        if (batch <= 0) throw new UsageException("--batch must be positive");
+
+        var lines = DocumentsFile.Read(docsPath);
+        using var model = ClaraModel.Load(modelPath);
+        var docs = ClaraInputs.DocumentIds(model, lines, docsPath);
+        var progress = new Progress(stderr, lines.Count);
+        var compressed = model.Compress(docs, batch, progress);
+        progress.Finish();
+        SafetensorsWriter.Write(output,
+        [
+            TensorToWrite.FromFloat32("memory", new Shape(compressed.Count, compressed.MemoryTokens, compressed.Hidden), compressed.Memory),
+            TensorToWrite.FromFloat32("mse", new Shape(compressed.Count), compressed.Mse),
+        ], new Dictionary<string, string> { ["ids"] = System.Text.Json.JsonSerializer.Serialize(lines.Select(l => l.Id).ToArray(), CliJson.Default.StringArray) });
+        stdout.WriteLine($"wrote memory [{compressed.Count}, {compressed.MemoryTokens}, {compressed.Hidden}] and mse [{compressed.Count}] to {output}");
+        return 0;
+    }
+
+    /// <summary>Documents done / total on stderr; redrawn in place on a terminal, a line per ~10% otherwise.</summary>
+    private sealed class Progress(TextWriter stderr, int total) : IProgress<int>
+    {
+        private readonly bool _terminal = !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error);
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private int _lastDecile = -1;
+
+        public void Report(int done)
+        {
+            double rate = done / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
+            string line = $"compress {done}/{total} documents ({rate:F1} docs/s)";
+            if (_terminal) stderr.Write("\r" + line);
+            else if (done * 10 / total is var decile && decile != _lastDecile) { _lastDecile = decile; stderr.WriteLine(line); }
+        }
+
+        public void Finish()
+        {
+            if (_terminal) stderr.WriteLine();
+        }
+    }
+}

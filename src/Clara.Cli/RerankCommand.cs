@@ -1,0 +1,40 @@
+using Clara.Engine.IO.Safetensors;
+using Clara.Engine.Pipeline;
+using Clara.Engine.Tensors;
+
+namespace Clara.Cli;
+
+/// <summary>clara rerank (spec §9): the query vector, the cosine score of every document and the top-k.</summary>
+internal sealed class RerankCommand : ICommand
+{
+    public string Name => "rerank";
+    public string Usage => "rerank --model DIR --docs FILE.jsonl (--question TEXT | --question-ids 1,2,3) [--k K] [--temperature T] --out FILE.safetensors";
+    public string Summary => "score documents against a question; writes 'query' F32, 'scores' F32 [N] and 'topk' I64 [k] (best first)";
+
+    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var a = new CommandArguments(args, new HashSet<string>());
+        var modelPath = a.Required("model");
+        var docsPath = a.Required("docs");
+        var output = a.Required("out");
+        int? k = a.OptionalInt("k");
+        float? temperature = a.OptionalFloat("temperature");
+        var lines = DocumentsFile.Read(docsPath);
+        using var model = ClaraModel.Load(modelPath);
+        var question = ClaraInputs.Question(model, a);
+        a.RejectUnknown();
+
+        var documents = model.Compress(ClaraInputs.DocumentIds(model, lines, docsPath));
+        var query = model.EncodeQuery(question);
+        var scores = model.Score(query, documents);
+        var topk = model.SelectTopK(scores, k, temperature);
+        SafetensorsWriter.Write(output,
+        [
+            TensorToWrite.FromFloat32("query", new Shape(query.Length), query),
+            TensorToWrite.FromFloat32("scores", new Shape(scores.Length), scores),
+            TensorToWrite.FromInt64("topk", new Shape(topk.Length), topk.Select(i => (long)i).ToArray()),
+        ]);
+        stdout.WriteLine($"top-{topk.Length}: {string.Join(", ", topk.Select(i => $"{lines[i].Id} ({scores[i]:F4})"))}; wrote {output}");
+        return 0;
+    }
+}

@@ -1,0 +1,38 @@
+using Clara.Engine.Pipeline;
+using Microsoft.Extensions.AI;
+
+namespace Clara.Engine.AI;
+
+/// <summary>
+/// The query reasoner as an <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>: each text becomes its flattened
+/// n_mem·hidden query vector, in the same space as the compressed documents (cosine similarity ranks them), so a
+/// vector database can serve as CLaRa's first-stage retriever.
+/// </summary>
+public sealed class ClaraQueryEmbeddingGenerator(ClaraModel model) : IEmbeddingGenerator<string, Embedding<float>>
+{
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        Task.Run(() =>
+        {
+            var result = new GeneratedEmbeddings<Embedding<float>>();
+            foreach (var text in values)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                result.Add(new Embedding<float>(model.EncodeQuery(model.Encode(text))) { ModelId = model.Decoder.Source });
+            }
+            return result;
+        }, cancellationToken);
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType.IsInstanceOfType(this) ? this
+        : serviceType.IsInstanceOfType(model) ? model
+        : serviceType == typeof(EmbeddingGeneratorMetadata)
+            ? new EmbeddingGeneratorMetadata("clara.engine", defaultModelId: model.Decoder.Source, defaultModelDimensions: model.Config.MemoryTokens * model.Decoder.Config.HiddenSize)
+            : null;
+
+    public void Dispose()
+    {
+        // The model belongs to the caller.
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Clara.Engine.Backends;
+using Clara.Engine.IO.Safetensors;
+
+namespace Clara.Engine.Models;
+
+/// <summary>
+/// The engine-native file written by <c>clara convert</c>: one safetensors container with the base under engine
+/// names, every adapter as <c>adapters.{name}.layers.{i}.{proj}.lora_a|lora_b</c>, and the configs in metadata.
+/// </summary>
+public static class EngineFile
+{
+    public const string FormatVersionKey = "clara.format_version";
+    public const string SupportedVersion = "1";
+    public const string ConfigKey = "clara.config";
+    public const string ClaraKey = "clara.clara";
+    public const string AdaptersKey = "clara.adapters";
+
+    /// <summary>True when <paramref name="path"/> is a file (not a directory) that declares the engine format.</summary>
+    public static bool Is(string path)
+    {
+        if (!File.Exists(path)) return false;
+        using var file = SafetensorsFile.Open(path);
+        return file.Metadata.ContainsKey(FormatVersionKey);
+    }
+
+    public static (ModelWeights Weights, List<LoraAdapter> Adapters, string? ClaraJson) Load(string path, IBackend backend)
+    {
+        var source = WeightSource.OpenFile(path);
+        var adapters = new List<LoraAdapter>();
+        ModelWeights? weights = null;
+        try
+        {
+            var metadata = Read(path, source.Metadata);
+            if (metadata.Version != SupportedVersion)
+                throw new InvalidDataException($"{path}: engine format version '{metadata.Version}' is not supported (this engine reads {SupportedVersion})");
+            var config = ModelConfig.Parse(metadata.Config ?? throw new InvalidDataException($"{path}: metadata lacks {ConfigKey}"));
+            weights = CheckpointLoader.Load(config, source, backend, new EngineNames());
+            foreach (var (name, settings) in metadata.Adapters)
+                adapters.Add(CheckpointLoader.LoadAdapter(name, settings, config, source, backend,
+                    (layer, slot, ab) => WeightNames.EngineLora(name, layer, slot, ab), ownsSource: false));
+            return (weights, adapters, metadata.Clara);
+        }
+        catch
+        {
+            foreach (var a in adapters) a.Dispose();
+            if (weights is null) source.Dispose();
+            else weights.Dispose();
+            throw;
+        }
+    }
+
+    private static (string? Version, string? Config, string? Clara, List<(string, LoraSettings)> Adapters) Read(string path, IReadOnlyDictionary<string, string> m)
+    {
+        var adapters = new List<(string, LoraSettings)>();
+        if (m.TryGetValue(AdaptersKey, out var json))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(json);
+                foreach (var a in doc.RootElement.EnumerateObject())
+                {
+                    var v = a.Value;
+                    var targets = v.TryGetProperty("targets", out var t) ? t.EnumerateArray().Select(e => e.GetString() ?? "").ToArray() : [];
+                    adapters.Add((a.Name, new LoraSettings(v.GetProperty("r").GetInt32(), v.GetProperty("alpha").GetSingle(),
+                        v.TryGetProperty("rslora", out var rs) && rs.ValueKind == JsonValueKind.True, targets)));
+                }
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new InvalidDataException($"{path}: metadata {AdaptersKey} is malformed: {e.Message}", e);
+            }
+        }
+        return (m.GetValueOrDefault(FormatVersionKey), m.GetValueOrDefault(ConfigKey), m.GetValueOrDefault(ClaraKey), adapters);
+    }
+}

@@ -1,0 +1,48 @@
+using Clara.Engine.Documents;
+
+namespace Clara.Engine.Pipeline;
+
+/// <summary>Compresses documents once into a store, and gathers stored memories back as rerank candidates.</summary>
+public sealed class DocumentIndexer
+{
+    public DocumentIndexer(ClaraModel model, IDocumentStore store)
+    {
+        if (store.Fingerprint != model.Fingerprint)
+            throw new MemoryFingerprintMismatchException(
+                $"the store holds memories of model {store.Fingerprint}, not of {model.Decoder.Source} ({model.Fingerprint})",
+                store.Fingerprint, model.Fingerprint);
+        Model = model;
+        Store = store;
+    }
+
+    public ClaraModel Model { get; }
+    public IDocumentStore Store { get; }
+
+    /// <summary>Compresses every document (text through the tokenizer, or its token ids) and upserts it with its memory.</summary>
+    public void Index(IReadOnlyList<Document> documents, int batchSize = 8, IProgress<int>? progress = null, CancellationToken cancellation = default)
+    {
+        var ids = documents.Select(d => d.TokenIds ?? (d.Text is { } t ? Model.Encode(t) : throw new ArgumentException($"document '{d.Id}' has neither text nor token ids"))).ToList();
+        var compressed = Model.Compress(ids, batchSize, progress, cancellation);
+        for (int i = 0; i < documents.Count; i++)
+            Store.Upsert(documents[i], new DocumentMemory(Model.Fingerprint, compressed.MemoryTokens, compressed.Hidden, compressed.Document(i).Span));
+    }
+
+    /// <summary>The stored documents (all of them, or those named) as candidates, with their ids in the same order.</summary>
+    public (IReadOnlyList<Document> Documents, CompressedDocuments Memory) Candidates(IEnumerable<string>? ids = null)
+    {
+        var stored = ids is null
+            ? Store.Enumerate().OrderBy(s => s.Id, StringComparer.Ordinal).ToList()
+            : ids.Select(id => Store.TryGet(id, out var s) ? s : throw new KeyNotFoundException($"document '{id}' is not in the store")).ToList();
+        if (stored.Count == 0) throw new InvalidOperationException("the document store is empty: index documents first");
+        int nMem = Model.Config.MemoryTokens, hidden = Model.Decoder.Config.HiddenSize;
+        var memory = new float[(long)stored.Count * nMem * hidden];
+        for (int i = 0; i < stored.Count; i++)
+        {
+            var m = stored[i].Memory;
+            if (m.MemoryTokens != nMem || m.Hidden != hidden)
+                throw new InvalidDataException($"document '{stored[i].Id}' holds a {m.MemoryTokens}×{m.Hidden} memory; this model makes {nMem}×{hidden}");
+            m.Values.CopyTo(memory.AsSpan(i * nMem * hidden, nMem * hidden));
+        }
+        return (stored.Select(s => s.Document).ToList(), new CompressedDocuments(stored.Count, nMem, hidden, memory, new float[stored.Count]));
+    }
+}

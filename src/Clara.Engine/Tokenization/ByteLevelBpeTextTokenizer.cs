@@ -1,0 +1,53 @@
+using System.Text.RegularExpressions;
+using Microsoft.ML.Tokenizers;
+
+namespace Clara.Engine.Tokenization;
+
+/// <summary>
+/// A GPT-2-style byte-level <c>tokenizer.json</c> through Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>
+/// (ByteLevel mode: UTF-8 bytes mapped to printable characters, words split by the file's regex).
+/// </summary>
+internal sealed class ByteLevelBpeTextTokenizer : ITextTokenizer
+{
+    private readonly BpeTokenizer _bpe;
+    private readonly ByteLevelLayout _layout;
+    private readonly AddedTokenVocabulary _added;
+    private readonly bool[] _isModelId;
+    private readonly string _path;
+
+    public ByteLevelBpeTextTokenizer(BpeTokenizer bpe, HfBpeModel model, ByteLevelLayout layout, AddedTokenVocabulary added, string path)
+    {
+        _bpe = bpe;
+        _layout = layout;
+        _added = added;
+        _path = path;
+        VocabSize = Math.Max(model.Vocabulary.Values.DefaultIfEmpty(-1).Max() + 1, added.MaxId + 1);
+        _isModelId = new bool[VocabSize];
+        foreach (int id in model.Vocabulary.Values) _isModelId[id] = true;
+    }
+
+    public static PreTokenizer SplitBy(ByteLevelLayout layout) =>
+        new RegexPreTokenizer(new Regex(layout.SplitPattern, RegexOptions.CultureInvariant), specialTokens: null);
+
+    public IReadOnlyDictionary<string, int> SpecialTokens => _added.SpecialTokens;
+    public int? BosId => _added.BosId;
+    public int? EosId => _added.EosId;
+    public int VocabSize { get; }
+
+    public int[] Encode(string text) => _added.Encode(text, (segment, _, ids) =>
+    {
+        // Hugging Face's add_prefix_space: a segment not starting with a space gets one, so its first word is
+        // encoded like a word in the middle of a sentence.
+        var span = segment.Span;
+        string input = _layout.AddPrefixSpace && (span.IsEmpty || span[0] != ' ') ? " " + span.ToString() : span.ToString();
+        ids.AddRange(_bpe.EncodeToIds(input, considerPreTokenization: true, considerNormalization: false));
+    });
+
+    public string Decode(IEnumerable<int> ids) => _added.Decode(ids, VocabSize, run =>
+    {
+        foreach (int id in run)
+            if (!_isModelId[id])
+                throw new ArgumentOutOfRangeException(nameof(ids), id, $"token id {id} is neither in the vocabulary of {_path} nor an added token");
+        return _bpe.Decode(run, considerSpecialTokens: false);
+    });
+}
