@@ -9,15 +9,15 @@ namespace Clara.Engine.Backends.Cuda;
 /// cuBLAS is column-major, so the row-major product is computed as its transpose,
 /// outputᵀ[N, m] = weight[N, K] · inputᵀ[K, m]: A = weight seen column-major as [K, N] and transposed,
 /// B = input seen column-major as [K, m], C = output seen column-major as [N, m].
-/// cuBLAS needs A and B of one type: with 16-bit weights the input is first cast to that type (or, in
-/// exact mode, the weight widened to fp32) in a scratch buffer.
+/// cuBLAS needs A and B of one type: with 16-bit weights either the weight is widened to fp32 or the
+/// input is rounded to the weight's type, in a scratch buffer (see <see cref="CudaMatMulPrecision"/>).
 /// </summary>
 internal sealed class CublasMatMul(KernelLauncher launcher, CublasHandle blas, CudaContext context) : IDisposable
 {
     private readonly DeviceScratch _scratch = new(context, launcher.Stream);
     private readonly CastLauncher _cast = new(launcher);
 
-    public void Forward(Tensor input, Tensor weight, Tensor output, float alpha, float beta, bool exact)
+    public void Forward(Tensor input, Tensor weight, Tensor output, float alpha, float beta, CudaMatMulPrecision precision)
     {
         var x = launcher.F32(input, "matmul input");
         var y = launcher.F32(output, "matmul output");
@@ -38,7 +38,7 @@ internal sealed class CublasMatMul(KernelLauncher launcher, CublasHandle blas, C
         {
             Gemm(w, x, CudaDataType.R32F, y, m, n, k, alpha, beta);
         }
-        else if (exact)
+        else if (precision == CudaMatMulPrecision.Fp32)
         {
             var wide = _scratch.Get(weight.ElementCount * sizeof(float));
             _cast.Run(w, weight.DType, wide, DType.F32, weight.ElementCount);

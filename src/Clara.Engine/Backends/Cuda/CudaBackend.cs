@@ -5,16 +5,28 @@ using Clara.Engine.Tensors;
 
 namespace Clara.Engine.Backends.Cuda;
 
+/// <summary>How MatMul multiplies an F32 input by 16-bit (BF16/F16) weights; cuBLAS needs both operands of one type.</summary>
+public enum CudaMatMulPrecision
+{
+    /// <summary>
+    /// The weight is widened to fp32 in a scratch buffer and the product is an fp32 SGEMM: the
+    /// <see cref="IKernels"/> contract, matching the CPU backend to fp32 rounding. Costs a weight-sized
+    /// conversion per call and fp32 (not tensor-core) arithmetic.
+    /// </summary>
+    Fp32,
+
+    /// <summary>
+    /// The fp32 input is rounded to the weight's 16-bit type and multiplied on tensor cores with fp32
+    /// accumulation — what a bf16 PyTorch model does; about 2^-9 relative error per product. Several
+    /// times faster.
+    /// </summary>
+    TensorCore16Bit,
+}
+
 /// <summary>Choices that trade speed for agreement with the CPU backend.</summary>
 public sealed record CudaBackendOptions
 {
-    /// <summary>
-    /// How MatMul treats 16-bit weights. False (default): the F32 input is rounded to the weight's type
-    /// and multiplied on tensor cores with fp32 accumulation (what a bf16 PyTorch model does; about 2^-9
-    /// relative error per product). True: the weight is widened to fp32 and the product is a full fp32
-    /// SGEMM, matching the CPU backend to fp32 rounding, at several times the cost.
-    /// </summary>
-    public bool ExactMatMul { get; init; }
+    public CudaMatMulPrecision MatMulPrecision { get; init; } = CudaMatMulPrecision.Fp32;
 
     /// <summary>Where compiled kernels are cached; null uses <see cref="KernelCache.Default"/>.</summary>
     public KernelCache? KernelCache { get; init; }
@@ -22,8 +34,9 @@ public sealed record CudaBackendOptions
 
 /// <summary>
 /// The CUDA backend: one device's primary context, one stream on which all work is queued in order,
-/// kernels compiled by NVRTC on first use, products through cuBLAS. Errors from queued work surface at
-/// <see cref="Synchronize"/> and <see cref="Download"/>.
+/// kernels compiled by NVRTC on first use, products through cuBLAS. Errors from queued work — including
+/// index operands found out of range by a kernel (an <see cref="ArgumentOutOfRangeException"/>) — surface
+/// at <see cref="Synchronize"/> and <see cref="Download"/>, not at the call that queued the work.
 /// </summary>
 public sealed class CudaBackend : IBackend
 {
@@ -43,7 +56,7 @@ public sealed class CudaBackend : IBackend
         _faults = new CudaFaultFlags(context, _stream);
         _blas = CublasHandle.Create(context, _stream);
         var launcher = new KernelLauncher(this, _stream, _modules, _faults, device.MultiprocessorCount);
-        _kernels = new CudaKernels(launcher, _blas, context, options.ExactMatMul);
+        _kernels = new CudaKernels(launcher, _blas, context, options.MatMulPrecision);
         Training = new CudaTrainingKernels(launcher);
     }
 

@@ -6,7 +6,8 @@ namespace Clara.Engine.Backends.Cuda;
 /// One 32-bit word in device memory that kernels OR bits into when an index operand is invalid (a token
 /// id outside the vocabulary, a row outside the tensor, a target outside the classes). A kernel cannot
 /// throw, so it writes NaN for the affected rows, raises a bit, and the host turns the bits into an
-/// exception at the next synchronisation. Bits match CLARA_FAULT_* in kernels/clara_prelude.cuh.
+/// <see cref="ArgumentOutOfRangeException"/> at the next synchronisation (checking the indices on the
+/// host instead would cost a device round trip per call). Bits match CLARA_FAULT_* in kernels/clara_prelude.cuh.
 /// </summary>
 internal sealed class CudaFaultFlags : IDisposable
 {
@@ -32,12 +33,12 @@ internal sealed class CudaFaultFlags : IDisposable
         uint flags = BitConverter.ToUInt32(bytes);
         if (flags == 0) return;
         _stream.Fill(_word.Pointer, 0, sizeof(uint));
-        throw new InvalidOperationException(Describe(flags));
+        if ((flags & IndexOutOfRange) != 0)
+            throw new ArgumentOutOfRangeException(paramName: null,
+                "a CUDA kernel was given an index outside its range (a token id beyond the vocabulary, a row beyond its tensor, " +
+                "or a target beyond the classes) since the last synchronisation; the affected output rows are NaN");
+        throw new InvalidOperationException($"a CUDA kernel raised unknown fault flags 0x{flags:x}");
     }
-
-    private static string Describe(uint flags) => (flags & IndexOutOfRange) != 0
-        ? "a CUDA kernel was given an index out of range (a token id beyond the vocabulary, a row beyond its tensor, or a target beyond the classes); the affected output rows are NaN"
-        : $"a CUDA kernel raised fault flags 0x{flags:x}";
 
     public void Dispose() => _word.Dispose();
 }

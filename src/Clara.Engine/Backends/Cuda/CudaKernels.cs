@@ -15,14 +15,14 @@ internal sealed class CudaKernels : IKernels, IDisposable
     private readonly SoftmaxLauncher _softmax;
     private readonly RowsLauncher _rows;
     private readonly CosineRerankLauncher _cosine;
-    private readonly bool _exactMatMul;
+    private readonly CudaMatMulPrecision _matMulPrecision;
 
-    public CudaKernels(KernelLauncher launcher, CublasHandle blas, CudaContext context, bool exactMatMul)
+    public CudaKernels(KernelLauncher launcher, CublasHandle blas, CudaContext context, CudaMatMulPrecision matMulPrecision)
     {
         _embedding = new EmbeddingLauncher(launcher);
         _rmsNorm = new RmsNormLauncher(launcher);
         _matMul = new CublasMatMul(launcher, blas, context);
-        _exactMatMul = exactMatMul;
+        _matMulPrecision = matMulPrecision;
         _rope = new RopeLauncher(launcher, context);
         _attention = new AttentionLauncher(launcher);
         _elementwise = new ElementwiseLauncher(launcher);
@@ -33,10 +33,11 @@ internal sealed class CudaKernels : IKernels, IDisposable
 
     public void Embedding(Tensor ids, Tensor table, Tensor output) => _embedding.Forward(ids, table, output);
     public void RmsNorm(Tensor input, Tensor weight, float eps, Tensor output) => _rmsNorm.Forward(input, weight, eps, output);
-    public void MatMul(Tensor input, Tensor weight, Tensor output, float alpha = 1f, float beta = 0f) => _matMul.Forward(input, weight, output, alpha, beta, _exactMatMul);
+    public void MatMul(Tensor input, Tensor weight, Tensor output, float alpha = 1f, float beta = 0f) => _matMul.Forward(input, weight, output, alpha, beta, _matMulPrecision);
 
-    /// <summary><see cref="MatMul"/> with the precision chosen per call (see <see cref="CudaBackendOptions.ExactMatMul"/>).</summary>
-    public void MatMul(Tensor input, Tensor weight, Tensor output, float alpha, float beta, bool exact) => _matMul.Forward(input, weight, output, alpha, beta, exact);
+    /// <summary><see cref="MatMul"/> with the precision chosen per call (see <see cref="CudaMatMulPrecision"/>).</summary>
+    public void MatMul(Tensor input, Tensor weight, Tensor output, float alpha, float beta, CudaMatMulPrecision precision) =>
+        _matMul.Forward(input, weight, output, alpha, beta, precision);
     public void Rope(Tensor input, Tensor positions, int headDim, float theta, Tensor output) => _rope.Forward(input, positions, headDim, theta, output);
     public void WriteCache(Tensor source, Tensor cache, int start) => _attention.WriteCache(source, cache, start);
     public void Attention(Tensor query, Tensor keyCache, Tensor valueCache, Tensor keyMask, AttentionLayout layout, Tensor output) =>

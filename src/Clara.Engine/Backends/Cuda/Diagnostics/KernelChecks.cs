@@ -24,8 +24,11 @@ internal static class KernelChecks
     [
         new("embedding", b => [Embedding(b, DType.BF16, 1031, 32003, 4097), Embedding(b, DType.F32, 37, 1001, 771), Embedding(b, DType.F16, 37, 1001, 771)]),
         new("rmsnorm", b => [RmsNorm(b, DType.BF16, 2053, 4099), RmsNorm(b, DType.F32, 33, 771), RmsNorm(b, DType.F16, 3, 4096)]),
-        new("matmul", b => [MatMul(b, DType.F32, 37, 1031, 515, 1f, 0f, exact: false), MatMul(b, DType.BF16, 37, 1031, 515, 1f, 0f, exact: false),
-                            MatMul(b, DType.F16, 1, 4099, 1023, 0.5f, 1f, exact: false), MatMul(b, DType.BF16, 13, 1031, 515, 2f, 1f, exact: true)]),
+        new("matmul", b => [MatMul(b, DType.F32, 37, 1031, 515, 1f, 0f, CudaMatMulPrecision.Fp32),
+                            MatMul(b, DType.BF16, 13, 1031, 515, 2f, 1f, CudaMatMulPrecision.Fp32),
+                            MatMul(b, DType.F16, 1, 4099, 1023, 0.5f, 1f, CudaMatMulPrecision.Fp32),
+                            MatMul(b, DType.BF16, 37, 1031, 515, 1f, 0f, CudaMatMulPrecision.TensorCore16Bit),
+                            MatMul(b, DType.F16, 1, 4099, 1023, 0.5f, 1f, CudaMatMulPrecision.TensorCore16Bit)]),
         new("rope", b => [Rope(b, 67, 5, 34, 1e6f, 4000), Rope(b, 261, 32, 128, 1e6f, 300)]),
         new("write_cache", b => [WriteCache(b, 3, 7, 5, 29, 129)]),
         new("attention", b => [Attention(b, new AttentionLayout(2, 13, 0, 6, 2, 40, 1f / MathF.Sqrt(40)), 29, padLeft: 4),
@@ -68,16 +71,16 @@ internal static class KernelChecks
         return new($"rmsnorm {storage}", $"[{rows}, {hidden}]", error, 1e-5, gbs);
     }
 
-    private static KernelCheckResult MatMul(CheckBench b, DType storage, int m, int k, int n, float alpha, float beta, bool exact)
+    private static KernelCheckResult MatMul(CheckBench b, DType storage, int m, int k, int n, float alpha, float beta, CudaMatMulPrecision precision)
     {
         var input = b.Floats(b.Normal((long)m * k), [m, k]);
         var weight = b.Floats(b.Normal((long)n * k, 0.05f), [n, k], storage);
         var output = b.Floats(b.Normal((long)m * n), [m, n]);
         b.Cpu.Kernels.MatMul(input.Cpu, weight.Cpu, output.Cpu, alpha, beta);
-        b.Gpu.CudaKernels.MatMul(input.Gpu, weight.Gpu, output.Gpu, alpha, beta, exact);
-        // Rounding the input to the weight's 16-bit type costs about 2^-9 per product; exact mode and fp32 do not round.
-        double tolerance = storage == DType.F32 || exact ? 1e-5 : 1e-2;
-        return new($"matmul {storage}{(exact ? " exact" : "")}", $"[{m}, {k}]·[{n}, {k}]ᵀ α={alpha} β={beta}", CheckBench.Error(output), tolerance);
+        b.Gpu.CudaKernels.MatMul(input.Gpu, weight.Gpu, output.Gpu, alpha, beta, precision);
+        // Rounding the input to the weight's 16-bit type costs about 2^-9 per product; the fp32 path does not round.
+        bool rounds = storage != DType.F32 && precision == CudaMatMulPrecision.TensorCore16Bit;
+        return new($"matmul {storage}{(rounds ? " tensor-core" : "")}", $"[{m}, {k}]·[{n}, {k}]ᵀ α={alpha} β={beta}", CheckBench.Error(output), rounds ? 1e-2 : 1e-5);
     }
 
     private static KernelCheckResult Rope(CheckBench b, int rows, int heads, int headDim, float theta, int maxPosition)
