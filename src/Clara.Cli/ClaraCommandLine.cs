@@ -10,6 +10,7 @@ public static class ClaraCommandLine
         new CompressCommand(),
         new RerankCommand(),
         new AskCommand(),
+        new ConvertVerb(),
     ];
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);

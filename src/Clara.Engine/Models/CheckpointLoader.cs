@@ -74,7 +74,7 @@ public static class CheckpointLoader
         var source = WeightSource.OpenFile(path);
         try
         {
-            return LoadAdapter(name, settings, config, source, backend, (layer, slot, ab) => WeightNames.PeftLora(layer, slot, ab), ownsSource: true);
+            return LoadAdapter(name, settings, config, source, backend, (layer, slot, ab) => WeightNames.PeftLora(layer, slot, ab), namePrefix: "", ownsSource: true);
         }
         catch
         {
@@ -83,8 +83,9 @@ public static class CheckpointLoader
         }
     }
 
+    /// <param name="namePrefix">Only tensors whose names start with it belong to this adapter (a file may hold the base and several adapters).</param>
     internal static LoraAdapter LoadAdapter(string name, LoraSettings settings, ModelConfig c, WeightSource source, IBackend backend,
-        Func<int, LinearSlot, char, string> tensorName, bool ownsSource)
+        Func<int, LinearSlot, char, string> tensorName, string namePrefix, bool ownsSource)
     {
         var check = new WeightValidation(source.Description);
         var present = new List<(int Layer, LinearSlot Slot)>();
@@ -104,7 +105,8 @@ public static class CheckpointLoader
             }
         // Names with the adapter's name in them ("...lora_A.default.weight") or LoRA on modules we do not have would
         // silently change nothing; refuse them instead.
-        foreach (var unknown in source.Names.Where(n => !expected.Contains(n)).Order()) check.Unexpected(unknown);
+        foreach (var unknown in source.Names.Where(n => n.StartsWith(namePrefix, StringComparison.Ordinal) && !expected.Contains(n)).Order())
+            check.Unexpected(unknown);
         if (present.Count == 0) check.Unexpected("(no LoRA tensor matches any projection of this model)");
         check.ThrowIfAny();
 

@@ -38,7 +38,7 @@ public static class EngineFile
             weights = CheckpointLoader.Load(config, source, backend, new EngineNames());
             foreach (var (name, settings) in metadata.Adapters)
                 adapters.Add(CheckpointLoader.LoadAdapter(name, settings, config, source, backend,
-                    (layer, slot, ab) => WeightNames.EngineLora(name, layer, slot, ab), ownsSource: false));
+                    (layer, slot, ab) => WeightNames.EngineLora(name, layer, slot, ab), namePrefix: $"adapters.{name}.", ownsSource: false));
             return (weights, adapters, metadata.Clara);
         }
         catch

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Clara.Convert.Model;
+using Clara.Convert.Output;
+using Clara.Convert.Planning;
+using Clara.Engine.IO.Safetensors;
+
+namespace Clara.Convert.Commands;
+
+/// <summary>
+/// Writes the CLaRa directory of spec section 7: the HF base files (vocabulary already resized), clara.json,
+/// adapters/NAME/ as PEFT adapter directories, and the tokenizer files. Everything is built in a sibling
+/// staging directory and renamed into place at the end, so a failure leaves no half-written directory.
+/// </summary>
+internal static class ClaraDirectoryWriter
+{
+    private const string AdapterPrefix = "adapters.";
+
+    public static string Write(ConversionPlan plan, string directory, ProgressSink progress)
+    {
+        string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        if (File.Exists(target) || (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()))
+            throw new IOException($"{target} already exists and is not empty; choose a new directory");
+        string staging = $"{target}.partial-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(staging);
+        try
+        {
+            var reporter = progress.Start("write", plan.Tensors.Sum(t => t.Source.ByteLength));
+            var baseTensors = plan.Tensors.Where(t => !t.Name.StartsWith(AdapterPrefix, StringComparison.Ordinal)).ToList();
+            WriteSafetensors(Path.Combine(staging, ShardedCheckpoint.SingleFileName), baseTensors, reporter);
+            File.WriteAllText(Path.Combine(staging, "config.json"), plan.ConfigText);
+            if (plan.ClaraJson is not null) File.WriteAllText(Path.Combine(staging, "clara.json"), plan.ClaraJson);
+            foreach (var tokenizerFile in plan.TokenizerFiles)
+                File.Copy(tokenizerFile, Path.Combine(staging, Path.GetFileName(tokenizerFile)));
+
+            foreach (var adapter in plan.Adapters)
+            {
+                string adapterDir = Path.Combine(staging, "adapters", adapter.Name);
+                Directory.CreateDirectory(adapterDir);
+                string prefix = $"{AdapterPrefix}{adapter.Name}.";
+                WriteSafetensors(Path.Combine(adapterDir, "adapter_model.safetensors"),
+                    plan.Tensors.Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList(), reporter);
+                File.WriteAllText(Path.Combine(adapterDir, "adapter_config.json"), PeftConfig(adapter, plan.Config.Layers));
+            }
+            reporter?.Finish();
+            if (Directory.Exists(target)) Directory.Delete(target); // empty, checked above
+            Directory.Move(staging, target);
+            return target;
+        }
+        catch
+        {
+            try { Directory.Delete(staging, recursive: true); }
+            catch (IOException) { }
+            throw;
+        }
+    }
+
+    /// <summary>The HF / PEFT name an engine tensor gets in a CLaRa directory.</summary>
+    public static string OutputName(string engineName)
+    {
+        if (!engineName.StartsWith(AdapterPrefix, StringComparison.Ordinal)) return EngineNames.HfBaseName(engineName);
+        // adapters.NAME.layers.I.PROJ.lora_a|lora_b
+        var parts = engineName.Split('.');
+        int layer = int.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture);
+        if (parts.Length != 6 || !EngineNames.TryParseName(parts[4], out var projection))
+            throw new ArgumentException($"'{engineName}' is not an engine adapter tensor name");
+        return EngineNames.PeftName(layer, projection, parts[5] == "lora_a");
+    }
+
+    private static void WriteSafetensors(string path, IReadOnlyList<PlannedTensor> tensors, ProgressReporter? reporter) =>
+        SafetensorsWriter.Write(path,
+            tensors.Select(t => TensorToWrite.FromCallback(OutputName(t.Name), t.DType, t.Shape,
+                stream => TensorConverter.Convert(t.Source, t.DType, stream, reporter))),
+            new Dictionary<string, string> { ["format"] = "pt" }, EngineFileWriter.Alignment);
+
+    private static string PeftConfig(PlannedAdapter adapter, int modelLayers)
+    {
+        var config = PeftConfigObject(adapter);
+        if (adapter.Layers.Count != modelLayers)
+            config["layers_to_transform"] = new JsonArray(adapter.Layers.Select(l => (JsonNode)l).ToArray());
+        return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static JsonObject PeftConfigObject(PlannedAdapter adapter) => new()
+    {
+        ["peft_type"] = "LORA",
+        ["task_type"] = "CAUSAL_LM",
+        ["r"] = adapter.Rank,
+        ["lora_alpha"] = adapter.Alpha,
+        ["use_rslora"] = adapter.UseRsLora,
+        ["target_modules"] = new JsonArray(adapter.Targets.Select(p => (JsonNode)EngineNames.PeftTarget(p)).ToArray()),
+        ["lora_dropout"] = 0.0,
+        ["bias"] = "none",
+    };
+}

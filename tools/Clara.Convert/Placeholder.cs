@@ -1,1 +1,0 @@
-namespace Clara.Convert; internal static class Placeholder { }

@@ -1,0 +1,48 @@
+using Clara.Convert.Model;
+using Clara.Convert.Sources;
+using Clara.Engine.Tensors;
+
+namespace Clara.Convert.Planning;
+
+/// <summary>One output tensor: its engine name, where its values come from, and the dtype it is stored as.</summary>
+public sealed record PlannedTensor(string Name, ISourceTensor Source, DType DType)
+{
+    public Shape Shape => Source.Shape;
+    public long ByteLength => Shape.ElementCount * DType.SizeOf();
+}
+
+/// <summary>One adapter of the output, with its validated LoRA settings and the layers it adapts.</summary>
+public sealed record PlannedAdapter(string Name, int Rank, double Alpha, bool UseRsLora, IReadOnlyList<Projection> Targets,
+    IReadOnlyList<int> Layers, string Origin)
+{
+    public double Scale => UseRsLora ? Alpha / Math.Sqrt(Rank) : Alpha / Rank;
+}
+
+/// <summary>A validated conversion: every output tensor, mapped, shape-checked and ordered, plus the metadata texts.</summary>
+public sealed class ConversionPlan
+{
+    public required HfModelConfig Config { get; init; }
+    public required int VocabSize { get; init; }
+    public required IReadOnlyList<PlannedTensor> Tensors { get; init; }
+    public required IReadOnlyList<PlannedAdapter> Adapters { get; init; }
+    public required string? ClaraJson { get; init; }
+    public required IReadOnlyDictionary<string, int> SpecialTokens { get; init; }
+    public required IReadOnlyList<string> SourceFiles { get; init; }
+    public required IReadOnlyList<string> TokenizerFiles { get; init; }
+    public required IReadOnlyList<string> Notes { get; init; }
+
+    /// <summary>What each command-line input was recognised as.</summary>
+    public IReadOnlyList<Inputs.DetectedInput> Inputs { get; init; } = [];
+
+    /// <summary>config.json as the output carries it: the input's, with vocab_size grown to the resized vocabulary.</summary>
+    public string ConfigText => Config.TextWithVocabSize(VocabSize);
+
+    public long DataBytes => Tensors.Sum(t => t.ByteLength);
+}
+
+/// <summary>The inputs do not add up to a model: every problem found, each naming its tensor.</summary>
+public sealed class CheckpointValidationException(IReadOnlyList<string> problems)
+    : Exception($"{problems.Count} problem{(problems.Count == 1 ? "" : "s")} with the inputs:\n  " + string.Join("\n  ", problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

@@ -1,0 +1,119 @@
+using Clara.Convert.Inputs;
+using Clara.Convert.Model;
+using Clara.Convert.Sources;
+using Clara.Engine.Tensors;
+
+namespace Clara.Convert.Planning;
+
+/// <param name="DType">Storage type of the output's matrices (norm vectors always stay F32).</param>
+/// <param name="LoraAlpha">lora_alpha for pickled adapters that come without any config.</param>
+public sealed record PlanOptions(DType DType, double? LoraAlpha = null);
+
+/// <summary>
+/// Maps every input tensor to its engine name and checks the whole set against config.json. It does not
+/// stop at the first problem: missing, unmapped, duplicated and mis-shaped tensors are all reported by name.
+/// </summary>
+public static class PlanBuilder
+{
+    public static ConversionPlan Build(ConversionInputs inputs, PlanOptions options)
+    {
+        if (options.DType is not (DType.F32 or DType.BF16 or DType.F16))
+            throw new ArgumentException($"output dtype must be f32, bf16 or f16, not {options.DType}");
+        var config = inputs.Config ?? throw new CheckpointValidationException(
+            ["no config.json among the inputs: pass the base model's Hugging Face directory, or --config FILE"]);
+
+        var problems = new List<string>();
+        var notes = new List<string>();
+
+        var baseByName = MapBase(inputs.Base, "base", problems, notes);
+        var resizedByName = MapBase(inputs.Resized, "resized", problems, notes);
+        foreach (var (name, source) in resizedByName) baseByName[name] = source; // the resized rows replace the base's
+
+        int vocab = VocabSize(config, baseByName);
+        if (config.TieWordEmbeddings && baseByName.Remove(EngineNames.LmHead, out var dropped))
+            notes.Add($"lm_head ({dropped.Name} in {dropped.Origin}) not written: config.json ties it to the embedding");
+
+        var tensors = new List<PlannedTensor>();
+        foreach (var (name, shape) in ModelLayout.BaseTensors(config, vocab))
+        {
+            if (!baseByName.Remove(name, out var source))
+            {
+                problems.Add($"missing: '{name}' ({EngineNames.HfBaseName(name)}) {shape}");
+                continue;
+            }
+            if (!source.Shape.Equals(shape))
+                problems.Add($"mis-shaped: '{name}' ({source.Name} in {source.Origin}) is {source.Shape}, config.json implies {shape}");
+            CheckFloat(source, problems);
+            tensors.Add(new PlannedTensor(name, source, EngineNames.IsNorm(name) ? DType.F32 : options.DType));
+        }
+        foreach (var (name, source) in baseByName) // left over: mapped, but beyond what the config describes
+            problems.Add($"unexpected: '{source.Name}' in {source.Origin} maps to '{name}', which config.json ({config.Layers} layers) does not have");
+
+        var adapters = new List<PlannedAdapter>();
+        var adapterNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var adapter in inputs.Adapters)
+        {
+            if (!adapterNames.Add(adapter.Name))
+            {
+                problems.Add($"duplicated: two adapters are named '{adapter.Name}' (the second from {adapter.Origin}); name one with NAME=PATH");
+                continue;
+            }
+            var planned = AdapterPlanner.Plan(adapter, config, options, problems, tensors);
+            if (planned is not null) adapters.Add(planned);
+        }
+
+        if (problems.Count > 0) throw new CheckpointValidationException(problems);
+
+        string? claraJson = inputs.ClaraJson;
+        if (claraJson is null && inputs.ReleaseConfig is { } release)
+            claraJson = ClaraJsonDerivation.Derive(release, config, vocab, notes);
+
+        return new ConversionPlan
+        {
+            Config = config,
+            VocabSize = vocab,
+            Tensors = tensors,
+            Adapters = adapters,
+            ClaraJson = claraJson,
+            SpecialTokens = SpecialTokens.From(claraJson, config),
+            SourceFiles = inputs.SourceFiles.Distinct().ToList(),
+            TokenizerFiles = inputs.TokenizerFiles,
+            Notes = notes,
+            Inputs = inputs.Detected,
+        };
+    }
+
+    private static Dictionary<string, ISourceTensor> MapBase(IEnumerable<ISourceTensor> sources, string role, List<string> problems, List<string> notes)
+    {
+        var byName = new Dictionary<string, ISourceTensor>(StringComparer.Ordinal);
+        foreach (var source in sources)
+        {
+            if (EngineNames.TryMapBase(source.Name) is not { } id)
+            {
+                if (EngineNames.IsIgnorable(source.Name)) notes.Add($"ignored '{source.Name}' in {source.Origin} (recomputed, not learned)");
+                else if (EngineNames.TryMapLora(source.Name) is not null)
+                    problems.Add($"unmapped: '{source.Name}' in {source.Origin} is a LoRA factor inside a {role} state dict");
+                else problems.Add($"unmapped: '{source.Name}' in {source.Origin} has no engine counterpart");
+                continue;
+            }
+            if (!byName.TryAdd(id.EngineName, source))
+                problems.Add($"duplicated: '{id.EngineName}' comes from both '{byName[id.EngineName].Name}' in {byName[id.EngineName].Origin} and '{source.Name}' in {source.Origin}");
+        }
+        return byName;
+    }
+
+    /// <summary>
+    /// The vocabulary the output has: config.json's, or the embedding's rows when it grew (added special tokens).
+    /// An embedding with fewer rows than the config says is reported by the shape check.
+    /// </summary>
+    private static int VocabSize(HfModelConfig config, Dictionary<string, ISourceTensor> byName) =>
+        byName.TryGetValue(EngineNames.TokEmbeddings, out var embedding) && embedding.Shape.Rank == 2
+            ? Math.Max(embedding.Shape[0], config.VocabSize)
+            : config.VocabSize;
+
+    internal static void CheckFloat(ISourceTensor source, List<string> problems)
+    {
+        if (!source.DType.IsFloatStorage())
+            problems.Add($"wrong dtype: '{source.Name}' in {source.Origin} is {source.DType}; weights must be a float type");
+    }
+}
