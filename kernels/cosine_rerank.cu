@@ -1,0 +1,104 @@
+// cosine_rerank.cu — cosine similarity of one query against N candidates (spec §3), fused with the
+// top-k selection of the best candidates.
+//
+//   score[i] = q·c_i / (max(‖q‖, 1e-12) · max(‖c_i‖, 1e-12))   (F.normalize's epsilon; zero vectors score 0)
+//
+// Two passes, because N is small (tens) while each vector is long (n_mem·hidden, e.g. 32768), so one
+// block per candidate would leave most of the GPU idle:
+// clara_cosine_partials_{f32,bf16,f16}: grid = (N, splits), block = 256. Block (i, s) reduces the
+//   slice [s·chunk, (s+1)·chunk) of candidate i to (q·c, c·c) in partials[i, s, 0..1]; the blocks of
+//   candidate 0 also write q·q of their slice to query_partials[s].
+// clara_cosine_finalize: grid = 1, block = 256. Sums the partials into scores[N] and, when k > 0, writes
+//   the indices of the k best scores to topk[k], best first (ties: lower index first; NaN ranks last).
+// Layout: query F32 [dim]; candidates [N, dim] in F32, BF16 or F16; partials F32 [N, splits, 2];
+//         query_partials F32 [splits]; scores F32 [N]; topk I32 [k].
+// Numerics: fp32 partial sums per thread, block tree reductions, then a sum over splits in fixed order.
+#include "clara_prelude.cuh"
+
+template <typename T>
+__device__ void cosine_partials(const float* query, const T* candidates, float* partials, float* query_partials,
+                                int dim, int chunk)
+{
+    __shared__ float scratch[32];
+    const int i = blockIdx.x, s = blockIdx.y, splits = gridDim.y;
+    const int begin = s * chunk;
+    const int end = min(dim, begin + chunk);
+    const T* c = candidates + (long long)i * dim;
+    float dot = 0.0f, cc = 0.0f, qq = 0.0f;
+    for (int d = begin + threadIdx.x; d < end; d += blockDim.x)
+    {
+        const float q = query[d], x = to_float(c[d]);
+        dot += q * x;
+        cc += x * x;
+        qq += q * q;
+    }
+    dot = block_sum(dot, scratch);
+    cc = block_sum(cc, scratch);
+    if (i == 0) qq = block_sum(qq, scratch); // uniform branch: i is the same for the whole block
+    if (threadIdx.x == 0)
+    {
+        partials[((long long)i * splits + s) * 2 + 0] = dot;
+        partials[((long long)i * splits + s) * 2 + 1] = cc;
+        if (i == 0) query_partials[s] = qq;
+    }
+}
+
+extern "C" __global__ void clara_cosine_partials_f32(const float* query, const float* candidates, float* partials,
+                                                     float* query_partials, int dim, int chunk)
+{ cosine_partials(query, candidates, partials, query_partials, dim, chunk); }
+
+extern "C" __global__ void clara_cosine_partials_bf16(const float* query, const bf16* candidates, float* partials,
+                                                      float* query_partials, int dim, int chunk)
+{ cosine_partials(query, candidates, partials, query_partials, dim, chunk); }
+
+extern "C" __global__ void clara_cosine_partials_f16(const float* query, const f16* candidates, float* partials,
+                                                     float* query_partials, int dim, int chunk)
+{ cosine_partials(query, candidates, partials, query_partials, dim, chunk); }
+
+extern "C" __global__ void clara_cosine_finalize(const float* partials, const float* query_partials, float* scores,
+                                                 int* topk, int count, int splits, int k)
+{
+    __shared__ float scratch_values[32];
+    __shared__ int scratch_indices[32];
+    __shared__ float query_norm;
+    if (threadIdx.x == 0)
+    {
+        float qq = 0.0f;
+        for (int s = 0; s < splits; s++) qq += query_partials[s];
+        query_norm = fmaxf(sqrtf(qq), 1e-12f);
+    }
+    __syncthreads();
+
+    for (int i = threadIdx.x; i < count; i += blockDim.x)
+    {
+        float dot = 0.0f, cc = 0.0f;
+        for (int s = 0; s < splits; s++)
+        {
+            dot += partials[((long long)i * splits + s) * 2 + 0];
+            cc += partials[((long long)i * splits + s) * 2 + 1];
+        }
+        scores[i] = dot / (query_norm * fmaxf(sqrtf(cc), 1e-12f));
+    }
+    __syncthreads(); // scores written by one thread are read by others below (global memory, same block)
+
+    // Selection sort over the total order of ranks_before: pick j is the best candidate ranked after
+    // pick j−1, so no "taken" set is needed.
+    float previous_value = CLARA_INF;
+    int previous_index = -1;
+    for (int j = 0; j < k; j++)
+    {
+        ranked best;
+        best.value = -CLARA_INF;
+        best.index = -1;
+        for (int i = threadIdx.x; i < count; i += blockDim.x)
+        {
+            const float v = scores[i];
+            const bool after_previous = previous_index < 0 || ranks_before(previous_value, previous_index, v, i);
+            if (after_previous && ranks_before(v, i, best.value, best.index)) { best.value = v; best.index = i; }
+        }
+        best = block_best(best, scratch_values, scratch_indices);
+        if (threadIdx.x == 0) topk[j] = best.index;
+        previous_value = best.value;
+        previous_index = best.index;
+    }
+}

@@ -1,1 +1,0 @@
-namespace Clara.Engine.Native; internal static class Placeholder { }

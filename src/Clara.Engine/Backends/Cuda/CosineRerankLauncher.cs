@@ -1,0 +1,52 @@
+using Clara.Engine.Native.Cuda;
+
+namespace Clara.Engine.Backends.Cuda;
+
+/// <summary>
+/// Launches kernels/cosine_rerank.cu: a partial-sums pass over (candidate, slice) blocks sized to fill
+/// the GPU, then one block that finishes the scores and, optionally, picks the top k.
+/// </summary>
+internal sealed class CosineRerankLauncher(KernelLauncher launcher, CudaContext context) : IDisposable
+{
+    private const int Threads = 256;
+    private readonly DeviceScratch _partials = new(context, launcher.Stream);
+
+    public void Scores(Tensor query, Tensor candidates, Tensor scores) => Run(query, candidates, 0, scores, null);
+
+    public void TopK(Tensor query, Tensor candidates, int k, Tensor scores, Tensor topk)
+    {
+        if (k <= 0 || k > scores.ElementCount) throw new ArgumentOutOfRangeException(nameof(k), $"k = {k} must be in [1, {scores.ElementCount}]");
+        if (topk.ElementCount != k) throw new ArgumentException($"top-k output {topk.Shape} should hold {k} indices");
+        Run(query, candidates, k, scores, topk);
+    }
+
+    private void Run(Tensor query, Tensor candidates, int k, Tensor scores, Tensor? topk)
+    {
+        var q = launcher.F32(query, "cosine query");
+        string suffix = CudaTensor.StorageSuffix(candidates, "cosine candidates");
+        var c = launcher.Any(candidates, "cosine candidates");
+        var s = launcher.F32(scores, "cosine scores");
+        var picks = topk is null ? DevicePointer.Null : launcher.I32(topk, "cosine top-k");
+        int dim = CudaTensor.IntCount(query.ElementCount, "cosine query");
+        int count = CudaTensor.IntCount(scores.ElementCount, "cosine scores");
+        if (candidates.Shape[-1] != dim || candidates.Shape.Rows != count)
+            throw new ArgumentException($"cosine candidates {candidates.Shape} should be [{count}, {dim}]");
+        if (count == 0) return;
+
+        // Split each vector so that about four blocks per SM run, but never slices shorter than a block.
+        int maxSplits = Math.Max(1, (dim + Threads - 1) / Threads);
+        int splits = Math.Clamp((4 * launcher.Multiprocessors + count - 1) / count, 1, Math.Min(maxSplits, 65535));
+        int chunk = (dim + splits - 1) / splits;
+        long partialFloats = (long)count * splits * 2 + splits;
+        var partials = _partials.Get(partialFloats * sizeof(float));
+        var queryPartials = partials + (long)count * splits * 2 * sizeof(float);
+
+        var first = new KernelArguments().Add(q).Add(c).Add(partials).Add(queryPartials).Add(dim).Add(chunk);
+        launcher.Launch("cosine_rerank.cu", "clara_cosine_partials_" + suffix,
+            new LaunchShape(new Dim3((uint)count, (uint)splits), new Dim3(Threads)), first);
+        var second = new KernelArguments().Add(partials).Add(queryPartials).Add(s).Add(picks).Add(count).Add(splits).Add(k);
+        launcher.Launch("cosine_rerank.cu", "clara_cosine_finalize", new LaunchShape(new Dim3(1), new Dim3(Threads)), second);
+    }
+
+    public void Dispose() => _partials.Dispose();
+}

@@ -1,0 +1,57 @@
+using System.Runtime.InteropServices;
+using Clara.Engine.Backends.Cpu;
+using Clara.Engine.Native.Cuda;
+
+namespace Clara.Engine.Backends.Cuda;
+
+/// <summary>
+/// Launches kernels/rope.cu. The inverse frequencies are computed on the host by the same code as the
+/// CPU backend's (HF's fp32 formula) and kept on the device per (head dim, theta): a device powf may
+/// differ from the host's by an ulp, which at position 4000 would already turn the angle by 1e-4.
+/// </summary>
+internal sealed class RopeLauncher(KernelLauncher launcher, CudaContext context) : IDisposable
+{
+    private const int Threads = 128;
+    private readonly Dictionary<(int HeadDim, float Theta), DeviceMemory> _frequencies = [];
+    private readonly Lock _lock = new();
+
+    public void Forward(Tensor input, Tensor positions, int headDim, float theta, Tensor output)
+    {
+        var x = launcher.F32(input, "rope input");
+        var y = launcher.F32(output, "rope output");
+        var p = launcher.I32(positions, "rope positions");
+        if (headDim <= 0 || headDim % 2 != 0) throw new ArgumentException($"rope head dimension {headDim} must be even and positive");
+        int width = input.Shape[-1];
+        if (width % headDim != 0) throw new ArgumentException($"rope input width {width} is not a multiple of head dimension {headDim}");
+        long rows = input.Shape.Rows;
+        if (positions.ElementCount != rows) throw new ArgumentException($"rope has {rows} rows but {positions.ElementCount} positions");
+        if (output.ElementCount != input.ElementCount) throw new ArgumentException($"rope output {output.Shape} differs from input {input.Shape}");
+        if (rows == 0) return;
+
+        var args = new KernelArguments().Add(x).Add(p).Add(InverseFrequencies(headDim, theta)).Add(y).Add(width / headDim).Add(headDim);
+        launcher.Launch("rope.cu", "clara_rope", LaunchShapes.PerRow(rows, Threads), args);
+    }
+
+    private DevicePointer InverseFrequencies(int headDim, float theta)
+    {
+        lock (_lock)
+        {
+            if (_frequencies.TryGetValue((headDim, theta), out var memory)) return memory.Pointer;
+            var values = new float[headDim / 2];
+            CpuRope.InverseFrequencies(headDim, theta, values);
+            memory = context.Allocate(values.Length * sizeof(float));
+            launcher.Stream.CopyToDevice(MemoryMarshal.AsBytes(values.AsSpan()), memory.Pointer);
+            _frequencies.Add((headDim, theta), memory);
+            return memory.Pointer;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var memory in _frequencies.Values) memory.Dispose();
+            _frequencies.Clear();
+        }
+    }
+}

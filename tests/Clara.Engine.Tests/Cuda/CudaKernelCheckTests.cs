@@ -1,0 +1,104 @@
+using Clara.Engine.Backends.Cpu;
+using Clara.Engine.Backends.Cuda;
+using Clara.Engine.Tensors;
+using NUnit.Framework;
+
+namespace Clara.Engine.Tests.Cuda;
+
+/// <summary>
+/// GPU tests: every CUDA kernel against its CPU twin (the checks `clara selftest` prints), plus the
+/// behaviours only a device shows (fault flags). Ignored, with the reason, where there is no CUDA device.
+/// </summary>
+[NonParallelizable]
+public class CudaKernelCheckTests
+{
+    private CudaBackend? _gpu;
+    private string _reason = "";
+
+    [OneTimeSetUp]
+    public void OpenDevice()
+    {
+        if (CudaBackend.Probe(out _reason)) _gpu = CudaBackend.Create();
+    }
+
+    [OneTimeTearDown]
+    public void CloseDevice() => _gpu?.Dispose();
+
+    public static IEnumerable<TestCaseData> Checks() =>
+        KernelChecks.All.Select((check, i) => new TestCaseData(check.Name, i + 1).SetName($"MatchesCpuTwin({check.Name})"));
+
+    [TestCaseSource(nameof(Checks))]
+    public void MatchesCpuTwin(string name, int seed)
+    {
+        var gpu = RequireDevice();
+        using var bench = new CheckBench(gpu, new CpuBackend(), seed);
+        var results = KernelChecks.All.Single(c => c.Name == name).Run(bench).ToList();
+        foreach (var r in results)
+            TestContext.Out.WriteLine($"{r.Kernel} {r.Shape}: max rel error {r.MaxRelativeError:E2} (tolerance {r.Tolerance:E0}){(r.GigabytesPerSecond is { } g ? $", {g:F0} GB/s" : "")}");
+        Assert.That(results, Is.Not.Empty);
+        Assert.That(results.Where(r => !r.Passed).Select(r => $"{r.Kernel} {r.Shape}: {r.MaxRelativeError:E3} > {r.Tolerance:E1}"), Is.Empty);
+    }
+
+    [Test]
+    public void AnOutOfRangeTokenIdIsReportedAtTheNextSynchronisation()
+    {
+        var gpu = RequireDevice();
+        var table = Tensor.FromFloats(gpu, new float[12], 3, 4);
+        var ids = Tensor.FromInts(gpu, [0, 3], 2);
+        var output = Tensor.Allocate(gpu, new Shape(2, 4), DType.F32);
+        using var buffers = new Buffers(table, ids, output);
+
+        gpu.Kernels.Embedding(ids, table, output);
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(gpu.Synchronize);
+
+        Assert.That(ex!.Message, Does.Contain("index outside its range"));
+        Assert.DoesNotThrow(gpu.Synchronize, "the flag is cleared once reported");
+        Assert.That(output.ToFloatArray().Skip(4), Is.All.NaN, "the bad row is NaN, never read out of bounds");
+    }
+
+    [Test]
+    public void ACapturedGraphRunsOnlyWhenReplayed()
+    {
+        var gpu = RequireDevice();
+        var a = Tensor.FromFloats(gpu, [1f, 2f, 3f], 3);
+        var y = Tensor.FromFloats(gpu, [0f, 0f, 0f], 3);
+        using var buffers = new Buffers(a, y);
+        gpu.Kernels.Add(a, y, y); // warm-up: compiles and loads the kernel outside the capture
+        gpu.Upload(new byte[12], y);
+
+        using var graph = gpu.Capture(() => gpu.Kernels.Add(a, y, y));
+        Assert.That(y.ToFloatArray(), Is.EqualTo(new[] { 0f, 0f, 0f }), "capturing records, it does not run");
+        gpu.Replay(graph);
+        gpu.Replay(graph);
+
+        Assert.That(y.ToFloatArray(), Is.EqualTo(new[] { 2f, 4f, 6f }));
+    }
+
+    [Test]
+    public void TensorsOfAnotherBackendAreRefusedByName()
+    {
+        var gpu = RequireDevice();
+        var cpu = new CpuBackend();
+        var x = Tensor.FromFloats(cpu, [1f, 2f], 2);
+        var y = Tensor.Allocate(gpu, new Shape(2), DType.F32);
+        using var buffers = new Buffers(x, y);
+
+        var ex = Assert.Throws<ArgumentException>(() => gpu.Kernels.Add(x, x, y));
+        Assert.That(ex!.Message, Does.Contain("add a").And.Contain("is not on cuda:0"));
+    }
+
+    /// <summary>Releases the tensors' buffers at the end of a test.</summary>
+    private sealed class Buffers(params Tensor[] tensors) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var t in tensors) t.Buffer.Dispose();
+        }
+    }
+
+    private CudaBackend RequireDevice()
+    {
+        if (_gpu is null) Assert.Ignore($"no CUDA device: {_reason}");
+        return _gpu!;
+    }
+}

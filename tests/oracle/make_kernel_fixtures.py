@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""PyTorch reference values for the CPU twins of the training-side CUDA kernels.
+
+Writes tests/fixtures/kernels/*.safetensors, read by tests/Clara.Engine.Tests/Kernels/*TwinTests.cs:
+  cross_entropy.safetensors        F.cross_entropy (ignore_index) losses, log-sum-exp, autograd gradient
+  topk_straight_through.safetensors spec §4 top-k: hard picks, soft slots, autograd score gradient
+  adamw.safetensors                torch.optim.AdamW (single-tensor path) over several steps
+  memory_alignment.safetensors     spec §2 alignment loss (masked means, MSE) and its autograd gradient
+  casts.safetensors                f32 -> bf16 / f16 rounding, bf16 <-> f16, including edge values
+
+Run with the system Python (PyTorch 1.13 lives there):  /usr/bin/python3 tests/oracle/make_kernel_fixtures.py
+Seeded, single-threaded and deterministic: rerunning rewrites identical files.
+Scalars (hyperparameters, k, temperature) are stored as 1-element F64/I64 tensors next to the data.
+"""
+import json
+import math
+import struct
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+OUT = Path(__file__).resolve().parent.parent / "fixtures" / "kernels"
+
+DTYPES = {
+    torch.float32: "F32",
+    torch.float64: "F64",
+    torch.bfloat16: "BF16",
+    torch.float16: "F16",
+    torch.int32: "I32",
+    torch.int64: "I64",
+}
+
+
+def raw_bytes(t: torch.Tensor) -> bytes:
+    t = t.contiguous()
+    if t.dtype in (torch.bfloat16, torch.float16):
+        # numpy has no bfloat16: reinterpret the 16-bit patterns as int16 (little-endian like the file).
+        return t.view(torch.int16).numpy().tobytes()
+    return t.numpy().tobytes()
+
+
+def write_safetensors(path: Path, tensors: dict) -> None:
+    """The safetensors layout: u64 little-endian header length, JSON header, packed data (8-byte aligned header)."""
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        t = tensors[name]
+        data = raw_bytes(t)
+        header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * ((8 - len(text) % 8) % 8)
+    path.write_bytes(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+    print(f"wrote {path.relative_to(OUT.parent.parent.parent)} ({path.stat().st_size} bytes, {len(tensors)} tensors)")
+
+
+def scalar(value, dtype=torch.float64) -> torch.Tensor:
+    return torch.tensor([value], dtype=dtype)
+
+
+def cross_entropy_case(prefix: str, rows: int, width: int, ignored: list, gen: torch.Generator) -> dict:
+    logits = (torch.randn(rows, width, generator=gen) * 3.0).float()
+    targets = torch.randint(0, width, (rows,), generator=gen)
+    for r in ignored:
+        targets[r] = -100
+    x = logits.clone().requires_grad_(True)
+    loss = F.cross_entropy(x, targets, ignore_index=-100, reduction="mean")
+    loss.backward()
+    losses = F.cross_entropy(logits, targets, ignore_index=-100, reduction="none")
+    return {
+        f"{prefix}.logits": logits,
+        f"{prefix}.targets": targets.to(torch.int32),
+        f"{prefix}.losses": losses,
+        f"{prefix}.logsumexp": torch.logsumexp(logits, dim=-1),
+        f"{prefix}.mean_loss": loss.detach().reshape(1),
+        f"{prefix}.grad_logits": x.grad,
+    }
+
+
+def cross_entropy(gen: torch.Generator) -> None:
+    tensors = {}
+    tensors.update(cross_entropy_case("small", 7, 33, [2, 5], gen))
+    tensors.update(cross_entropy_case("wide", 3, 4099, [1], gen))
+    write_safetensors(OUT / "cross_entropy.safetensors", tensors)
+
+
+def straight_through(scores: torch.Tensor, k: int, temperature: float):
+    """Spec §4, one batch row at a time: hard picks H, slot softmaxes P, W = H + (P - stopgrad(P))."""
+    z = scores / max(temperature, 1e-6)
+    hard_rows, soft_rows, index_rows = [], [], []
+    for b in range(scores.shape[0]):
+        idx = torch.topk(z[b].detach(), k).indices
+        hard = torch.zeros(k, scores.shape[1])
+        hard[torch.arange(k), idx] = 1.0
+        taken = torch.zeros(scores.shape[1])
+        slots = []
+        for j in range(k):
+            slots.append(torch.softmax(z[b] + torch.log(1 - taken + 1e-8), dim=-1))
+            taken = taken + hard[j]
+        hard_rows.append(hard)
+        soft_rows.append(torch.stack(slots))
+        index_rows.append(idx)
+    hard = torch.stack(hard_rows)
+    soft = torch.stack(soft_rows)
+    weights = hard + (soft - soft.detach())
+    return hard, soft, torch.stack(index_rows), weights
+
+
+def topk_case(prefix: str, batch: int, n: int, k: int, temperature: float, gen: torch.Generator) -> dict:
+    while True:
+        scores = torch.rand(batch, n, generator=gen) * 2 - 1
+        # Keep the hard picks unambiguous: the sorted scores must be well separated.
+        gaps = scores.sort(dim=-1).values.diff(dim=-1)
+        if gaps.min() > 1e-3:
+            break
+    s = scores.clone().requires_grad_(True)
+    hard, soft, indices, weights = straight_through(s, k, temperature)
+    upstream = torch.randn(batch, k, n, generator=gen)
+    (weights * upstream).sum().backward()
+    assert torch.equal(weights.detach(), hard), "the forward value of W must be exactly H"
+    return {
+        f"{prefix}.scores": scores,
+        f"{prefix}.k": scalar(k, torch.int64),
+        f"{prefix}.temperature": scalar(temperature),
+        f"{prefix}.hard": hard,
+        f"{prefix}.soft": soft.detach(),
+        f"{prefix}.indices": indices.to(torch.int32),
+        f"{prefix}.grad_weights": upstream,
+        f"{prefix}.grad_scores": s.grad,
+    }
+
+
+def topk(gen: torch.Generator) -> None:
+    tensors = {}
+    tensors.update(topk_case("warm", 3, 11, 4, 0.1, gen))
+    tensors.update(topk_case("reference_tau", 2, 7, 3, 0.02, gen))
+    tensors.update(topk_case("all", 1, 5, 5, 0.5, gen))
+    write_safetensors(OUT / "topk_straight_through.safetensors", tensors)
+
+
+def adamw_case(prefix: str, n: int, steps: int, lr, betas, eps, weight_decay, gen: torch.Generator) -> dict:
+    param0 = torch.randn(n, generator=gen)
+    grads = torch.randn(steps, n, generator=gen) * 0.5
+    p = torch.nn.Parameter(param0.clone())
+    opt = torch.optim.AdamW([p], lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=False)
+    params, avgs, avg_sqs = [], [], []
+    for t in range(steps):
+        p.grad = grads[t].clone()
+        opt.step()
+        state = opt.state[p]
+        params.append(p.detach().clone())
+        avgs.append(state["exp_avg"].clone())
+        avg_sqs.append(state["exp_avg_sq"].clone())
+    return {
+        f"{prefix}.param0": param0,
+        f"{prefix}.grads": grads,
+        f"{prefix}.params": torch.stack(params),
+        f"{prefix}.exp_avg": torch.stack(avgs),
+        f"{prefix}.exp_avg_sq": torch.stack(avg_sqs),
+        f"{prefix}.lr": scalar(lr),
+        f"{prefix}.beta1": scalar(betas[0]),
+        f"{prefix}.beta2": scalar(betas[1]),
+        f"{prefix}.eps": scalar(eps),
+        f"{prefix}.weight_decay": scalar(weight_decay),
+    }
+
+
+def adamw(gen: torch.Generator) -> None:
+    tensors = {}
+    tensors.update(adamw_case("defaults", 37, 4, 1e-3, (0.9, 0.999), 1e-8, 1e-2, gen))
+    tensors.update(adamw_case("aggressive", 19, 5, 5e-2, (0.8, 0.95), 1e-6, 0.1, gen))
+    write_safetensors(OUT / "adamw.safetensors", tensors)
+
+
+def memory_alignment(gen: torch.Generator) -> None:
+    batch, length, width = 3, 10, 13
+    hidden = torch.randn(batch, length, width, generator=gen)
+    # Left padding (0), document positions (1), then the memory tokens (2), as the §2 encoder lays them out.
+    roles = torch.tensor([
+        [0, 0, 1, 1, 1, 1, 1, 2, 2, 2],
+        [1, 1, 1, 1, 1, 1, 1, 2, 2, 2],
+        [0, 0, 0, 0, 0, 1, 1, 2, 2, 2],
+    ], dtype=torch.int32)
+    h = hidden.clone().requires_grad_(True)
+    doc = (roles == 1).float().unsqueeze(-1)
+    mem = (roles == 2).float().unsqueeze(-1)
+    doc_mean = (h * doc).sum(1) / doc.sum(1)
+    mem_mean = (h * mem).sum(1) / mem.sum(1)
+    mse = ((doc_mean - mem_mean) ** 2).mean(-1)
+    upstream = torch.randn(batch, generator=gen)
+    (mse * upstream).sum().backward()
+    write_safetensors(OUT / "memory_alignment.safetensors", {
+        "hidden": hidden,
+        "roles": roles,
+        "doc_mean": doc_mean.detach(),
+        "mem_mean": mem_mean.detach(),
+        "mse": mse.detach(),
+        "grad_mse": upstream,
+        "grad_hidden": h.grad,
+    })
+
+
+def casts(gen: torch.Generator) -> None:
+    tiny_f16 = 2.0 ** -24  # smallest f16 subnormal
+    specials = torch.tensor([
+        0.0, -0.0, 1.0, -1.0, math.inf, -math.inf,
+        1.0 + 2.0 ** -8, 1.0 + 3 * 2.0 ** -8,          # bf16 ties: round to even, down then up
+        1.0 + 2.0 ** -11, 1.0 + 3 * 2.0 ** -11,        # f16 ties
+        65504.0, 65520.0, 1e6, -1e6,                   # f16 max, first value rounding to inf, overflow
+        tiny_f16, tiny_f16 / 2, tiny_f16 * 1.5, 1e-30, 3.0e38, -3.3e38,
+    ], dtype=torch.float32)
+    values = torch.cat([specials, torch.randn(200, generator=gen) * 10, torch.randn(50, generator=gen) * 1e-5])
+    as_bf16 = values.to(torch.bfloat16)
+    as_f16 = values.to(torch.float16)
+    write_safetensors(OUT / "casts.safetensors", {
+        "f32": values,
+        "bf16": as_bf16,
+        "f16": as_f16,
+        "bf16_to_f16": as_bf16.to(torch.float16),
+        "f16_to_bf16": as_f16.to(torch.bfloat16),
+    })
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    OUT.mkdir(parents=True, exist_ok=True)
+    cross_entropy(torch.Generator().manual_seed(1))
+    topk(torch.Generator().manual_seed(2))
+    adamw(torch.Generator().manual_seed(3))
+    memory_alignment(torch.Generator().manual_seed(4))
+    casts(torch.Generator().manual_seed(5))
+
+
+if __name__ == "__main__":
+    main()
