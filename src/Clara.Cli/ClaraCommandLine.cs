@@ -11,6 +11,7 @@ public static class ClaraCommandLine
         new RerankCommand(),
         new AskCommand(),
         new ConvertVerb(),
+        new SelfTestCommand(),
     ];
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
