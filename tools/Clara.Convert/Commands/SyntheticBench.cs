@@ -66,7 +66,7 @@ public static class SyntheticBench
             WriteSyntheticInput(input, tensorCount, rows, columns);
             using var file = SafetensorsFile.Open(input);
             var config = HfModelConfig.Parse(
-                $$"""{"hidden_size": {{columns}}, "num_hidden_layers": 1, "num_attention_heads": 32, "intermediate_size": {{columns}}, "vocab_size": {{rows}}}""",
+                $$"""{"model_type": "mistral", "hidden_size": {{columns}}, "num_hidden_layers": 1, "num_attention_heads": 32, "intermediate_size": {{columns}}, "vocab_size": {{rows}}}""",
                 "synthetic");
             var plan = new ConversionPlan
             {

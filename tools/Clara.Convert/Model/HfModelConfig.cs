@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Clara.Engine.Models;
 
 namespace Clara.Convert.Model;
 
@@ -41,29 +42,18 @@ public sealed record HfModelConfig(
         if (json["model_type"]?.GetValue<string>() is { } type && type.Equals("CLaRa", StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"{source}: this is a CLaRa training config, not the base model's config.json; pass the base model's directory too");
 
-        var problems = new List<string>();
-        int Required(string key)
+        // One parser for the whole product: the engine's decides what a usable decoder config is.
+        ModelConfig c;
+        try
         {
-            if (json[key] is JsonValue v && v.TryGetValue<int>(out int value) && value > 0) return value;
-            problems.Add(json[key] is null ? $"'{key}' is missing" : $"'{key}' is {json[key]!.ToJsonString()}, not a positive integer");
-            return 1;
+            c = ModelConfig.Parse(text);
         }
-        int? Optional(string key) => json[key] is JsonValue v && v.TryGetValue<int>(out int value) ? value : null;
-
-        int hidden = Required("hidden_size");
-        int layers = Required("num_hidden_layers");
-        int heads = Required("num_attention_heads");
-        int kvHeads = Optional("num_key_value_heads") ?? heads;
-        int headDim = Optional("head_dim") ?? hidden / heads;
-        int intermediate = Required("intermediate_size");
-        int vocab = Required("vocab_size");
-        if (heads % kvHeads != 0) problems.Add($"{heads} attention heads are not a multiple of {kvHeads} key/value heads");
-        if (problems.Count > 0)
-            throw new InvalidDataException($"{source}: not a usable decoder config: {string.Join("; ", problems)}");
-
-        bool tied = json["tie_word_embeddings"] is JsonValue t && t.TryGetValue<bool>(out bool tie) && tie;
-        return new HfModelConfig(text, source, hidden, layers, heads, kvHeads, headDim, intermediate, vocab, tied,
-            Optional("bos_token_id"), Optional("eos_token_id"), Optional("pad_token_id"));
+        catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new InvalidDataException($"{source}: not a usable decoder config: {e.Message}", e);
+        }
+        return new HfModelConfig(text, source, c.HiddenSize, c.Layers, c.Heads, c.KvHeads, c.HeadDim, c.IntermediateSize, c.VocabSize,
+            c.TieWordEmbeddings, c.BosTokenId, c.EosTokenIds.Count > 0 ? c.EosTokenIds[0] : null, c.PadTokenId);
     }
 
     /// <summary>config.json text with vocab_size replaced (the embedding grew by the added special tokens).</summary>
