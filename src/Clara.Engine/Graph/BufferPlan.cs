@@ -8,57 +8,83 @@ public sealed class BufferPlan
 {
     public const int Alignment = 256;
 
-    private BufferPlan(IReadOnlyDictionary<Value, long> offsets, long arenaBytes, long unplannedBytes)
+    private readonly long[] _offsetById;
+
+    private BufferPlan(long[] offsetById, int valueCount, long arenaBytes, long unplannedBytes)
     {
-        Offsets = offsets;
+        _offsetById = offsetById;
+        ValueCount = valueCount;
         ArenaBytes = arenaBytes;
         UnplannedBytes = unplannedBytes;
     }
 
-    public IReadOnlyDictionary<Value, long> Offsets { get; }
+    /// <summary>
+    /// How many values the planned graph had. Offsets are kept by value id, so a plan serves every graph built the
+    /// same way (same shapes, same node order), such as the decoder's graph at each decode step.
+    /// </summary>
+    public int ValueCount { get; }
+
     public long ArenaBytes { get; }
+
+    /// <summary>The arena offset of an intermediate value.</summary>
+    public long OffsetOf(Value value) =>
+        value.Id < _offsetById.Length && _offsetById[value.Id] >= 0
+            ? _offsetById[value.Id]
+            : throw new InvalidOperationException($"{value} has no place in this plan");
+
+    /// <summary>Whether the plan gives <paramref name="value"/> a place.</summary>
+    public bool Contains(Value value) => value.Id < _offsetById.Length && _offsetById[value.Id] >= 0;
 
     /// <summary>What the intermediates would take without reuse, for reports.</summary>
     public long UnplannedBytes { get; }
 
     public static BufferPlan Create(ComputeGraph graph)
     {
-        var first = new Dictionary<Value, int>();
-        var last = new Dictionary<Value, int>();
+        int count = graph.Values.Count;
+        var first = new int[count];
+        var last = new int[count];
+        Array.Fill(first, -1);
         for (int i = 0; i < graph.Nodes.Count; i++)
         {
             var node = graph.Nodes[i];
-            if (node.Writes is { Kind: ValueKind.Intermediate } w && !first.ContainsKey(w)) { first[w] = i; last[w] = i; }
+            if (node.Writes is { Kind: ValueKind.Intermediate } w && first[w.Id] < 0) first[w.Id] = last[w.Id] = i;
             foreach (var r in node.Reads)
             {
                 if (r.Kind != ValueKind.Intermediate) continue;
-                if (!first.ContainsKey(r)) throw new InvalidOperationException($"node {i} ({node}) reads {r} before any node writes it");
-                last[r] = i;
+                if (first[r.Id] < 0) throw new InvalidOperationException($"node {i} ({node}) reads {r} before any node writes it");
+                last[r.Id] = i;
             }
         }
-        foreach (var v in first.Keys.Where(v => v.IsOutput).ToList()) last[v] = graph.Nodes.Count;
+        var planned = graph.Values.Where(v => first[v.Id] >= 0).ToList();
+        foreach (var v in planned.Where(v => v.IsOutput)) last[v.Id] = graph.Nodes.Count;
 
-        var placed = new List<(long Offset, long Size, int First, int Last)>();
-        var offsets = new Dictionary<Value, long>();
+        var offsets = new long[count];
+        Array.Fill(offsets, -1L);
+        // Placed blocks sorted by offset; a candidate slides past every block alive at the same time.
+        var placed = new List<(long Offset, long Size, int First, int Last)>(planned.Count);
         long arena = 0, unplanned = 0;
         // Bigger values first leaves fewer holes; lifetimes decide which may share.
-        foreach (var value in first.Keys.OrderByDescending(v => v.ByteLength).ThenBy(v => first[v]))
+        foreach (var value in planned.OrderByDescending(v => v.ByteLength).ThenBy(v => first[v.Id]))
         {
             long size = AlignUp(Math.Max(1, value.ByteLength));
             unplanned += size;
-            int a = first[value], b = last[value];
-            var conflicts = placed.Where(p => p.First <= b && a <= p.Last).OrderBy(p => p.Offset).ToList();
+            int a = first[value.Id], b = last[value.Id];
             long offset = 0;
-            foreach (var c in conflicts)
+            int insertAt = placed.Count;
+            for (int i = 0; i < placed.Count; i++)
             {
-                if (offset + size <= c.Offset) break;
-                offset = Math.Max(offset, c.Offset + c.Size);
+                var p = placed[i];
+                if (p.First > b || a > p.Last) continue;
+                if (offset + size <= p.Offset) break;
+                offset = Math.Max(offset, p.Offset + p.Size);
             }
-            placed.Add((offset, size, a, b));
-            offsets[value] = offset;
+            for (int i = 0; i < placed.Count; i++)
+                if (placed[i].Offset > offset) { insertAt = i; break; }
+            placed.Insert(insertAt, (offset, size, a, b));
+            offsets[value.Id] = offset;
             arena = Math.Max(arena, offset + size);
         }
-        return new BufferPlan(offsets, arena, unplanned);
+        return new BufferPlan(offsets, count, arena, unplanned);
     }
 
     private static long AlignUp(long bytes) => (bytes + Alignment - 1) / Alignment * Alignment;

@@ -19,6 +19,8 @@ public sealed class GraphExecutor(IBackend backend) : IDisposable
     public IValueBinding Run(ComputeGraph graph, IReadOnlyDictionary<Value, Tensor> inputs, BufferPlan? plan = null)
     {
         plan ??= BufferPlan.Create(graph);
+        if (plan.ValueCount != graph.Values.Count)
+            throw new ArgumentException($"the plan was made for a graph of {plan.ValueCount} values, this one has {graph.Values.Count}");
         if (_arena is null || _arena.ByteLength < plan.ArenaBytes)
         {
             _arena?.Dispose();
@@ -51,7 +53,7 @@ public sealed class GraphExecutor(IBackend backend) : IDisposable
                     ValueKind.Input => inputs.TryGetValue(value, out var bound)
                         ? Checked(value, bound)
                         : throw new InvalidOperationException($"graph input {value} was not bound"),
-                    _ => new Tensor(arena, plan.Offsets[value], value.Shape, value.DType),
+                    _ => new Tensor(arena, plan.OffsetOf(value), value.Shape, value.DType),
                 };
                 _views[value] = t;
                 return t;

@@ -16,7 +16,11 @@ public enum LogitsMode
 }
 
 /// <summary>The shape of one decoder forward: <see cref="Batch"/> sequences of <see cref="Length"/> new positions starting at cache index <see cref="Start"/>.</summary>
-public sealed record ForwardRequest(int Batch, int Length, int Start, LogitsMode Logits, int SelectedRowCount = 0, int SplicedRowCount = 0, bool Trace = false);
+public sealed record ForwardRequest(int Batch, int Length, int Start, LogitsMode Logits, int SelectedRowCount = 0, int SplicedRowCount = 0, bool Trace = false)
+{
+    /// <summary>Everything that decides the graph's structure and sizes; <see cref="Start"/> only moves the cache window.</summary>
+    public object PlanKey => this with { Start = 0 };
+}
 
 /// <summary>
 /// The Mistral/Llama decoder as a <see cref="ComputeGraph"/>: embedding, then per block RMSNorm → q/k/v (+LoRA) →
@@ -29,7 +33,8 @@ public sealed class DecoderGraph
 {
     private readonly Dictionary<string, Value> _named = [];
 
-    public DecoderGraph(ModelWeights weights, LoraAdapter? adapter, KvCache cache, ForwardRequest request)
+    /// <param name="plan">A plan made for an earlier graph of the same <see cref="ForwardRequest.PlanKey"/> (the cache position does not change it); null plans this one.</param>
+    public DecoderGraph(ModelWeights weights, LoraAdapter? adapter, KvCache cache, ForwardRequest request, BufferPlan? plan = null)
     {
         var c = weights.Config;
         if (cache.Batch != request.Batch) throw new ArgumentException($"cache batch {cache.Batch} differs from the request's {request.Batch}");
@@ -95,7 +100,7 @@ public sealed class DecoderGraph
         if (Logits is not null) g.MarkOutput(Logits);
         if (request.Trace)
             foreach (var v in _named.Values) g.MarkOutput(v);
-        Plan = BufferPlan.Create(g);
+        Plan = plan ?? BufferPlan.Create(g);
     }
 
     public ComputeGraph Graph { get; }

@@ -45,6 +45,10 @@ public sealed class DecoderRunner(ModelWeights weights, IBackend backend) : IDis
 {
     private readonly GraphExecutor _executor = new(backend);
 
+    // Planning a 32-block graph takes milliseconds; a decode step's graph differs from the last one only in the cache
+    // position, so its plan is reused.
+    private readonly Dictionary<(object Request, string? Adapter), BufferPlan> _plans = [];
+
     public ModelWeights Weights { get; } = weights;
     public IBackend Backend { get; } = backend;
 
@@ -56,7 +60,10 @@ public sealed class DecoderRunner(ModelWeights weights, IBackend backend) : IDis
         var mode = !inputs.WantLogits ? LogitsMode.None : inputs.LogitRows is null ? LogitsMode.AllRows : LogitsMode.SelectedRows;
         var request = new ForwardRequest(inputs.Batch, inputs.Length, start, mode,
             inputs.LogitRows?.Length ?? 0, inputs.SpliceRows?.Length ?? 0, inputs.Trace);
-        var graph = new DecoderGraph(Weights, adapter, cache, request);
+        var planKey = (request.PlanKey, adapter?.Name);
+        var graph = new DecoderGraph(Weights, adapter, cache, request, _plans.GetValueOrDefault(planKey));
+        if (_plans.Count > 64) _plans.Clear();
+        _plans[planKey] = graph.Plan;
         cache.Reserve(inputs.Length, inputs.Attend);
 
         var owned = new List<Tensor>();

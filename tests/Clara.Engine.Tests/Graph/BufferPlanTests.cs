@@ -26,16 +26,17 @@ public class BufferPlanTests
         var (graph, _, _) = Chain(backend);
         var plan = BufferPlan.Create(graph);
         var life = Lifetimes(graph);
-        var values = plan.Offsets.Keys.ToList();
+        var values = graph.Values.Where(plan.Contains).ToList();
+        Assert.That(values, Has.Count.EqualTo(graph.Values.Count(v => v.Kind == ValueKind.Intermediate)));
         foreach (var a in values)
             foreach (var b in values)
             {
                 if (a == b) continue;
                 bool timeOverlap = life[a].First <= life[b].Last && life[b].First <= life[a].Last;
-                bool spaceOverlap = plan.Offsets[a] < plan.Offsets[b] + b.ByteLength && plan.Offsets[b] < plan.Offsets[a] + a.ByteLength;
+                bool spaceOverlap = plan.OffsetOf(a) < plan.OffsetOf(b) + b.ByteLength && plan.OffsetOf(b) < plan.OffsetOf(a) + a.ByteLength;
                 Assert.That(timeOverlap && spaceOverlap, Is.False, $"{a} and {b} are alive together and overlap in the arena");
             }
-        Assert.That(plan.Offsets.Values.All(o => o % BufferPlan.Alignment == 0), "every value is aligned");
+        Assert.That(values.All(v => plan.OffsetOf(v) % BufferPlan.Alignment == 0), "every value is aligned");
     }
 
     [Test]
