@@ -9,7 +9,7 @@ internal sealed class AskCommand : ICommand
     public string Name => "ask";
     public string Usage =>
         "ask --model DIR --docs FILE.jsonl (--question TEXT | --question-ids ..) [--prompt-ids ..] [--k K] [--temperature T]\n" +
-        "      [--max-new-tokens N] [--sample-temperature T --top-p P --seed S] [--json]";
+        "      [--max-new-tokens N] [--sample-temperature T --top-p P --seed S] [--json] [--device cpu|cuda[:N]] [--threads N]";
     public string Summary => "answer a question from the top-k compressed documents; streams the answer, or prints one JSON object with --json";
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -28,7 +28,8 @@ internal sealed class AskCommand : ICommand
             Seed = a.OptionalInt("seed"),
         };
         var lines = DocumentsFile.Read(docsPath);
-        using var model = ClaraModel.Load(modelPath);
+        using var backend = a.Backend();
+        using var model = ClaraModel.Load(modelPath, backend);
         var question = ClaraInputs.Question(model, a);
         // A text question goes into the prompt as text, as the reference renders and tokenizes the whole chat turn.
         var promptIds = a.OptionalIds("prompt-ids") is { } p ? ClaraInputs.Checked(model, p, "--prompt-ids")

@@ -47,6 +47,13 @@ public static class ClaraCommandLine
             stderr.WriteLine($"clara {command.Name}: {e.Message}");
             return 1;
         }
+        catch (Exception e) when (e is DllNotFoundException or Clara.Engine.Native.Cuda.CudaException or Clara.Engine.Native.Nvrtc.NvrtcException
+                                      or Clara.Engine.Native.Cublas.CublasException or EntryPointNotFoundException)
+        {
+            // The GPU stack: a missing driver or library, a CUDA error, a kernel that did not compile.
+            stderr.WriteLine($"clara {command.Name}: {e.Message}");
+            return 3;
+        }
     }
 
     private static void PrintUsage(TextWriter w)

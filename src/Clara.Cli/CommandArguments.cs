@@ -81,6 +81,15 @@ internal sealed class CommandArguments
         return ids;
     }
 
+    /// <summary>The backend named by --device (default cpu) with --threads for the CPU; the caller disposes it.</summary>
+    public Clara.Engine.Backends.IBackend Backend()
+    {
+        var device = Optional("device") ?? "cpu";
+        int? threads = OptionalInt("threads");
+        if (threads is <= 0) throw new UsageException("--threads must be positive");
+        return Clara.Engine.Backends.BackendFactory.Create(device, threads);
+    }
+
     /// <summary>Call after reading every option: rejects options the command does not know.</summary>
     public void RejectUnknown()
     {

@@ -8,7 +8,7 @@ namespace Clara.Cli;
 internal sealed class CompressCommand : ICommand
 {
     public string Name => "compress";
-    public string Usage => "compress --model DIR --docs FILE.jsonl --out FILE.safetensors [--batch N]";
+    public string Usage => "compress --model DIR --docs FILE.jsonl --out FILE.safetensors [--batch N] [--device cpu|cuda[:N]] [--threads N]";
     public string Summary => "compress documents into memory vectors; writes 'memory' F32 [N, n_mem, hidden] and 'mse' F32 [N]";
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -18,11 +18,12 @@ internal sealed class CompressCommand : ICommand
         var docsPath = a.Required("docs");
         var output = a.Required("out");
         int batch = a.OptionalInt("batch") ?? 8;
+        using var backend = a.Backend();
         a.RejectUnknown();
         if (batch <= 0) throw new UsageException("--batch must be positive");
 
         var lines = DocumentsFile.Read(docsPath);
-        using var model = ClaraModel.Load(modelPath);
+        using var model = ClaraModel.Load(modelPath, backend);
         var docs = ClaraInputs.DocumentIds(model, lines, docsPath);
         var progress = new Progress(stderr, lines.Count);
         var compressed = model.Compress(docs, batch, progress);

@@ -7,15 +7,16 @@ namespace Clara.Cli;
 internal sealed class InfoCommand : ICommand
 {
     public string Name => "info";
-    public string Usage => "info PATH";
+    public string Usage => "info PATH [--device cpu|cuda[:N]]";
     public string Summary => "print the config, parameter count, weight dtypes and adapters of a model directory";
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var a = new CommandArguments(args, new HashSet<string>());
+        using var backend = a.Backend();
         a.RejectUnknown();
         if (a.Positional.Count != 1) throw new UsageException("expected exactly one PATH");
-        using var model = DecoderModel.Load(a.Positional[0]);
+        using var model = DecoderModel.Load(a.Positional[0], backend);
         var c = model.Config;
         var inv = CultureInfo.InvariantCulture;
         stdout.WriteLine($"model        {model.Source}");

@@ -8,7 +8,7 @@ namespace Clara.Cli;
 internal sealed class LogitsCommand : ICommand
 {
     public string Name => "logits";
-    public string Usage => "logits --model PATH --tokens 1,2,3 [--adapter NAME] --out FILE.safetensors";
+    public string Usage => "logits --model PATH --tokens 1,2,3 [--adapter NAME] --out FILE.safetensors [--device cpu|cuda[:N]] [--threads N]";
     public string Summary => "write the fp32 logits [T, vocab] of a token sequence to a safetensors file (tensor 'logits')";
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -18,10 +18,11 @@ internal sealed class LogitsCommand : ICommand
         var tokens = a.OptionalIds("tokens") ?? throw new UsageException("missing --tokens");
         var adapter = a.Optional("adapter");
         var output = a.Required("out");
+        using var backend = a.Backend();
         a.RejectUnknown();
         if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
 
-        using var model = DecoderModel.Load(modelPath);
+        using var model = DecoderModel.Load(modelPath, backend);
         if (tokens.Length > model.Config.MaxPositionEmbeddings)
             throw new ArgumentException($"{tokens.Length} tokens exceed the model's context of {model.Config.MaxPositionEmbeddings}");
         var logits = model.ComputeLogits(tokens, adapter);

@@ -8,7 +8,7 @@ namespace Clara.Cli;
 internal sealed class RerankCommand : ICommand
 {
     public string Name => "rerank";
-    public string Usage => "rerank --model DIR --docs FILE.jsonl (--question TEXT | --question-ids 1,2,3) [--k K] [--temperature T] --out FILE.safetensors";
+    public string Usage => "rerank --model DIR --docs FILE.jsonl (--question TEXT | --question-ids 1,2,3) [--k K] [--temperature T] --out FILE.safetensors [--device ..] [--threads N]";
     public string Summary => "score documents against a question; writes 'query' F32, 'scores' F32 [N] and 'topk' I64 [k] (best first)";
 
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -20,7 +20,8 @@ internal sealed class RerankCommand : ICommand
         int? k = a.OptionalInt("k");
         float? temperature = a.OptionalFloat("temperature");
         var lines = DocumentsFile.Read(docsPath);
-        using var model = ClaraModel.Load(modelPath);
+        using var backend = a.Backend();
+        using var model = ClaraModel.Load(modelPath, backend);
         var question = ClaraInputs.Question(model, a);
         a.RejectUnknown();
 

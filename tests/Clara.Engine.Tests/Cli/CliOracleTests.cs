@@ -147,4 +147,16 @@ public class CliOracleTests
         Assert.That(err, Does.Contain("has no tokenizer files"));
         Assert.That(System.IO.File.Exists(File("m.safetensors")) || System.IO.File.Exists(File("x.safetensors")), Is.False);
     }
+
+    [Test]
+    public void CudaDeviceWithoutADriverIsExplained()
+    {
+        if (Clara.Engine.Backends.Cuda.CudaBackend.Probe(out _)) Assert.Ignore("a CUDA device is present here");
+        var (code, _, err) = Clara("info", Fixtures.Model("llama-gqa1"), "--device", "cuda");
+        Assert.That(code, Is.EqualTo(3));
+        Assert.That(err, Does.Contain("could not load the CUDA driver").And.Contain("libcuda.so.1"));
+        (code, _, err) = Clara("info", Fixtures.Model("llama-gqa1"), "--device", "tpu");
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(err, Does.Contain("unknown device 'tpu'"));
+    }
 }
