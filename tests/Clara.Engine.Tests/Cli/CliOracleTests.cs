@@ -151,7 +151,7 @@ public class CliOracleTests
     [Test]
     public void CudaDeviceWithoutADriverIsExplained()
     {
-        if (Clara.Engine.Backends.Cuda.CudaBackend.Probe(out _)) Assert.Ignore("a CUDA device is present here");
+        if (global::Clara.Engine.Backends.Cuda.CudaBackend.Probe(out _)) Assert.Ignore("a CUDA device is present here");
         var (code, _, err) = Clara("info", Fixtures.Model("llama-gqa1"), "--device", "cuda");
         Assert.That(code, Is.EqualTo(3));
         Assert.That(err, Does.Contain("could not load the CUDA driver").And.Contain("libcuda.so.1"));
