@@ -17,6 +17,7 @@ public static class BenchProgram
         {
             if (args.Length > 0 && args[0] == "workload") return WorkloadCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "peaks") return PeaksCommand.Run(args[1..]);
+            if (args.Length > 0 && args[0] == "check") return CheckCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] is "-h" or "--help" or "help")
             {
                 Console.WriteLine(Help);
@@ -60,5 +61,6 @@ public static class BenchProgram
         "  <BenchmarkDotNet options>   e.g. --filter '*MatMul*' (in-process; --out-of-process needs the .NET SDK)\n" +
         "      [--threads N] [--large]\n" +
         "  " + WorkloadCommand.Usage + "\n" +
-        "  " + PeaksCommand.Usage;
+        "  " + PeaksCommand.Usage + "\n" +
+        "  check [--threads N]   (CPU matmul against a float64 loop over awkward shapes)";
 }

@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Clara.Engine.Bench.Models;
+using Clara.Engine.Bench.Profiling;
 using Clara.Engine.Models;
 using Clara.Engine.Tensors;
 
@@ -13,7 +16,7 @@ public static class WorkloadCommand
     public const string Usage =
         "workload --model tiny|small-125m|mistral-7b [--dtype f32|bf16] [--threads N] [--lora RANK (16; 0 = none)] [--repeat N (3)]\n" +
         "         [--compress DOCSxROWLENGTH (8x275)] [--decode BATCHxSTEPS (1x64)] [--prompt TOKENS (16)] [--prefill TOKENS]\n" +
-        "         [--ask] [--ask-new-tokens N (32)] [--ask-candidates N (20)]";
+        "         [--ask] [--ask-new-tokens N (32)] [--ask-candidates N (20)] [--profile (per-kernel time of one more run)]";
 
     public static int Run(IReadOnlyList<string> args)
     {
@@ -30,11 +33,14 @@ public static class WorkloadCommand
         bool ask = cli.Has("--ask");
         int askTokens = cli.Int("--ask-new-tokens", 32);
         int askCandidates = cli.Int("--ask-candidates", 20);
+        bool profile = cli.Has("--profile");
         cli.RejectUnknown();
         if (compress is null && decode is null && prefill is null && !ask)
             throw new ArgumentException("choose at least one of --compress, --decode, --prefill, --ask\n" + Usage);
 
-        using var backend = BenchSettings.BackendFactory();
+        var inner = BenchSettings.BackendFactory();
+        using var backend = profile ? new ProfilingBackend(inner) : inner;
+        var profiler = backend as ProfilingBackend;
         var config = RandomWeights.NamedConfig(modelName);
         JsonReport.Print(w =>
         {
@@ -56,6 +62,7 @@ public static class WorkloadCommand
                     w.WriteNumber("row_length", work.RowLength);
                     w.WriteNumber("tokens", work.Tokens);
                     JsonReport.WriteTiming(w, timing, work.Tokens, docs);
+                    WriteProfile(w, profiler, work.Run);
                     w.WriteEndObject();
                 }
                 if (prefill is { } tokens)
@@ -65,6 +72,7 @@ public static class WorkloadCommand
                     w.WriteStartObject("prefill");
                     w.WriteNumber("tokens", tokens);
                     JsonReport.WriteTiming(w, timing, tokens);
+                    WriteProfile(w, profiler, work.Run);
                     w.WriteEndObject();
                 }
                 if (decode is var (batch, steps))
@@ -78,6 +86,7 @@ public static class WorkloadCommand
                     JsonReport.WriteTiming(w, timing, work.Tokens);
                     // Every step streams all weights once, whatever the batch.
                     w.WriteNumber("weight_gbps", (double)model.DecodeWeightBytes * steps / timing.BestSeconds / 1e9);
+                    WriteProfile(w, profiler, work.Run, work.Prepare);
                     w.WriteEndObject();
                 }
             }
@@ -90,10 +99,22 @@ public static class WorkloadCommand
                 w.WriteNumber("max_new_tokens", askTokens);
                 w.WriteNumber("answer_tokens", work.LastAnswerTokens);
                 JsonReport.WriteTiming(w, timing, 0);
+                WriteProfile(w, profiler, () => work.Run());
                 w.WriteEndObject();
             }
         });
         return 0;
+    }
+
+    /// <summary>With --profile: one more run of the workload, its kernel time by category against its wall time.</summary>
+    private static void WriteProfile(Utf8JsonWriter w, ProfilingBackend? profiler, Action run, Action? prepare = null)
+    {
+        if (profiler is null) return;
+        prepare?.Invoke();
+        profiler.Profile.Clear();
+        var clock = Stopwatch.StartNew();
+        run();
+        profiler.Profile.Write(w, clock.Elapsed.TotalSeconds);
     }
 
     public static DType ParseDType(string text) => text.ToLowerInvariant() switch

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -8,14 +7,19 @@ using Clara.Engine.Tensors;
 namespace Clara.Engine.Backends.Cpu;
 
 /// <summary>
-/// CPU twin of the cuBLAS products: y[m, n] = alpha · Σ_k x[m, k] · W[n, k] + beta · y[m, n], fp32 accumulation.
-/// W keeps the HF [out, in] layout so each output is a dot product of two contiguous rows. Work is split over
-/// blocks of W rows; each block is widened to fp32 once and reused by every input row (the weight read is
-/// what bounds decode).
+/// CPU twin of the cuBLAS products: y[m, n] = alpha · Σ_k x[m, k] · W[n, k] + beta · y[m, n], fp32 accumulation
+/// (beta = 0 never reads y). W keeps the HF [out, in] layout and may be stored F32, BF16 or F16. One or two input
+/// rows (decode) stream every weight exactly once through <see cref="WeightStreamingGemv"/>; a thin weight (a LoRA
+/// factor: N or K at most <see cref="ThinLimit"/>) is transposed once and multiplied by <see cref="ThinGemm"/>;
+/// everything else goes through the cache-blocked <see cref="BroadcastGemm"/>.
 /// </summary>
-internal static class CpuMatMul
+internal static unsafe class CpuMatMul
 {
-    private const int RowsPerBlock = 16;
+    /// <summary>Up to this many input rows the product is a weight stream, bound by memory bandwidth.</summary>
+    public const int GemvMaxRows = 2;
+
+    /// <summary>A weight with at most this many rows or columns is cheap to transpose whole.</summary>
+    public const int ThinLimit = 64;
 
     public static void Forward(Tensor input, Tensor weight, Tensor output, float alpha, float beta, int threads)
     {
@@ -31,132 +35,536 @@ internal static class CpuMatMul
         if (output.Shape[-1] != n || output.Shape.Rows != m)
             throw new ArgumentException($"matmul output {output.Shape} should be [{m}, {n}]");
         if (m == 0 || n == 0) return;
+        if (m > int.MaxValue / Math.Max(1, k)) throw new NotSupportedException($"matmul input {input.Shape} exceeds 2^31 elements");
 
-        int blocks = (n + RowsPerBlock - 1) / RowsPerBlock;
-        var context = new Context(input, weight, output, (int)m, n, k, alpha, beta);
-        if (threads <= 1 || (long)m * n * k < 1 << 16)
+        var product = new Product(
+            (float*)Pointer(input), Pointer(weight), weight.DType, (float*)Pointer(output), (int)m, n, k, alpha, beta);
+        if (m <= GemvMaxRows) WeightStreamingGemv.Run(product, threads);
+        else if (n <= ThinLimit || k <= ThinLimit) ThinGemm.Run(product, threads);
+        else BroadcastGemm.Run(product, threads);
+    }
+
+    /// <summary>The CPU buffer's native memory; <see cref="CpuTensor.Bytes"/> has checked the buffer is alive and large enough.</summary>
+    private static byte* Pointer(Tensor tensor) => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(CpuTensor.Bytes(tensor)));
+}
+
+/// <summary>One y = alpha · x · Wᵀ + beta · y over raw pointers (validated by <see cref="CpuMatMul.Forward"/>).</summary>
+internal readonly unsafe struct Product(float* x, byte* w, DType weightType, float* y, int m, int n, int k, float alpha, float beta)
+{
+    public readonly float* X = x;
+    public readonly byte* W = w;
+    public readonly DType WeightType = weightType;
+    public readonly float* Y = y;
+    public readonly int M = m, N = n, K = k;
+    public readonly float Alpha = alpha, Beta = beta;
+
+    /// <summary>Widens <paramref name="count"/> weights of row <paramref name="row"/> from column <paramref name="column"/> into fp32.</summary>
+    public void ReadWeights(int row, int column, int count, float* destination)
+    {
+        long first = (long)row * K + column;
+        var target = new Span<float>(destination, count);
+        switch (WeightType)
         {
-            for (int b = 0; b < blocks; b++) context.RunBlock(b);
+            case DType.F32:
+                new ReadOnlySpan<float>((float*)W + first, count).CopyTo(target);
+                break;
+            case DType.BF16:
+                Bf16.Widen(new ReadOnlySpan<ushort>((ushort*)W + first, count), target);
+                break;
+            default:
+                TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>((Half*)W + first, count), target);
+                break;
+        }
+    }
+
+    /// <summary>y[index] ← alpha·dot (+ beta·y[index]) on the first K block; later K blocks add alpha·dot.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Store(long index, float dot, bool firstBlock)
+    {
+        if (!firstBlock) Y[index] += Alpha * dot;
+        else Y[index] = Beta == 0f ? Alpha * dot : Alpha * dot + Beta * Y[index];
+    }
+}
+
+/// <summary>
+/// Splits [0, count) into contiguous, <c>grain</c>-aligned ranges, one per thread, and runs them. Small jobs stay on
+/// the calling thread: waking a worker costs more than a few hundred thousand multiply-adds.
+/// </summary>
+internal static class StaticPartition
+{
+    public static void Run(int count, int grain, int threads, double work, Action<int, int> body)
+    {
+        const double MinWorkPerThread = 1 << 18;
+        int parts = (int)Math.Min(threads, Math.Max(1, work / MinWorkPerThread));
+        int grains = (count + grain - 1) / grain;
+        parts = Math.Min(parts, grains);
+        if (parts <= 1)
+        {
+            body(0, count);
             return;
         }
-        Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads }, context.RunBlock);
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            int start = (int)((long)grains * part / parts) * grain;
+            int end = Math.Min(count, (int)((long)grains * (part + 1) / parts) * grain);
+            if (start < end) body(start, end);
+        });
+    }
+}
+
+/// <summary>
+/// One or two input rows: every weight row is read once, widened in registers when stored as BF16, and dotted with
+/// the input rows held in L1. Four weight rows at a time give four independent memory streams and FMA chains.
+/// </summary>
+internal static unsafe class WeightStreamingGemv
+{
+    private const int RowsPerStep = 4;
+
+    public static void Run(Product p, int threads)
+    {
+        var product = p;
+        StaticPartition.Run(p.N, RowsPerStep, threads, (double)p.N * p.K * p.M, (start, end) => RunRows(product, start, end));
     }
 
-    private sealed class Context(Tensor input, Tensor weight, Tensor output, int m, int n, int k, float alpha, float beta)
+    private static void RunRows(in Product p, int start, int end)
     {
-        public void RunBlock(int block)
+        if (p.WeightType == DType.F16)
         {
-            int n0 = block * RowsPerBlock;
-            int rows = Math.Min(RowsPerBlock, n - n0);
-            float[]? rented = null;
-            ReadOnlySpan<float> w;
-            if (weight.DType == DType.F32)
-            {
-                w = CpuTensor.Span<float>(weight).Slice(n0 * k, rows * k);
-            }
-            else
-            {
-                rented = ArrayPool<float>.Shared.Rent(rows * k);
-                var scratch = rented.AsSpan(0, rows * k);
-                WeightRows.Read(weight, (long)n0 * k, scratch);
-                w = scratch;
-            }
-            try
-            {
-                Multiply(CpuTensor.Span<float>(input), w, CpuTensor.Span<float>(output), m, n, k, n0, rows, alpha, beta);
-            }
-            finally
-            {
-                if (rented is not null) ArrayPool<float>.Shared.Return(rented);
-            }
+            RunWidened(p, start, end);
+            return;
         }
+        int n = start;
+        for (; n + RowsPerStep <= end; n += RowsPerStep)
+        {
+            if (p.M == 1) Dot1x4(p, n);
+            else Dot2x4(p, n);
+        }
+        for (; n < end; n++)
+            for (int i = 0; i < p.M; i++)
+                p.Store((long)i * p.N + n, DotRow(p, i, n), firstBlock: true);
     }
 
-    private static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> w, Span<float> y,
-        int m, int n, int k, int n0, int rows, float alpha, float beta)
+    /// <summary>F16 rows are converted into a scratch row first (F16 is rare; BF16 and F32 are the hot paths).</summary>
+    private static void RunWidened(in Product p, int start, int end)
     {
-        int i = 0;
-        for (; i + 2 <= m; i += 2)
-        {
-            var x0 = x.Slice(i * k, k);
-            var x1 = x.Slice((i + 1) * k, k);
-            int j = 0;
-            for (; j + 2 <= rows; j += 2)
+        var row = GC.AllocateUninitializedArray<float>(p.K);
+        fixed (float* r = row)
+            for (int n = start; n < end; n++)
             {
-                Dot2x2(x0, x1, w.Slice(j * k, k), w.Slice((j + 1) * k, k), out float d00, out float d01, out float d10, out float d11);
-                Store(y, i * n + n0 + j, d00, alpha, beta);
-                Store(y, i * n + n0 + j + 1, d01, alpha, beta);
-                Store(y, (i + 1) * n + n0 + j, d10, alpha, beta);
-                Store(y, (i + 1) * n + n0 + j + 1, d11, alpha, beta);
+                p.ReadWeights(n, 0, p.K, r);
+                for (int i = 0; i < p.M; i++)
+                    p.Store((long)i * p.N + n, TensorPrimitives.Dot(new ReadOnlySpan<float>(p.X + (long)i * p.K, p.K), row), firstBlock: true);
             }
-            for (; j < rows; j++)
-            {
-                var wr = w.Slice(j * k, k);
-                Store(y, i * n + n0 + j, TensorPrimitives.Dot(x0, wr), alpha, beta);
-                Store(y, (i + 1) * n + n0 + j, TensorPrimitives.Dot(x1, wr), alpha, beta);
-            }
-        }
-        for (; i < m; i++)
-        {
-            var xr = x.Slice(i * k, k);
-            for (int j = 0; j < rows; j++)
-                Store(y, i * n + n0 + j, TensorPrimitives.Dot(xr, w.Slice(j * k, k)), alpha, beta);
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Span<float> y, int index, float dot, float alpha, float beta) =>
-        y[index] = beta == 0f ? alpha * dot : alpha * dot + beta * y[index];
+    private static Vector512<float> Load(in Product p, int row, int column) => p.WeightType == DType.BF16
+        ? Vector512.ShiftLeft(Avx512Widen((ushort*)p.W + (long)row * p.K + column), 16).AsSingle()
+        : Vector512.Load((float*)p.W + (long)row * p.K + column);
 
-    /// <summary>Four dot products sharing loads: two input rows against two weight rows.</summary>
-    private static void Dot2x2(ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> w0, ReadOnlySpan<float> w1,
-        out float d00, out float d01, out float d10, out float d11)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> Avx512Widen(ushort* source) =>
+        System.Runtime.Intrinsics.X86.Avx512F.IsSupported
+            ? System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector512UInt32(Vector256.Load(source))
+            : Vector512.WidenLower(Vector512.Create(Vector256.Load(source), Vector256<ushort>.Zero));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Weight(in Product p, int row, int column) => p.WeightType == DType.BF16
+        ? FloatBits.BF16ToFloat(((ushort*)p.W)[(long)row * p.K + column])
+        : ((float*)p.W)[(long)row * p.K + column];
+
+    private static void Dot1x4(in Product p, int n)
     {
-        int k = x0.Length, p = 0;
-        ref float rx0 = ref MemoryMarshal.GetReference(x0);
-        ref float rx1 = ref MemoryMarshal.GetReference(x1);
-        ref float rw0 = ref MemoryMarshal.GetReference(w0);
-        ref float rw1 = ref MemoryMarshal.GetReference(w1);
-        if (Vector512.IsHardwareAccelerated && k >= Vector512<float>.Count)
+        int k = p.K, c = 0;
+        float d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+        if (Vector512.IsHardwareAccelerated)
         {
-            Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default;
-            for (; p + Vector512<float>.Count <= k; p += Vector512<float>.Count)
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; c + 16 <= k; c += 16)
             {
-                var vx0 = Vector512.LoadUnsafe(ref rx0, (nuint)p);
-                var vx1 = Vector512.LoadUnsafe(ref rx1, (nuint)p);
-                var vw0 = Vector512.LoadUnsafe(ref rw0, (nuint)p);
-                var vw1 = Vector512.LoadUnsafe(ref rw1, (nuint)p);
-                a00 = Vector512.FusedMultiplyAdd(vx0, vw0, a00);
-                a01 = Vector512.FusedMultiplyAdd(vx0, vw1, a01);
-                a10 = Vector512.FusedMultiplyAdd(vx1, vw0, a10);
-                a11 = Vector512.FusedMultiplyAdd(vx1, vw1, a11);
+                var x = Vector512.Load(p.X + c);
+                a0 = Vector512.FusedMultiplyAdd(Load(p, n, c), x, a0);
+                a1 = Vector512.FusedMultiplyAdd(Load(p, n + 1, c), x, a1);
+                a2 = Vector512.FusedMultiplyAdd(Load(p, n + 2, c), x, a2);
+                a3 = Vector512.FusedMultiplyAdd(Load(p, n + 3, c), x, a3);
             }
-            d00 = Vector512.Sum(a00); d01 = Vector512.Sum(a01); d10 = Vector512.Sum(a10); d11 = Vector512.Sum(a11);
+            d0 = Vector512.Sum(a0); d1 = Vector512.Sum(a1); d2 = Vector512.Sum(a2); d3 = Vector512.Sum(a3);
         }
-        else if (Vector256.IsHardwareAccelerated && k >= Vector256<float>.Count)
+        for (; c < k; c++)
         {
-            Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default;
-            for (; p + Vector256<float>.Count <= k; p += Vector256<float>.Count)
-            {
-                var vx0 = Vector256.LoadUnsafe(ref rx0, (nuint)p);
-                var vx1 = Vector256.LoadUnsafe(ref rx1, (nuint)p);
-                var vw0 = Vector256.LoadUnsafe(ref rw0, (nuint)p);
-                var vw1 = Vector256.LoadUnsafe(ref rw1, (nuint)p);
-                a00 = Vector256.FusedMultiplyAdd(vx0, vw0, a00);
-                a01 = Vector256.FusedMultiplyAdd(vx0, vw1, a01);
-                a10 = Vector256.FusedMultiplyAdd(vx1, vw0, a10);
-                a11 = Vector256.FusedMultiplyAdd(vx1, vw1, a11);
-            }
-            d00 = Vector256.Sum(a00); d01 = Vector256.Sum(a01); d10 = Vector256.Sum(a10); d11 = Vector256.Sum(a11);
+            float x = p.X[c];
+            d0 += Weight(p, n, c) * x; d1 += Weight(p, n + 1, c) * x; d2 += Weight(p, n + 2, c) * x; d3 += Weight(p, n + 3, c) * x;
         }
+        p.Store(n, d0, true); p.Store(n + 1, d1, true); p.Store(n + 2, d2, true); p.Store(n + 3, d3, true);
+    }
+
+    private static void Dot2x4(in Product p, int n)
+    {
+        int k = p.K, c = 0;
+        float* x1p = p.X + k;
+        float d00 = 0, d01 = 0, d02 = 0, d03 = 0, d10 = 0, d11 = 0, d12 = 0, d13 = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+            for (; c + 16 <= k; c += 16)
+            {
+                var x0 = Vector512.Load(p.X + c);
+                var x1 = Vector512.Load(x1p + c);
+                var w0 = Load(p, n, c);
+                var w1 = Load(p, n + 1, c);
+                var w2 = Load(p, n + 2, c);
+                var w3 = Load(p, n + 3, c);
+                a00 = Vector512.FusedMultiplyAdd(w0, x0, a00); a10 = Vector512.FusedMultiplyAdd(w0, x1, a10);
+                a01 = Vector512.FusedMultiplyAdd(w1, x0, a01); a11 = Vector512.FusedMultiplyAdd(w1, x1, a11);
+                a02 = Vector512.FusedMultiplyAdd(w2, x0, a02); a12 = Vector512.FusedMultiplyAdd(w2, x1, a12);
+                a03 = Vector512.FusedMultiplyAdd(w3, x0, a03); a13 = Vector512.FusedMultiplyAdd(w3, x1, a13);
+            }
+            d00 = Vector512.Sum(a00); d01 = Vector512.Sum(a01); d02 = Vector512.Sum(a02); d03 = Vector512.Sum(a03);
+            d10 = Vector512.Sum(a10); d11 = Vector512.Sum(a11); d12 = Vector512.Sum(a12); d13 = Vector512.Sum(a13);
+        }
+        for (; c < k; c++)
+        {
+            float x0 = p.X[c], x1 = x1p[c];
+            float w0 = Weight(p, n, c), w1 = Weight(p, n + 1, c), w2 = Weight(p, n + 2, c), w3 = Weight(p, n + 3, c);
+            d00 += w0 * x0; d01 += w1 * x0; d02 += w2 * x0; d03 += w3 * x0;
+            d10 += w0 * x1; d11 += w1 * x1; d12 += w2 * x1; d13 += w3 * x1;
+        }
+        long r1 = p.N;
+        p.Store(n, d00, true); p.Store(n + 1, d01, true); p.Store(n + 2, d02, true); p.Store(n + 3, d03, true);
+        p.Store(r1 + n, d10, true); p.Store(r1 + n + 1, d11, true); p.Store(r1 + n + 2, d12, true); p.Store(r1 + n + 3, d13, true);
+    }
+
+    private static float DotRow(in Product p, int i, int n)
+    {
+        float* x = p.X + (long)i * p.K;
+        float sum = 0;
+        for (int c = 0; c < p.K; c++) sum += Weight(p, n, c) * x[c];
+        return sum;
+    }
+}
+
+/// <summary>
+/// Three or more input rows: a cache-blocked product whose micro-kernel keeps a tile of 32 input rows × 12 weight
+/// rows in 24 vector accumulators, the vectors running along the input rows. Each step loads two vectors of packed
+/// inputs (one column of x, 32 rows) and broadcasts 12 weights, so W is never transposed: its rows are only copied
+/// (or widened from BF16/F16) into a small L1-resident panel. Inputs are packed once per K block into column-major
+/// panels that stay in L2. K runs in blocks of <see cref="KBlock"/>; y accumulates across them.
+/// </summary>
+internal static unsafe class BroadcastGemm
+{
+    private const int Lanes = 16;
+    private const int RowTile = 2 * Lanes;   // input rows per micro-tile
+    private const int WeightTile = 12;       // weight rows per micro-tile
+    private const int KBlock = 512;          // a 12 × 512 weight panel is 24 KB: it stays in L1 while input panels stream
+    private const int RowBlock = 128;        // input rows packed together (RowBlock × KBlock floats = 256 KB, in L2)
+
+    public static void Run(Product p, int threads)
+    {
+        var product = p;
+        double work = (double)p.M * p.N * p.K;
+        int weightTiles = (p.N + WeightTile - 1) / WeightTile;
+        // Split the weight rows when there are enough of them (each thread then reads its own part of W);
+        // otherwise (a LoRA down-projection, N = r) split the input rows.
+        if (weightTiles >= 2 * threads || p.M < 2 * RowTile * threads)
+            StaticPartition.Run(p.N, WeightTile, threads, work, (start, end) => RunBlock(product, 0, product.M, start, end));
         else
+            StaticPartition.Run(p.M, RowTile, threads, work, (start, end) => RunBlock(product, start, end, 0, product.N));
+    }
+
+    private static void RunBlock(in Product p, int m0, int m1, int n0, int n1)
+    {
+        using var scratch = Scratch.Rent();
+        float* packedX = scratch.PackedInputs, panel = scratch.WeightPanel, tile = scratch.Tile;
+        for (int k0 = 0; k0 < p.K; k0 += KBlock)
         {
-            d00 = d01 = d10 = d11 = 0f;
+            int kc = Math.Min(KBlock, p.K - k0);
+            bool firstBlock = k0 == 0;
+            for (int mb = m0; mb < m1; mb += RowBlock)
+            {
+                int mc = Math.Min(RowBlock, m1 - mb);
+                PackInputs(p, mb, mc, k0, kc, packedX);
+                for (int n = n0; n < n1; n += WeightTile)
+                {
+                    int nr = Math.Min(WeightTile, n1 - n);
+                    LoadPanel(p, n, nr, k0, kc, panel);
+                    for (int i = 0; i < mc; i += RowTile)
+                    {
+                        MicroKernel(packedX + (long)i * kc, panel, kc, tile);
+                        StoreTile(p, tile, mb + i, Math.Min(RowTile, mc - i), n, nr, firstBlock);
+                    }
+                }
+            }
         }
-        for (; p < k; p++)
+    }
+
+    /// <summary>x[mb.., k0..] → panels of 32 rows, column-major inside (packed[c·32 + row]); missing rows are zero.</summary>
+    private static void PackInputs(in Product p, int mb, int mc, int k0, int kc, float* packed)
+    {
+        for (int i = 0; i < mc; i += RowTile)
         {
-            float a = x0[p], b = x1[p], c = w0[p], d = w1[p];
-            d00 += a * c; d01 += a * d; d10 += b * c; d11 += b * d;
+            int rows = Math.Min(RowTile, mc - i);
+            float* dst = packed + (long)i * kc;
+            for (int r = 0; r < rows; r++)
+            {
+                float* src = p.X + (long)(mb + i + r) * p.K + k0;
+                for (int c = 0; c < kc; c++) dst[c * RowTile + r] = src[c];
+            }
+            for (int r = rows; r < RowTile; r++)
+                for (int c = 0; c < kc; c++) dst[c * RowTile + r] = 0f;
         }
+    }
+
+    /// <summary>W rows [n, n+nr) × columns [k0, k0+kc) → fp32 panel rows of stride <see cref="KBlock"/>; missing rows are zero.</summary>
+    private static void LoadPanel(in Product p, int n, int nr, int k0, int kc, float* panel)
+    {
+        for (int j = 0; j < nr; j++) p.ReadWeights(n + j, k0, kc, panel + j * KBlock);
+        for (int j = nr; j < WeightTile; j++) new Span<float>(panel + j * KBlock, kc).Clear();
+    }
+
+    /// <summary>tile[j·32 + r] = Σ_c x[r, c] · W[j, c] over one K block: 24 accumulators, two input vectors, twelve broadcasts per step.</summary>
+    private static void MicroKernel(float* x, float* w, int kc, float* tile)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default;
+        Vector512<float> c06 = default, c07 = default, c08 = default, c09 = default, c10 = default, c11 = default;
+        Vector512<float> d00 = default, d01 = default, d02 = default, d03 = default, d04 = default, d05 = default;
+        Vector512<float> d06 = default, d07 = default, d08 = default, d09 = default, d10 = default, d11 = default;
+        for (int c = 0; c < kc; c++)
+        {
+            var a = Vector512.Load(x + c * RowTile);
+            var b = Vector512.Load(x + c * RowTile + Lanes);
+            float* wc = w + c;
+            Vector512<float> s;
+            s = Vector512.Create(wc[0 * KBlock]); c00 = Vector512.FusedMultiplyAdd(a, s, c00); d00 = Vector512.FusedMultiplyAdd(b, s, d00);
+            s = Vector512.Create(wc[1 * KBlock]); c01 = Vector512.FusedMultiplyAdd(a, s, c01); d01 = Vector512.FusedMultiplyAdd(b, s, d01);
+            s = Vector512.Create(wc[2 * KBlock]); c02 = Vector512.FusedMultiplyAdd(a, s, c02); d02 = Vector512.FusedMultiplyAdd(b, s, d02);
+            s = Vector512.Create(wc[3 * KBlock]); c03 = Vector512.FusedMultiplyAdd(a, s, c03); d03 = Vector512.FusedMultiplyAdd(b, s, d03);
+            s = Vector512.Create(wc[4 * KBlock]); c04 = Vector512.FusedMultiplyAdd(a, s, c04); d04 = Vector512.FusedMultiplyAdd(b, s, d04);
+            s = Vector512.Create(wc[5 * KBlock]); c05 = Vector512.FusedMultiplyAdd(a, s, c05); d05 = Vector512.FusedMultiplyAdd(b, s, d05);
+            s = Vector512.Create(wc[6 * KBlock]); c06 = Vector512.FusedMultiplyAdd(a, s, c06); d06 = Vector512.FusedMultiplyAdd(b, s, d06);
+            s = Vector512.Create(wc[7 * KBlock]); c07 = Vector512.FusedMultiplyAdd(a, s, c07); d07 = Vector512.FusedMultiplyAdd(b, s, d07);
+            s = Vector512.Create(wc[8 * KBlock]); c08 = Vector512.FusedMultiplyAdd(a, s, c08); d08 = Vector512.FusedMultiplyAdd(b, s, d08);
+            s = Vector512.Create(wc[9 * KBlock]); c09 = Vector512.FusedMultiplyAdd(a, s, c09); d09 = Vector512.FusedMultiplyAdd(b, s, d09);
+            s = Vector512.Create(wc[10 * KBlock]); c10 = Vector512.FusedMultiplyAdd(a, s, c10); d10 = Vector512.FusedMultiplyAdd(b, s, d10);
+            s = Vector512.Create(wc[11 * KBlock]); c11 = Vector512.FusedMultiplyAdd(a, s, c11); d11 = Vector512.FusedMultiplyAdd(b, s, d11);
+        }
+        c00.Store(tile + 0 * RowTile); d00.Store(tile + 0 * RowTile + Lanes);
+        c01.Store(tile + 1 * RowTile); d01.Store(tile + 1 * RowTile + Lanes);
+        c02.Store(tile + 2 * RowTile); d02.Store(tile + 2 * RowTile + Lanes);
+        c03.Store(tile + 3 * RowTile); d03.Store(tile + 3 * RowTile + Lanes);
+        c04.Store(tile + 4 * RowTile); d04.Store(tile + 4 * RowTile + Lanes);
+        c05.Store(tile + 5 * RowTile); d05.Store(tile + 5 * RowTile + Lanes);
+        c06.Store(tile + 6 * RowTile); d06.Store(tile + 6 * RowTile + Lanes);
+        c07.Store(tile + 7 * RowTile); d07.Store(tile + 7 * RowTile + Lanes);
+        c08.Store(tile + 8 * RowTile); d08.Store(tile + 8 * RowTile + Lanes);
+        c09.Store(tile + 9 * RowTile); d09.Store(tile + 9 * RowTile + Lanes);
+        c10.Store(tile + 10 * RowTile); d10.Store(tile + 10 * RowTile + Lanes);
+        c11.Store(tile + 11 * RowTile); d11.Store(tile + 11 * RowTile + Lanes);
+    }
+
+    /// <summary>Writes the valid rows × columns of a tile (stored weight-row-major) into y, row by row.</summary>
+    private static void StoreTile(in Product p, float* tile, int m, int rows, int n, int columns, bool firstBlock)
+    {
+        float alpha = p.Alpha, beta = p.Beta;
+        for (int r = 0; r < rows; r++)
+        {
+            float* y = p.Y + (long)(m + r) * p.N + n;
+            float* t = tile + r;
+            if (!firstBlock)
+                for (int j = 0; j < columns; j++) y[j] += alpha * t[j * RowTile];
+            else if (beta == 0f)
+                for (int j = 0; j < columns; j++) y[j] = alpha * t[j * RowTile];
+            else
+                for (int j = 0; j < columns; j++) y[j] = alpha * t[j * RowTile] + beta * y[j];
+        }
+    }
+
+    /// <summary>Per-thread 64-byte aligned buffers, reused across calls on the same thread.</summary>
+    private sealed class Scratch : IDisposable
+    {
+        private const long PackedFloats = (long)RowBlock * KBlock;
+        private const long PanelFloats = (long)WeightTile * KBlock;
+        private const long TileFloats = (long)WeightTile * RowTile;
+
+        [ThreadStatic] private static Scratch? t_cached;
+        private readonly float* _memory;
+
+        private Scratch()
+        {
+            _memory = (float*)NativeMemory.AlignedAlloc((nuint)((PackedFloats + PanelFloats + TileFloats) * sizeof(float)), 64);
+        }
+
+        ~Scratch() => NativeMemory.AlignedFree(_memory);
+
+        public float* PackedInputs => _memory;
+        public float* WeightPanel => _memory + PackedFloats;
+        public float* Tile => _memory + PackedFloats + PanelFloats;
+
+        /// <summary>This thread's buffers; a nested or concurrent use on the same thread would get its own.</summary>
+        public static Scratch Rent()
+        {
+            var scratch = t_cached ?? new Scratch();
+            t_cached = null;
+            return scratch;
+        }
+
+        public void Dispose() => t_cached = this;
+    }
+}
+
+/// <summary>
+/// A thin weight (N or K small, as LoRA's A [r, in] and B [out, r] are): W is widened and transposed once into
+/// [K, N] and <see cref="RowBroadcastGemm"/> runs over the input rows, split across threads. No input packing,
+/// and y is written once with whole-vector stores.
+/// </summary>
+internal static unsafe class ThinGemm
+{
+    public static void Run(Product p, int threads)
+    {
+        int paddedN = RowBroadcastGemm.PaddedColumns(p.N);
+        var transposed = GC.AllocateUninitializedArray<float>(p.K * paddedN, pinned: true);
+        fixed (float* wt = transposed)
+        {
+            Transpose(p, wt, paddedN);
+            var product = p;
+            float* weights = wt;
+            StaticPartition.Run(p.M, RowBroadcastGemm.RowTile, threads, (double)p.M * p.N * p.K, (start, end) =>
+                RowBroadcastGemm.Multiply(product.X + (long)start * product.K, product.K, weights, paddedN,
+                    product.Y + (long)start * product.N, product.N, end - start, product.N, product.K, product.Alpha, product.Beta));
+        }
+    }
+
+    /// <summary>wt[c, j] = W[j, c]; the padding columns are zero.</summary>
+    private static void Transpose(in Product p, float* wt, int paddedN)
+    {
+        var row = GC.AllocateUninitializedArray<float>(p.K);
+        fixed (float* r = row)
+            for (int j = 0; j < p.N; j++)
+            {
+                p.ReadWeights(j, 0, p.K, r);
+                for (int c = 0; c < p.K; c++) wt[(long)c * paddedN + j] = r[c];
+            }
+        for (int c = 0; c < p.K; c++)
+            new Span<float>(wt + (long)c * paddedN + p.N, paddedN - p.N).Clear();
+    }
+}
+
+/// <summary>
+/// y[i, j] = alpha · Σ_c x[i, c] · wt[c, j] + beta · y[i, j] (beta = 0 never reads y), single-threaded, for an
+/// operand already laid out [K, N] (a transposed weight, or attention's values). Vectors run along j: a tile of
+/// 8 rows × 32 columns lives in 16 accumulators; each step loads two vectors of wt and broadcasts 8 values of x.
+/// wt must be readable up to <see cref="PaddedColumns"/>(n) columns in every row; only n columns are stored.
+/// </summary>
+internal static unsafe class RowBroadcastGemm
+{
+    public const int RowTile = 8;
+    private const int Lanes = 16;
+
+    public static int PaddedColumns(int n) => (n + Lanes - 1) / Lanes * Lanes;
+
+    public static void Multiply(float* x, long xStride, float* wt, long wtStride, float* y, long yStride,
+        int m, int n, int k, float alpha, float beta)
+    {
+        for (int i = 0; i < m; i += RowTile)
+        {
+            int rows = Math.Min(RowTile, m - i);
+            // Rows past the end repeat the last real row: the tile stays branch-free and those results are dropped.
+            var r = new Rows(x, xStride, i, m);
+            int j = 0;
+            for (; j + 2 * Lanes <= n; j += 2 * Lanes) Tile32(r, wt + j, wtStride, k, y + i * yStride + j, yStride, rows, alpha, beta);
+            for (; j < n; j += Lanes) Tile16(r, wt + j, wtStride, k, y + i * yStride + j, yStride, rows, Math.Min(Lanes, n - j), alpha, beta);
+        }
+    }
+
+    /// <summary>The eight input rows of one tile.</summary>
+    private readonly struct Rows
+    {
+        public readonly float* R0, R1, R2, R3, R4, R5, R6, R7;
+
+        public Rows(float* x, long stride, int first, int count)
+        {
+            float* Row(int i) => x + Math.Min(first + i, count - 1) * stride;
+            R0 = Row(0); R1 = Row(1); R2 = Row(2); R3 = Row(3); R4 = Row(4); R5 = Row(5); R6 = Row(6); R7 = Row(7);
+        }
+    }
+
+    private static void Tile32(in Rows x, float* wt, long wtStride, int k, float* y, long yStride, int rows, float alpha, float beta)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+        float* x0 = x.R0, x1 = x.R1, x2 = x.R2, x3 = x.R3, x4 = x.R4, x5 = x.R5, x6 = x.R6, x7 = x.R7;
+        float* w = wt;
+        for (int c = 0; c < k; c++, w += wtStride)
+        {
+            var u = Vector512.Load(w);
+            var v = Vector512.Load(w + Lanes);
+            Vector512<float> s;
+            s = Vector512.Create(x0[c]); a0 = Vector512.FusedMultiplyAdd(u, s, a0); b0 = Vector512.FusedMultiplyAdd(v, s, b0);
+            s = Vector512.Create(x1[c]); a1 = Vector512.FusedMultiplyAdd(u, s, a1); b1 = Vector512.FusedMultiplyAdd(v, s, b1);
+            s = Vector512.Create(x2[c]); a2 = Vector512.FusedMultiplyAdd(u, s, a2); b2 = Vector512.FusedMultiplyAdd(v, s, b2);
+            s = Vector512.Create(x3[c]); a3 = Vector512.FusedMultiplyAdd(u, s, a3); b3 = Vector512.FusedMultiplyAdd(v, s, b3);
+            s = Vector512.Create(x4[c]); a4 = Vector512.FusedMultiplyAdd(u, s, a4); b4 = Vector512.FusedMultiplyAdd(v, s, b4);
+            s = Vector512.Create(x5[c]); a5 = Vector512.FusedMultiplyAdd(u, s, a5); b5 = Vector512.FusedMultiplyAdd(v, s, b5);
+            s = Vector512.Create(x6[c]); a6 = Vector512.FusedMultiplyAdd(u, s, a6); b6 = Vector512.FusedMultiplyAdd(v, s, b6);
+            s = Vector512.Create(x7[c]); a7 = Vector512.FusedMultiplyAdd(u, s, a7); b7 = Vector512.FusedMultiplyAdd(v, s, b7);
+        }
+        Store(y, a0, b0, alpha, beta);
+        if (rows > 1) Store(y + yStride, a1, b1, alpha, beta);
+        if (rows > 2) Store(y + 2 * yStride, a2, b2, alpha, beta);
+        if (rows > 3) Store(y + 3 * yStride, a3, b3, alpha, beta);
+        if (rows > 4) Store(y + 4 * yStride, a4, b4, alpha, beta);
+        if (rows > 5) Store(y + 5 * yStride, a5, b5, alpha, beta);
+        if (rows > 6) Store(y + 6 * yStride, a6, b6, alpha, beta);
+        if (rows > 7) Store(y + 7 * yStride, a7, b7, alpha, beta);
+    }
+
+    private static void Tile16(in Rows x, float* wt, long wtStride, int k, float* y, long yStride, int rows, int columns, float alpha, float beta)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        float* x0 = x.R0, x1 = x.R1, x2 = x.R2, x3 = x.R3, x4 = x.R4, x5 = x.R5, x6 = x.R6, x7 = x.R7;
+        float* w = wt;
+        for (int c = 0; c < k; c++, w += wtStride)
+        {
+            var u = Vector512.Load(w);
+            a0 = Vector512.FusedMultiplyAdd(u, Vector512.Create(x0[c]), a0);
+            a1 = Vector512.FusedMultiplyAdd(u, Vector512.Create(x1[c]), a1);
+            a2 = Vector512.FusedMultiplyAdd(u, Vector512.Create(x2[c]), a2);
+            a3 = Vector512.FusedMultiplyAdd(u, Vector512.Create(x3[c]), a3);
+            a4 = Vector512.FusedMultiplyAdd(u, Vector512.Create(x4[c]), a4);
+            a5 = Vector512.FusedMultiplyAdd(u, Vector512.Create(x5[c]), a5);
+            a6 = Vector512.FusedMultiplyAdd(u, Vector512.Create(x6[c]), a6);
+            a7 = Vector512.FusedMultiplyAdd(u, Vector512.Create(x7[c]), a7);
+        }
+        Store(y, a0, columns, alpha, beta);
+        if (rows > 1) Store(y + yStride, a1, columns, alpha, beta);
+        if (rows > 2) Store(y + 2 * yStride, a2, columns, alpha, beta);
+        if (rows > 3) Store(y + 3 * yStride, a3, columns, alpha, beta);
+        if (rows > 4) Store(y + 4 * yStride, a4, columns, alpha, beta);
+        if (rows > 5) Store(y + 5 * yStride, a5, columns, alpha, beta);
+        if (rows > 6) Store(y + 6 * yStride, a6, columns, alpha, beta);
+        if (rows > 7) Store(y + 7 * yStride, a7, columns, alpha, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* y, Vector512<float> low, Vector512<float> high, float alpha, float beta)
+    {
+        Store(y, low, Lanes, alpha, beta);
+        Store(y + Lanes, high, Lanes, alpha, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* y, Vector512<float> sum, int columns, float alpha, float beta)
+    {
+        if (columns == Lanes)
+        {
+            var value = sum * alpha;
+            if (beta != 0f) value = Vector512.FusedMultiplyAdd(Vector512.Load(y), Vector512.Create(beta), value);
+            value.Store(y);
+            return;
+        }
+        // A partial vector goes through the stack so nothing past the row's last column is read or written.
+        float* lanes = stackalloc float[Lanes];
+        (sum * alpha).Store(lanes);
+        for (int j = 0; j < columns; j++) y[j] = beta == 0f ? lanes[j] : lanes[j] + beta * y[j];
     }
 }
