@@ -114,34 +114,42 @@ internal static class StaticPartition
 
 /// <summary>
 /// One or two input rows: every weight row is read once, widened in registers when stored as BF16, and dotted with
-/// the input rows held in L1. Four weight rows at a time give four independent memory streams and FMA chains.
+/// the input rows held in L1. Eight weight rows at a time keep eight memory streams and FMA chains in flight.
 /// </summary>
 internal static unsafe class WeightStreamingGemv
 {
-    private const int RowsPerStep = 4;
+    private const int RowsPerStep = 8;
 
     public static void Run(Product p, int threads)
     {
         var product = p;
-        StaticPartition.Run(p.N, RowsPerStep, threads, (double)p.N * p.K * p.M, (start, end) => RunRows(product, start, end));
+        StaticPartition.Run(p.N, RowsPerStep, threads, (double)p.N * p.K * p.M, (start, end) =>
+        {
+            switch (product.WeightType)
+            {
+                case DType.F32: RunRows<F32Weights>(product, start, end); break;
+                case DType.BF16: RunRows<Bf16Weights>(product, start, end); break;
+                default: RunWidened(product, start, end); break;
+            }
+        });
     }
 
-    private static void RunRows(in Product p, int start, int end)
+    private static void RunRows<TFormat>(in Product p, int start, int end) where TFormat : IWeightFormat
     {
-        if (p.WeightType == DType.F16)
-        {
-            RunWidened(p, start, end);
-            return;
-        }
+        long rowBytes = (long)p.K * TFormat.Size;
         int n = start;
         for (; n + RowsPerStep <= end; n += RowsPerStep)
         {
-            if (p.M == 1) Dot1x4(p, n);
-            else Dot2x4(p, n);
+            byte* w = p.W + n * rowBytes;
+            for (int i = 0; i < p.M; i++)
+            {
+                var sums = Dot8<TFormat>(p.X + (long)i * p.K, w, rowBytes, p.K);
+                for (int r = 0; r < RowsPerStep; r++) p.Store((long)i * p.N + n + r, sums[r], firstBlock: true);
+            }
         }
         for (; n < end; n++)
             for (int i = 0; i < p.M; i++)
-                p.Store((long)i * p.N + n, DotRow(p, i, n), firstBlock: true);
+                p.Store((long)i * p.N + n, Dot1<TFormat>(p.X + (long)i * p.K, p.W + n * rowBytes, p.K), firstBlock: true);
     }
 
     /// <summary>F16 rows are converted into a scratch row first (F16 is rare; BF16 and F32 are the hot paths).</summary>
@@ -157,91 +165,104 @@ internal static unsafe class WeightStreamingGemv
             }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Load(in Product p, int row, int column) => p.WeightType == DType.BF16
-        ? Vector512.ShiftLeft(Avx512Widen((ushort*)p.W + (long)row * p.K + column), 16).AsSingle()
-        : Vector512.Load((float*)p.W + (long)row * p.K + column);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<uint> Avx512Widen(ushort* source) =>
-        System.Runtime.Intrinsics.X86.Avx512F.IsSupported
-            ? System.Runtime.Intrinsics.X86.Avx512F.ConvertToVector512UInt32(Vector256.Load(source))
-            : Vector512.WidenLower(Vector512.Create(Vector256.Load(source), Vector256<ushort>.Zero));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Weight(in Product p, int row, int column) => p.WeightType == DType.BF16
-        ? FloatBits.BF16ToFloat(((ushort*)p.W)[(long)row * p.K + column])
-        : ((float*)p.W)[(long)row * p.K + column];
-
-    private static void Dot1x4(in Product p, int n)
+    /// <summary>Dot products of one input row with eight consecutive weight rows.</summary>
+    private static Sums8 Dot8<TFormat>(float* x, byte* w, long rowBytes, int k) where TFormat : IWeightFormat
     {
-        int k = p.K, c = 0;
-        float d0 = 0, d1 = 0, d2 = 0, d3 = 0;
-        if (Vector512.IsHardwareAccelerated)
+        byte* w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes;
+        byte* w4 = w + 4 * rowBytes, w5 = w + 5 * rowBytes, w6 = w + 6 * rowBytes, w7 = w + 7 * rowBytes;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        int c = 0;
+        // Two vectors per row per step: a whole 64-byte line of each BF16 row, more loads in flight for F32.
+        for (; c + 32 <= k; c += 32)
         {
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; c + 16 <= k; c += 16)
-            {
-                var x = Vector512.Load(p.X + c);
-                a0 = Vector512.FusedMultiplyAdd(Load(p, n, c), x, a0);
-                a1 = Vector512.FusedMultiplyAdd(Load(p, n + 1, c), x, a1);
-                a2 = Vector512.FusedMultiplyAdd(Load(p, n + 2, c), x, a2);
-                a3 = Vector512.FusedMultiplyAdd(Load(p, n + 3, c), x, a3);
-            }
-            d0 = Vector512.Sum(a0); d1 = Vector512.Sum(a1); d2 = Vector512.Sum(a2); d3 = Vector512.Sum(a3);
+            var v = Vector512.Load(x + c);
+            var u = Vector512.Load(x + c + 16);
+            a0 = Vector512.FusedMultiplyAdd(TFormat.Load(w0, c + 16), u, Vector512.FusedMultiplyAdd(TFormat.Load(w0, c), v, a0));
+            a1 = Vector512.FusedMultiplyAdd(TFormat.Load(w1, c + 16), u, Vector512.FusedMultiplyAdd(TFormat.Load(w1, c), v, a1));
+            a2 = Vector512.FusedMultiplyAdd(TFormat.Load(w2, c + 16), u, Vector512.FusedMultiplyAdd(TFormat.Load(w2, c), v, a2));
+            a3 = Vector512.FusedMultiplyAdd(TFormat.Load(w3, c + 16), u, Vector512.FusedMultiplyAdd(TFormat.Load(w3, c), v, a3));
+            a4 = Vector512.FusedMultiplyAdd(TFormat.Load(w4, c + 16), u, Vector512.FusedMultiplyAdd(TFormat.Load(w4, c), v, a4));
+            a5 = Vector512.FusedMultiplyAdd(TFormat.Load(w5, c + 16), u, Vector512.FusedMultiplyAdd(TFormat.Load(w5, c), v, a5));
+            a6 = Vector512.FusedMultiplyAdd(TFormat.Load(w6, c + 16), u, Vector512.FusedMultiplyAdd(TFormat.Load(w6, c), v, a6));
+            a7 = Vector512.FusedMultiplyAdd(TFormat.Load(w7, c + 16), u, Vector512.FusedMultiplyAdd(TFormat.Load(w7, c), v, a7));
         }
+        for (; c + 16 <= k; c += 16)
+        {
+            var v = Vector512.Load(x + c);
+            a0 = Vector512.FusedMultiplyAdd(TFormat.Load(w0, c), v, a0);
+            a1 = Vector512.FusedMultiplyAdd(TFormat.Load(w1, c), v, a1);
+            a2 = Vector512.FusedMultiplyAdd(TFormat.Load(w2, c), v, a2);
+            a3 = Vector512.FusedMultiplyAdd(TFormat.Load(w3, c), v, a3);
+            a4 = Vector512.FusedMultiplyAdd(TFormat.Load(w4, c), v, a4);
+            a5 = Vector512.FusedMultiplyAdd(TFormat.Load(w5, c), v, a5);
+            a6 = Vector512.FusedMultiplyAdd(TFormat.Load(w6, c), v, a6);
+            a7 = Vector512.FusedMultiplyAdd(TFormat.Load(w7, c), v, a7);
+        }
+        var sums = new Sums8(Vector512.Sum(a0), Vector512.Sum(a1), Vector512.Sum(a2), Vector512.Sum(a3),
+            Vector512.Sum(a4), Vector512.Sum(a5), Vector512.Sum(a6), Vector512.Sum(a7));
         for (; c < k; c++)
         {
-            float x = p.X[c];
-            d0 += Weight(p, n, c) * x; d1 += Weight(p, n + 1, c) * x; d2 += Weight(p, n + 2, c) * x; d3 += Weight(p, n + 3, c) * x;
+            float xc = x[c];
+            sums[0] += TFormat.Scalar(w0, c) * xc; sums[1] += TFormat.Scalar(w1, c) * xc;
+            sums[2] += TFormat.Scalar(w2, c) * xc; sums[3] += TFormat.Scalar(w3, c) * xc;
+            sums[4] += TFormat.Scalar(w4, c) * xc; sums[5] += TFormat.Scalar(w5, c) * xc;
+            sums[6] += TFormat.Scalar(w6, c) * xc; sums[7] += TFormat.Scalar(w7, c) * xc;
         }
-        p.Store(n, d0, true); p.Store(n + 1, d1, true); p.Store(n + 2, d2, true); p.Store(n + 3, d3, true);
+        return sums;
     }
 
-    private static void Dot2x4(in Product p, int n)
+    private static float Dot1<TFormat>(float* x, byte* w, int k) where TFormat : IWeightFormat
     {
-        int k = p.K, c = 0;
-        float* x1p = p.X + k;
-        float d00 = 0, d01 = 0, d02 = 0, d03 = 0, d10 = 0, d11 = 0, d12 = 0, d13 = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
-            Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
-            for (; c + 16 <= k; c += 16)
-            {
-                var x0 = Vector512.Load(p.X + c);
-                var x1 = Vector512.Load(x1p + c);
-                var w0 = Load(p, n, c);
-                var w1 = Load(p, n + 1, c);
-                var w2 = Load(p, n + 2, c);
-                var w3 = Load(p, n + 3, c);
-                a00 = Vector512.FusedMultiplyAdd(w0, x0, a00); a10 = Vector512.FusedMultiplyAdd(w0, x1, a10);
-                a01 = Vector512.FusedMultiplyAdd(w1, x0, a01); a11 = Vector512.FusedMultiplyAdd(w1, x1, a11);
-                a02 = Vector512.FusedMultiplyAdd(w2, x0, a02); a12 = Vector512.FusedMultiplyAdd(w2, x1, a12);
-                a03 = Vector512.FusedMultiplyAdd(w3, x0, a03); a13 = Vector512.FusedMultiplyAdd(w3, x1, a13);
-            }
-            d00 = Vector512.Sum(a00); d01 = Vector512.Sum(a01); d02 = Vector512.Sum(a02); d03 = Vector512.Sum(a03);
-            d10 = Vector512.Sum(a10); d11 = Vector512.Sum(a11); d12 = Vector512.Sum(a12); d13 = Vector512.Sum(a13);
-        }
-        for (; c < k; c++)
-        {
-            float x0 = p.X[c], x1 = x1p[c];
-            float w0 = Weight(p, n, c), w1 = Weight(p, n + 1, c), w2 = Weight(p, n + 2, c), w3 = Weight(p, n + 3, c);
-            d00 += w0 * x0; d01 += w1 * x0; d02 += w2 * x0; d03 += w3 * x0;
-            d10 += w0 * x1; d11 += w1 * x1; d12 += w2 * x1; d13 += w3 * x1;
-        }
-        long r1 = p.N;
-        p.Store(n, d00, true); p.Store(n + 1, d01, true); p.Store(n + 2, d02, true); p.Store(n + 3, d03, true);
-        p.Store(r1 + n, d10, true); p.Store(r1 + n + 1, d11, true); p.Store(r1 + n + 2, d12, true); p.Store(r1 + n + 3, d13, true);
-    }
-
-    private static float DotRow(in Product p, int i, int n)
-    {
-        float* x = p.X + (long)i * p.K;
-        float sum = 0;
-        for (int c = 0; c < p.K; c++) sum += Weight(p, n, c) * x[c];
+        Vector512<float> a = default;
+        int c = 0;
+        for (; c + 16 <= k; c += 16) a = Vector512.FusedMultiplyAdd(TFormat.Load(w, c), Vector512.Load(x + c), a);
+        float sum = Vector512.Sum(a);
+        for (; c < k; c++) sum += TFormat.Scalar(w, c) * x[c];
         return sum;
     }
+
+    [InlineArray(8)]
+    private struct Sums8
+    {
+        private float _first;
+
+        public Sums8(float s0, float s1, float s2, float s3, float s4, float s5, float s6, float s7)
+        {
+            this[0] = s0; this[1] = s1; this[2] = s2; this[3] = s3; this[4] = s4; this[5] = s5; this[6] = s6; this[7] = s7;
+        }
+    }
+}
+
+/// <summary>How one weight storage type reads as fp32: sixteen at a time (widened in registers) or one.</summary>
+internal unsafe interface IWeightFormat
+{
+    static abstract int Size { get; }
+    static abstract Vector512<float> Load(byte* row, int column);
+    static abstract float Scalar(byte* row, int column);
+}
+
+internal readonly unsafe struct F32Weights : IWeightFormat
+{
+    public static int Size => sizeof(float);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(byte* row, int column) => Vector512.Load((float*)row + column);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Scalar(byte* row, int column) => ((float*)row)[column];
+}
+
+/// <summary>A bf16 value is the upper half of an fp32 bit pattern: zero-extend to 32 bits and shift left by 16.</summary>
+internal readonly unsafe struct Bf16Weights : IWeightFormat
+{
+    public static int Size => sizeof(ushort);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(byte* row, int column) =>
+        Vector512.ShiftLeft(Vector512.WidenLower(Vector256.Load((ushort*)row + column).ToVector512()), 16).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Scalar(byte* row, int column) => FloatBits.BF16ToFloat(((ushort*)row)[column]);
 }
 
 /// <summary>
