@@ -269,8 +269,10 @@ internal readonly unsafe struct Bf16Weights : IWeightFormat
 /// Three or more input rows: a cache-blocked product whose micro-kernel keeps a tile of 32 input rows × 12 weight
 /// rows in 24 vector accumulators, the vectors running along the input rows. Each step loads two vectors of packed
 /// inputs (one column of x, 32 rows) and broadcasts 12 weights, so W is never transposed: its rows are only copied
-/// (or widened from BF16/F16) into a small L1-resident panel. Inputs are packed once per K block into column-major
-/// panels that stay in L2. K runs in blocks of <see cref="KBlock"/>; y accumulates across them.
+/// (or widened from BF16/F16) into a 24 KB panel that stays in L1 while the input panels of one row block stream
+/// past it from L2. Inputs are packed once per K block into column-major panels; K runs in blocks of
+/// <see cref="KBlock"/> and y accumulates across them. Threads split the input rows when there are enough of them
+/// (each input packed once), otherwise the weight rows.
 /// </summary>
 internal static unsafe class BroadcastGemm
 {
@@ -278,19 +280,19 @@ internal static unsafe class BroadcastGemm
     private const int RowTile = 2 * Lanes;   // input rows per micro-tile
     private const int WeightTile = 12;       // weight rows per micro-tile
     private const int KBlock = 512;          // a 12 × 512 weight panel is 24 KB: it stays in L1 while input panels stream
-    private const int RowBlock = 128;        // input rows packed together (RowBlock × KBlock floats = 256 KB, in L2)
+    private const int RowBlock = 256;        // input rows packed together (RowBlock × KBlock floats = 512 KB, in L2)
 
     public static void Run(Product p, int threads)
     {
         var product = p;
         double work = (double)p.M * p.N * p.K;
         int weightTiles = (p.N + WeightTile - 1) / WeightTile;
-        // Split the weight rows when there are enough of them (each thread then reads its own part of W);
-        // otherwise (a LoRA down-projection, N = r) split the input rows.
-        if (weightTiles >= 2 * threads || p.M < 2 * RowTile * threads)
-            StaticPartition.Run(p.N, WeightTile, threads, work, (start, end) => RunBlock(product, 0, product.M, start, end));
-        else
+        // Split the input rows when each thread gets whole row blocks: every input is then packed once. Otherwise
+        // split the weight rows, each thread packing all (few) inputs and reading its own part of W.
+        if (p.M >= RowBlock * threads || weightTiles < 2 * threads)
             StaticPartition.Run(p.M, RowTile, threads, work, (start, end) => RunBlock(product, start, end, 0, product.N));
+        else
+            StaticPartition.Run(p.N, WeightTile, threads, work, (start, end) => RunBlock(product, 0, product.M, start, end));
     }
 
     private static void RunBlock(in Product p, int m0, int m1, int n0, int n1)
