@@ -20,7 +20,7 @@ public static class CheckCommand
         cli.RejectUnknown();
         using var backend = new CpuBackend(threads);
         int failures = 0, cases = 0;
-        int[] ms = [1, 2, 3, 16, 33, 70, 300], ns = [1, 5, 12, 13, 40, 100], ks = [1, 7, 16, 300, 600];
+        int[] ms = [1, 2, 3, 16, 33, 70, 300, 600], ns = [1, 5, 12, 13, 40, 100], ks = [1, 7, 16, 300, 600];
         foreach (var dtype in new[] { DType.F32, DType.BF16, DType.F16 })
             foreach (int m in ms)
                 foreach (int n in ns)
