@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Toolchains.InProcess.NoEmit;
 using Clara.Engine.Bench.Columns;
 
@@ -20,6 +21,7 @@ public static class BenchConfig
         return DefaultConfig.Instance
             .AddJob(job.AsDefault())
             .AddColumn(ThroughputColumn.All.ToArray())
+            .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(48))
             .WithOptions(ConfigOptions.DisableLogFile);
     }
 }

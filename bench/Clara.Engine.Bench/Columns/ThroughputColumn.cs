@@ -31,13 +31,13 @@ public sealed class ThroughputColumn : IColumn
     public static IColumn GigabytesPerSecond { get; } = new ThroughputColumn("GB/s", "bytes that must cross the memory bus per second (1e9)", "F1",
         (w, s) => w.Bytes > 0 ? w.Bytes / s / 1e9 : null);
 
-    public static IColumn PercentReadRoof { get; } = new ThroughputColumn("%BW", "GB/s as a percentage of the measured DRAM read bandwidth", "F0",
+    public static IColumn PercentReadRoof { get; } = new ThroughputColumn("%BW", "GB/s as a percentage of the measured DRAM read bandwidth (over 100 when the operands stay in cache)", "F0",
         (w, s) => w.Bytes > 0 ? 100 * w.Bytes / s / 1e9 / MachinePeaks.Current.ReadGBps : null);
 
     public static IColumn TokensPerSecond { get; } = new ThroughputColumn("tokens/s", "tokens processed per second", "F1",
         (w, s) => w.Tokens > 0 ? w.Tokens / s : null);
 
-    public static IColumn DocumentsPerSecond { get; } = new ThroughputColumn("docs/s", "documents compressed per second", "F2",
+    public static IColumn DocumentsPerSecond { get; } = new ThroughputColumn("docs/s", "documents compressed (or candidates scored) per second", "F2",
         (w, s) => w.Documents > 0 ? w.Documents / s : null);
 
     public static IReadOnlyList<IColumn> All { get; } =

@@ -48,8 +48,10 @@ internal static class CpuAttention
         int tasks = layout.Batch * layout.KvHeads;
         double work = (double)tasks * layout.GroupSize * layout.QueryLength * layout.KeyLength * d;
         var task = new GroupAttention(query, keyCache, valueCache, keyMask, layout, output);
-        if (threads <= 1 || tasks == 1 || work < 1 << 16) for (int i = 0; i < tasks; i++) task.Run(i);
-        else Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = threads }, task.Run);
+        StaticPartition.Run(tasks, 1, threads, work, (start, end) =>
+        {
+            for (int i = start; i < end; i++) task.Run(i);
+        });
     }
 
     /// <summary>

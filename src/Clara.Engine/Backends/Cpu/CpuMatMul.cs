@@ -103,12 +103,124 @@ internal static class StaticPartition
             body(0, count);
             return;
         }
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        KernelWorkers.Run(parts, part =>
         {
             int start = (int)((long)grains * part / parts) * grain;
             int end = Math.Min(count, (int)((long)grains * (part + 1) / parts) * grain);
             if (start < end) body(start, end);
         });
+    }
+}
+
+/// <summary>
+/// Persistent worker threads for the CPU kernels. A decode step runs a hundred short parallel kernels back to back;
+/// waking a sleeping thread-pool worker for each costs 10–40 µs, as much as a small kernel. These workers spin for
+/// a short while after each job (so the next one starts at once) and only then block. One job runs at a time; a
+/// call that finds the team busy (another backend on another thread) falls back to Parallel.For.
+/// </summary>
+internal static class KernelWorkers
+{
+    private static readonly object s_gate = new();
+    private static readonly List<Worker> s_workers = [];
+
+    /// <summary>Runs <paramref name="body"/>(0 … parts−1): part 0 on the calling thread, the others on workers.</summary>
+    public static void Run(int parts, Action<int> body)
+    {
+        if (parts <= 1)
+        {
+            if (parts == 1) body(0);
+            return;
+        }
+        if (!Monitor.TryEnter(s_gate))
+        {
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, body);
+            return;
+        }
+        try
+        {
+            while (s_workers.Count < parts - 1) s_workers.Add(new Worker(s_workers.Count + 1));
+            using var done = new CountdownEvent(parts - 1);
+            for (int i = 1; i < parts; i++) s_workers[i - 1].Start(body, i, done);
+            Exception? failure = null;
+            try
+            {
+                body(0);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            Worker.WaitSpinningFirst(done);
+            for (int i = 1; i < parts; i++) failure ??= s_workers[i - 1].TakeFailure();
+            if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+        finally
+        {
+            Monitor.Exit(s_gate);
+        }
+    }
+
+    private sealed class Worker
+    {
+        // How long a worker (or the caller, waiting for the workers) spins before it blocks.
+        private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 5000; // 200 µs
+
+        private readonly SemaphoreSlim _wake = new(0);
+        private volatile Job? _job;
+        private Exception? _failure;
+
+        public Worker(int index)
+        {
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"clara-cpu-{index}" };
+            thread.Start();
+        }
+
+        public void Start(Action<int> body, int part, CountdownEvent done)
+        {
+            _job = new Job(body, part, done);
+            _wake.Release();
+        }
+
+        public Exception? TakeFailure()
+        {
+            var failure = _failure;
+            _failure = null;
+            return failure;
+        }
+
+        public static void WaitSpinningFirst(CountdownEvent done)
+        {
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+            while (!done.IsSet && System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
+            done.Wait();
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                // Spin briefly for the next job, then sleep on the semaphore.
+                long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+                while (_wake.CurrentCount == 0 && System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
+                _wake.Wait();
+                var job = _job!;
+                _job = null;
+                try
+                {
+                    job.Body(job.Part);
+                }
+                catch (Exception e)
+                {
+                    _failure = e;
+                }
+                finally
+                {
+                    job.Done.Signal();
+                }
+            }
+        }
+
+        private sealed record Job(Action<int> Body, int Part, CountdownEvent Done);
     }
 }
 
