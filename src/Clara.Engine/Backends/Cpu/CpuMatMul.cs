@@ -116,7 +116,7 @@ internal static class StaticPartition
 /// Persistent worker threads for the CPU kernels. A decode step runs a hundred short parallel kernels back to back;
 /// waking a sleeping thread-pool worker for each costs 10–40 µs, as much as a small kernel. These workers spin for
 /// a short while after each job (so the next one starts at once) and only then block. One job runs at a time; a
-/// call that finds the team busy (another backend on another thread) falls back to Parallel.For.
+/// call that finds the team busy (another backend on another thread, or a nested call) falls back to Parallel.For.
 /// </summary>
 internal static class KernelWorkers
 {
@@ -131,7 +131,8 @@ internal static class KernelWorkers
             if (parts == 1) body(0);
             return;
         }
-        if (!Monitor.TryEnter(s_gate))
+        // Busy with another caller's job, or called from inside one of our own jobs (the lock is re-entrant).
+        if (Monitor.IsEntered(s_gate) || !Monitor.TryEnter(s_gate))
         {
             Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, body);
             return;
