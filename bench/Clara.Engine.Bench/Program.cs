@@ -1,1 +1,1 @@
-BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return Clara.Engine.Bench.BenchProgram.Run(args);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using Clara.Engine.Tensors;
 
@@ -28,11 +29,11 @@ internal static class CpuAttention
     public static void Forward(Tensor query, Tensor keyCache, Tensor valueCache, Tensor keyMask, AttentionLayout layout, Tensor output, int threads)
     {
         layout.Validate();
-        var q = CpuTensor.F32(query, "attention query");
-        var kc = CpuTensor.F32(keyCache, "key cache");
-        var vc = CpuTensor.F32(valueCache, "value cache");
-        var mask = CpuTensor.I32(keyMask, "key mask");
-        var o = CpuTensor.F32(output, "attention output");
+        CpuTensor.F32(query, "attention query");
+        CpuTensor.F32(keyCache, "key cache");
+        CpuTensor.F32(valueCache, "value cache");
+        CpuTensor.I32(keyMask, "key mask");
+        CpuTensor.F32(output, "attention output");
         int d = layout.HeadDim, qWidth = layout.Heads * d, kvWidth = layout.KvHeads * d;
         int capacity = keyCache.Shape[1];
         if (query.Shape.Rows != (long)layout.Batch * layout.QueryLength || query.Shape[-1] != qWidth)
@@ -43,48 +44,124 @@ internal static class CpuAttention
         if (keyMask.ElementCount != (long)layout.Batch * capacity) throw new ArgumentException($"key mask {keyMask.Shape} should be [{layout.Batch}, {capacity}]");
         if (output.ElementCount != query.ElementCount) throw new ArgumentException($"attention output {output.Shape} differs from query {query.Shape}");
 
-        int work = layout.Batch * layout.Heads;
-        var body = (int item) =>
+        // One task per (sequence, KV head): the query heads of its group share one packed copy of its keys and values.
+        int tasks = layout.Batch * layout.KvHeads;
+        double work = (double)tasks * layout.GroupSize * layout.QueryLength * layout.KeyLength * d;
+        var task = new GroupAttention(query, keyCache, valueCache, keyMask, layout, output);
+        StaticPartition.Run(tasks, 1, threads, work, (start, end) =>
         {
-            int b = item / layout.Heads, h = item % layout.Heads, kvh = h / layout.GroupSize;
-            var qs = CpuTensor.Span<float>(query);
-            var ks = CpuTensor.Span<float>(keyCache);
-            var vs = CpuTensor.Span<float>(valueCache);
-            var ms = CpuTensor.Span<int>(keyMask);
-            var os = CpuTensor.Span<float>(output);
-            var scores = new float[layout.KeyLength];
-            var acc = new float[d];
-            for (int t = 0; t < layout.QueryLength; t++)
+            for (int i = start; i < end; i++) task.Run(i);
+        });
+    }
+
+    /// <summary>
+    /// Attention for the query heads that share one KV head, as two small products: the rows are (query, head)
+    /// pairs, query-major, so a block of rows covers few positions and wastes little of the causal triangle.
+    /// Keys are packed transposed ([d, keys]) and values row-major, both padded to whole vectors, so
+    /// <see cref="RowBroadcastGemm"/> computes scores = Q·Kᵀ and then output = softmax(scores)·V.
+    /// </summary>
+    private sealed unsafe class GroupAttention(Tensor query, Tensor keyCache, Tensor valueCache, Tensor keyMask, AttentionLayout layout, Tensor output)
+    {
+        private const int RowBlock = 32;
+
+        public void Run(int item)
+        {
+            int b = item / layout.KvHeads, kvh = item % layout.KvHeads;
+            int d = layout.HeadDim, group = layout.GroupSize, length = layout.QueryLength, keys = layout.KeyLength;
+            int capacity = keyCache.Shape[1], qWidth = layout.Heads * d, kvWidth = layout.KvHeads * d;
+            int paddedKeys = RowBlockPad(keys), paddedD = RowBroadcastGemm.PaddedColumns(d);
+            int rows = length * group, blockRows = Math.Min(RowBlock, rows);
+
+            var pool = ArrayPool<float>.Shared;
+            float[] kt = pool.Rent(d * paddedKeys), v = pool.Rent(keys * paddedD);
+            float[] q = pool.Rent(blockRows * paddedD), scores = pool.Rent(blockRows * paddedKeys), o = pool.Rent(blockRows * paddedD);
+            try
             {
-                var qv = qs.Slice(((b * layout.QueryLength) + t) * qWidth + h * d, d);
-                int visible = layout.Start + t + 1;
-                float max = float.NegativeInfinity;
-                for (int j = 0; j < visible; j++)
-                {
-                    if (ms[b * capacity + j] == 0) { scores[j] = float.NegativeInfinity; continue; }
-                    float s = TensorPrimitives.Dot(qv, ks.Slice((b * capacity + j) * kvWidth + kvh * d, d)) * layout.Scale;
-                    scores[j] = s;
-                    if (s > max) max = s;
-                }
-                var outRow = os.Slice(((b * layout.QueryLength) + t) * qWidth + h * d, d);
-                if (float.IsNegativeInfinity(max)) { outRow.Clear(); continue; }
-                float sum = 0f;
-                for (int j = 0; j < visible; j++)
-                {
-                    float e = float.IsNegativeInfinity(scores[j]) ? 0f : MathF.Exp(scores[j] - max);
-                    scores[j] = e;
-                    sum += e;
-                }
-                Array.Clear(acc);
-                for (int j = 0; j < visible; j++)
-                {
-                    if (scores[j] == 0f) continue;
-                    TensorPrimitives.MultiplyAdd(vs.Slice((b * capacity + j) * kvWidth + kvh * d, d), scores[j] / sum, acc, acc);
-                }
-                acc.CopyTo(outRow);
+                var qs = CpuTensor.Span<float>(query);
+                var ks = CpuTensor.Span<float>(keyCache);
+                var vs = CpuTensor.Span<float>(valueCache);
+                var mask = CpuTensor.Span<int>(keyMask).Slice(b * capacity, keys);
+                var os = CpuTensor.Span<float>(output);
+                PackKeys(ks, b * capacity * kvWidth + kvh * d, kvWidth, keys, d, paddedKeys, kt);
+                PackValues(vs, b * capacity * kvWidth + kvh * d, kvWidth, keys, d, paddedD, v);
+
+                fixed (float* ktp = kt, vp = v, qp = q, sp = scores, op = o)
+                    for (int r0 = 0; r0 < rows; r0 += RowBlock)
+                    {
+                        int count = Math.Min(RowBlock, rows - r0);
+                        // Rows are (t, g) with r = t·group + g; the block's last query sees the most keys.
+                        int visibleKeys = layout.Start + (r0 + count - 1) / group + 1;
+                        for (int r = 0; r < count; r++)
+                        {
+                            int t = (r0 + r) / group, h = kvh * group + (r0 + r) % group;
+                            qs.Slice((b * length + t) * qWidth + h * d, d).CopyTo(q.AsSpan(r * paddedD, d));
+                        }
+                        RowBroadcastGemm.Multiply(qp, paddedD, ktp, paddedKeys, sp, paddedKeys, count, visibleKeys, d, layout.Scale, 0f);
+                        for (int r = 0; r < count; r++)
+                            Softmax(scores.AsSpan(r * paddedKeys, visibleKeys), mask, layout.Start + (r0 + r) / group + 1);
+                        RowBroadcastGemm.Multiply(sp, paddedKeys, vp, paddedD, op, paddedD, count, d, visibleKeys, 1f, 0f);
+                        for (int r = 0; r < count; r++)
+                        {
+                            int t = (r0 + r) / group, h = kvh * group + (r0 + r) % group;
+                            o.AsSpan(r * paddedD, d).CopyTo(os.Slice((b * length + t) * qWidth + h * d, d));
+                        }
+                    }
             }
-        };
-        if (threads <= 1 || work == 1) for (int i = 0; i < work; i++) body(i);
-        else Parallel.For(0, work, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+            finally
+            {
+                pool.Return(kt);
+                pool.Return(v);
+                pool.Return(q);
+                pool.Return(scores);
+                pool.Return(o);
+            }
+        }
+
+        private static int RowBlockPad(int keys) => RowBroadcastGemm.PaddedColumns(keys);
+
+        /// <summary>kt[c, j] = key j's component c; the padding keys are zero.</summary>
+        private static void PackKeys(ReadOnlySpan<float> cache, int first, int stride, int keys, int d, int paddedKeys, float[] kt)
+        {
+            for (int j = 0; j < keys; j++)
+            {
+                var key = cache.Slice(first + j * stride, d);
+                for (int c = 0; c < d; c++) kt[c * paddedKeys + j] = key[c];
+            }
+            for (int c = 0; c < d; c++) kt.AsSpan(c * paddedKeys + keys, paddedKeys - keys).Clear();
+        }
+
+        /// <summary>v[j, c] = value j's component c, rows padded to whole vectors with zeros.</summary>
+        private static void PackValues(ReadOnlySpan<float> cache, int first, int stride, int keys, int d, int paddedD, float[] v)
+        {
+            for (int j = 0; j < keys; j++)
+            {
+                cache.Slice(first + j * stride, d).CopyTo(v.AsSpan(j * paddedD, d));
+                v.AsSpan(j * paddedD + d, paddedD - d).Clear();
+            }
+        }
+
+        /// <summary>
+        /// Scaled scores → probabilities over the <paramref name="visible"/> causal keys whose mask is set; later
+        /// keys of the block and masked keys get 0. No visible key at all (a padding query) gives all zeros.
+        /// </summary>
+        private static void Softmax(Span<float> row, ReadOnlySpan<int> mask, int visible)
+        {
+            float max = float.NegativeInfinity;
+            for (int j = 0; j < visible; j++)
+            {
+                if (mask[j] == 0) row[j] = float.NegativeInfinity;
+                else if (row[j] > max) max = row[j];
+            }
+            row[visible..].Clear();
+            var live = row[..visible];
+            if (float.IsNegativeInfinity(max))
+            {
+                live.Clear();
+                return;
+            }
+            TensorPrimitives.Subtract(live, max, live);
+            TensorPrimitives.Exp(live, live);
+            TensorPrimitives.Divide(live, TensorPrimitives.Sum(live), live);
+        }
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Clara.Engine.Backends.Cpu;
 
 /// <summary>
@@ -22,27 +24,90 @@ internal static class CpuRope
         int half = headDim / 2;
         Span<float> invFreq = stackalloc float[half];
         InverseFrequencies(headDim, theta, invFreq);
+        var table = AngleTable.For(pos, invFreq);
         Span<float> cos = stackalloc float[half];
         Span<float> sin = stackalloc float[half];
         for (int r = 0; r < rows; r++)
         {
-            float p = pos[r];
-            for (int i = 0; i < half; i++)
+            ReadOnlySpan<float> c = cos, s = sin;
+            if (table is not null)
             {
-                float angle = p * invFreq[i];
-                cos[i] = MathF.Cos(angle);
-                sin[i] = MathF.Sin(angle);
+                c = table.Cos(pos[r]);
+                s = table.Sin(pos[r]);
+            }
+            else
+            {
+                Angles(pos[r], invFreq, cos, sin);
             }
             for (int head = 0; head < width / headDim; head++)
+                Rotate(x.Slice(r * width + head * headDim, headDim), c, s, y.Slice(r * width + head * headDim, headDim));
+        }
+    }
+
+    private static void Angles(int position, ReadOnlySpan<float> invFreq, Span<float> cos, Span<float> sin)
+    {
+        float p = position;
+        for (int i = 0; i < invFreq.Length; i++)
+        {
+            float angle = p * invFreq[i];
+            cos[i] = MathF.Cos(angle);
+            sin[i] = MathF.Sin(angle);
+        }
+    }
+
+    /// <summary>
+    /// cos/sin once per distinct position when the rows' positions are dense (a batch of sequences repeats
+    /// 0…L−1): the same values as computing them per row, at a fraction of the trigonometry.
+    /// </summary>
+    private sealed class AngleTable
+    {
+        private readonly int _first, _half;
+        private readonly float[] _cos, _sin;
+
+        private AngleTable(int first, int count, ReadOnlySpan<float> invFreq)
+        {
+            _first = first;
+            _half = invFreq.Length;
+            _cos = new float[count * _half];
+            _sin = new float[count * _half];
+            for (int p = 0; p < count; p++) Angles(first + p, invFreq, _cos.AsSpan(p * _half, _half), _sin.AsSpan(p * _half, _half));
+        }
+
+        public static AngleTable? For(ReadOnlySpan<int> positions, ReadOnlySpan<float> invFreq)
+        {
+            if (positions.Length < 2) return null;
+            int min = positions[0], max = positions[0];
+            foreach (int p in positions) { min = Math.Min(min, p); max = Math.Max(max, p); }
+            long count = (long)max - min + 1;
+            return count < positions.Length ? new AngleTable(min, (int)count, invFreq) : null;
+        }
+
+        public ReadOnlySpan<float> Cos(int position) => _cos.AsSpan((position - _first) * _half, _half);
+        public ReadOnlySpan<float> Sin(int position) => _sin.AsSpan((position - _first) * _half, _half);
+    }
+
+    /// <summary>
+    /// One head: y[i] = a·cos − b·sin, y[i+half] = b·cos + a·sin with a = x[i], b = x[i+half]. Products are rounded
+    /// before the sum (no FMA), as PyTorch's x·cos + rotate_half(x)·sin rounds them.
+    /// </summary>
+    private static void Rotate(ReadOnlySpan<float> x, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin, Span<float> y)
+    {
+        int half = cos.Length, i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + Vector512<float>.Count <= half; i += Vector512<float>.Count)
             {
-                int o = r * width + head * headDim;
-                for (int i = 0; i < half; i++)
-                {
-                    float a = x[o + i], b = x[o + i + half];
-                    y[o + i] = a * cos[i] - b * sin[i];
-                    y[o + i + half] = b * cos[i] + a * sin[i];
-                }
+                var a = Vector512.Create(x.Slice(i, Vector512<float>.Count));
+                var b = Vector512.Create(x.Slice(i + half, Vector512<float>.Count));
+                var c = Vector512.Create(cos.Slice(i, Vector512<float>.Count));
+                var s = Vector512.Create(sin.Slice(i, Vector512<float>.Count));
+                (a * c - b * s).CopyTo(y.Slice(i, Vector512<float>.Count));
+                (b * c + a * s).CopyTo(y.Slice(i + half, Vector512<float>.Count));
             }
+        for (; i < half; i++)
+        {
+            float a = x[i], b = x[i + half];
+            y[i] = a * cos[i] - b * sin[i];
+            y[i + half] = b * cos[i] + a * sin[i];
         }
     }
 

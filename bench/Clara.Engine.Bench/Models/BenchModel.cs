@@ -1,0 +1,67 @@
+using Clara.Engine.Backends;
+using Clara.Engine.Models;
+using Clara.Engine.Tensors;
+
+namespace Clara.Engine.Bench.Models;
+
+/// <summary>
+/// A random-weight decoder on one backend, ready to run forwards: base weights, one LoRA adapter (CLaRa always runs
+/// with one: the compressor's or the generator's), and the runner.
+/// </summary>
+public sealed class BenchModel : IDisposable
+{
+    private BenchModel(string name, ModelWeights weights, LoraAdapter? adapter, IBackend backend)
+    {
+        Name = name;
+        Weights = weights;
+        Adapter = adapter;
+        Backend = backend;
+        Runner = new DecoderRunner(weights, backend);
+    }
+
+    public string Name { get; }
+    public ModelWeights Weights { get; }
+    public ModelConfig Config => Weights.Config;
+    public LoraAdapter? Adapter { get; }
+    public IBackend Backend { get; }
+    public DecoderRunner Runner { get; }
+
+    /// <summary>Bytes of base weights one decode step streams: every block's projections and lm_head (one embedding row is negligible).</summary>
+    public long DecodeWeightBytes
+    {
+        get
+        {
+            long bytes = Weights.LmHead.ByteLength;
+            foreach (var layer in Weights.Layers)
+                foreach (var slot in LinearSlots.All) bytes += layer[slot].ByteLength;
+            return bytes;
+        }
+    }
+
+    public static BenchModel Create(string name, DType weightType, int loraRank, IBackend backend, int seed = 1)
+    {
+        var config = RandomWeights.NamedConfig(name);
+        var weights = RandomWeights.Create(config, backend, seed, weightType);
+        try
+        {
+            var adapter = loraRank > 0 ? RandomWeights.CreateAdapter("bench_adapter", config, backend, seed, loraRank, weightType) : null;
+            return new BenchModel(name, weights, adapter, backend);
+        }
+        catch
+        {
+            weights.Dispose();
+            throw;
+        }
+    }
+
+    public KvCache CreateCache(int batch, int capacity) => new(Backend, Config, batch, capacity);
+
+    public ForwardOutputs Forward(KvCache cache, ForwardInputs inputs) => Runner.Forward(cache, inputs, Adapter);
+
+    public void Dispose()
+    {
+        Runner.Dispose();
+        Adapter?.Dispose();
+        Weights.Dispose();
+    }
+}
