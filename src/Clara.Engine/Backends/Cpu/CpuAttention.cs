@@ -15,34 +15,20 @@ internal static class CpuAttention
     {
         var src = CpuTensor.F32(source, "cache source");
         var dst = CpuTensor.F32(cache, "cache");
-        if (cache.Shape.Rank != 3) throw new ArgumentException($"cache must be [batch, capacity, width], got {cache.Shape}");
-        int batch = cache.Shape[0], capacity = cache.Shape[1], width = cache.Shape[2];
-        if (source.Shape[-1] != width || source.Shape.Rows % batch != 0)
-            throw new ArgumentException($"cache source {source.Shape} does not fit cache {cache.Shape}");
-        int length = (int)(source.Shape.Rows / batch);
-        if (start < 0 || start + length > capacity)
-            throw new ArgumentOutOfRangeException(nameof(start), $"cache rows [{start}, {start + length}) exceed capacity {capacity}");
+        var (batch, capacity, width, length) = AttentionShapes.CheckCacheWrite(source, cache, start);
         for (int b = 0; b < batch; b++)
             src.Slice(b * length * width, length * width).CopyTo(dst.Slice((b * capacity + start) * width, length * width));
     }
 
     public static void Forward(Tensor query, Tensor keyCache, Tensor valueCache, Tensor keyMask, AttentionLayout layout, Tensor output, int threads)
     {
-        layout.Validate();
         CpuTensor.F32(query, "attention query");
         CpuTensor.F32(keyCache, "key cache");
         CpuTensor.F32(valueCache, "value cache");
         CpuTensor.I32(keyMask, "key mask");
         CpuTensor.F32(output, "attention output");
-        int d = layout.HeadDim, qWidth = layout.Heads * d, kvWidth = layout.KvHeads * d;
-        int capacity = keyCache.Shape[1];
-        if (query.Shape.Rows != (long)layout.Batch * layout.QueryLength || query.Shape[-1] != qWidth)
-            throw new ArgumentException($"attention query {query.Shape} does not match {layout}");
-        if (keyCache.Shape.Rank != 3 || keyCache.Shape[0] != layout.Batch || keyCache.Shape[2] != kvWidth || !keyCache.Shape.Equals(valueCache.Shape))
-            throw new ArgumentException($"key cache {keyCache.Shape} / value cache {valueCache.Shape} do not match {layout}");
-        if (layout.KeyLength > capacity) throw new ArgumentException($"{layout.KeyLength} keys exceed the cache capacity {capacity}");
-        if (keyMask.ElementCount != (long)layout.Batch * capacity) throw new ArgumentException($"key mask {keyMask.Shape} should be [{layout.Batch}, {capacity}]");
-        if (output.ElementCount != query.ElementCount) throw new ArgumentException($"attention output {output.Shape} differs from query {query.Shape}");
+        AttentionShapes.CheckAttention(query, keyCache, valueCache, keyMask, layout, output);
+        int d = layout.HeadDim;
 
         // One task per (sequence, KV head): the query heads of its group share one packed copy of its keys and values.
         int tasks = layout.Batch * layout.KvHeads;

@@ -12,13 +12,7 @@ internal sealed class AttentionLauncher(KernelLauncher launcher)
     {
         var src = launcher.F32(source, "cache source");
         var dst = launcher.F32(cache, "cache");
-        if (cache.Shape.Rank != 3) throw new ArgumentException($"cache must be [batch, capacity, width], got {cache.Shape}");
-        int batch = cache.Shape[0], capacity = cache.Shape[1], width = cache.Shape[2];
-        if (source.Shape[-1] != width || source.Shape.Rows % batch != 0)
-            throw new ArgumentException($"cache source {source.Shape} does not fit cache {cache.Shape}");
-        int length = (int)(source.Shape.Rows / batch);
-        if (start < 0 || start + length > capacity)
-            throw new ArgumentOutOfRangeException(nameof(start), $"cache rows [{start}, {start + length}) exceed capacity {capacity}");
+        var (_, capacity, width, length) = AttentionShapes.CheckCacheWrite(source, cache, start);
         if (length == 0) return;
 
         var args = new KernelArguments().Add(src).Add(dst).Add(length).Add(capacity).Add(width).Add(start);
@@ -27,21 +21,13 @@ internal sealed class AttentionLauncher(KernelLauncher launcher)
 
     public void Forward(Tensor query, Tensor keyCache, Tensor valueCache, Tensor keyMask, AttentionLayout layout, Tensor output)
     {
-        layout.Validate();
         var q = launcher.F32(query, "attention query");
         var k = launcher.F32(keyCache, "key cache");
         var v = launcher.F32(valueCache, "value cache");
         var mask = launcher.I32(keyMask, "key mask");
         var o = launcher.F32(output, "attention output");
-        int d = layout.HeadDim, qWidth = layout.Heads * d, kvWidth = layout.KvHeads * d;
-        if (query.Shape.Rows != (long)layout.Batch * layout.QueryLength || query.Shape[-1] != qWidth)
-            throw new ArgumentException($"attention query {query.Shape} does not match {layout}");
-        if (keyCache.Shape.Rank != 3 || keyCache.Shape[0] != layout.Batch || keyCache.Shape[2] != kvWidth || !keyCache.Shape.Equals(valueCache.Shape))
-            throw new ArgumentException($"key cache {keyCache.Shape} / value cache {valueCache.Shape} do not match {layout}");
-        int capacity = keyCache.Shape[1];
-        if (layout.KeyLength > capacity) throw new ArgumentException($"{layout.KeyLength} keys exceed the cache capacity {capacity}");
-        if (keyMask.ElementCount != (long)layout.Batch * capacity) throw new ArgumentException($"key mask {keyMask.Shape} should be [{layout.Batch}, {capacity}]");
-        if (output.ElementCount != query.ElementCount) throw new ArgumentException($"attention output {output.Shape} differs from query {query.Shape}");
+        int capacity = AttentionShapes.CheckAttention(query, keyCache, valueCache, keyMask, layout, output);
+        int d = layout.HeadDim;
         if (d > MaxHeadDim) throw new NotSupportedException($"the CUDA attention kernel supports head dimensions up to {MaxHeadDim}, got {d}");
         if (layout.Heads > 65535) throw new NotSupportedException($"{layout.Heads} heads exceed the grid's y extent");
 
