@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics.Tensors;
 using Clara.Engine.Tensors;
 
@@ -55,74 +54,68 @@ internal static class CpuAttention
             int b = item / layout.KvHeads, kvh = item % layout.KvHeads;
             int d = layout.HeadDim, group = layout.GroupSize, length = layout.QueryLength, keys = layout.KeyLength;
             int capacity = keyCache.Shape[1], qWidth = layout.Heads * d, kvWidth = layout.KvHeads * d;
-            int paddedKeys = RowBlockPad(keys), paddedD = RowBroadcastGemm.PaddedColumns(d);
+            int paddedKeys = RowBroadcastGemm.PaddedColumns(keys), paddedD = RowBroadcastGemm.PaddedColumns(d);
             int rows = length * group, blockRows = Math.Min(RowBlock, rows);
 
-            var pool = ArrayPool<float>.Shared;
-            float[] kt = pool.Rent(d * paddedKeys), v = pool.Rent(keys * paddedD);
-            float[] q = pool.Rent(blockRows * paddedD), scores = pool.Rent(blockRows * paddedKeys), o = pool.Rent(blockRows * paddedD);
-            try
+            // One thread-local buffer: transposed keys, padded values, a block of queries, its scores and outputs.
+            long ktSize = (long)d * paddedKeys, vSize = (long)keys * paddedD, qSize = (long)blockRows * paddedD, sSize = (long)blockRows * paddedKeys;
+            var buffer = Scratch(ktSize + vSize + 2 * qSize + sSize);
+            var mask = CpuTensor.Span<int>(keyMask).Slice(b * capacity, keys);
+            fixed (float* memory = buffer)
+            fixed (float* qs = CpuTensor.Span<float>(query), ks = CpuTensor.Span<float>(keyCache), vs = CpuTensor.Span<float>(valueCache), os = CpuTensor.Span<float>(output))
             {
-                var qs = CpuTensor.Span<float>(query);
-                var ks = CpuTensor.Span<float>(keyCache);
-                var vs = CpuTensor.Span<float>(valueCache);
-                var mask = CpuTensor.Span<int>(keyMask).Slice(b * capacity, keys);
-                var os = CpuTensor.Span<float>(output);
-                PackKeys(ks, b * capacity * kvWidth + kvh * d, kvWidth, keys, d, paddedKeys, kt);
-                PackValues(vs, b * capacity * kvWidth + kvh * d, kvWidth, keys, d, paddedD, v);
+                float* kt = memory, v = kt + ktSize, q = v + vSize, o = q + qSize, scores = o + qSize;
+                long first = (long)b * capacity * kvWidth + kvh * d;
+                PackKeys(ks + first, kvWidth, keys, d, paddedKeys, kt);
+                PackValues(vs + first, kvWidth, keys, d, paddedD, v);
+                for (int r0 = 0; r0 < rows; r0 += RowBlock)
+                {
+                    int count = Math.Min(RowBlock, rows - r0);
+                    // Rows are (t, g) with r = t·group + g; the block's last query sees the most keys.
+                    int visibleKeys = layout.Start + (r0 + count - 1) / group + 1;
+                    for (int r = 0; r < count; r++)
+                        new Span<float>(QueryRow(qs, r0 + r), d).CopyTo(new Span<float>(q + r * paddedD, d));
+                    RowBroadcastGemm.Multiply(q, paddedD, kt, paddedKeys, scores, paddedKeys, count, visibleKeys, d, layout.Scale, 0f);
+                    for (int r = 0; r < count; r++)
+                        Softmax(new Span<float>(scores + (long)r * paddedKeys, visibleKeys), mask, layout.Start + (r0 + r) / group + 1);
+                    RowBroadcastGemm.Multiply(scores, paddedKeys, v, paddedD, o, paddedD, count, d, visibleKeys, 1f, 0f);
+                    for (int r = 0; r < count; r++)
+                        new Span<float>(o + r * paddedD, d).CopyTo(new Span<float>(QueryRow(os, r0 + r), d));
+                }
 
-                fixed (float* ktp = kt, vp = v, qp = q, sp = scores, op = o)
-                    for (int r0 = 0; r0 < rows; r0 += RowBlock)
-                    {
-                        int count = Math.Min(RowBlock, rows - r0);
-                        // Rows are (t, g) with r = t·group + g; the block's last query sees the most keys.
-                        int visibleKeys = layout.Start + (r0 + count - 1) / group + 1;
-                        for (int r = 0; r < count; r++)
-                        {
-                            int t = (r0 + r) / group, h = kvh * group + (r0 + r) % group;
-                            qs.Slice((b * length + t) * qWidth + h * d, d).CopyTo(q.AsSpan(r * paddedD, d));
-                        }
-                        RowBroadcastGemm.Multiply(qp, paddedD, ktp, paddedKeys, sp, paddedKeys, count, visibleKeys, d, layout.Scale, 0f);
-                        for (int r = 0; r < count; r++)
-                            Softmax(scores.AsSpan(r * paddedKeys, visibleKeys), mask, layout.Start + (r0 + r) / group + 1);
-                        RowBroadcastGemm.Multiply(sp, paddedKeys, vp, paddedD, op, paddedD, count, d, visibleKeys, 1f, 0f);
-                        for (int r = 0; r < count; r++)
-                        {
-                            int t = (r0 + r) / group, h = kvh * group + (r0 + r) % group;
-                            o.AsSpan(r * paddedD, d).CopyTo(os.Slice((b * length + t) * qWidth + h * d, d));
-                        }
-                    }
-            }
-            finally
-            {
-                pool.Return(kt);
-                pool.Return(v);
-                pool.Return(q);
-                pool.Return(scores);
-                pool.Return(o);
+                // Query (and output) row of (t, g) for this sequence and KV head.
+                float* QueryRow(float* basis, int row) =>
+                    basis + ((long)b * length + row / group) * qWidth + (kvh * group + row % group) * d;
             }
         }
 
-        private static int RowBlockPad(int keys) => RowBroadcastGemm.PaddedColumns(keys);
+        [ThreadStatic] private static float[]? t_scratch;
+
+        private static float[] Scratch(long floats)
+        {
+            if (floats > Array.MaxLength) throw new NotSupportedException($"attention needs {floats} floats of scratch");
+            if (t_scratch is null || t_scratch.Length < floats) t_scratch = new float[floats];
+            return t_scratch;
+        }
 
         /// <summary>kt[c, j] = key j's component c; the padding keys are zero.</summary>
-        private static void PackKeys(ReadOnlySpan<float> cache, int first, int stride, int keys, int d, int paddedKeys, float[] kt)
+        private static void PackKeys(float* cache, int stride, int keys, int d, int paddedKeys, float* kt)
         {
             for (int j = 0; j < keys; j++)
             {
-                var key = cache.Slice(first + j * stride, d);
-                for (int c = 0; c < d; c++) kt[c * paddedKeys + j] = key[c];
+                float* key = cache + (long)j * stride;
+                for (int c = 0; c < d; c++) kt[(long)c * paddedKeys + j] = key[c];
             }
-            for (int c = 0; c < d; c++) kt.AsSpan(c * paddedKeys + keys, paddedKeys - keys).Clear();
+            for (int c = 0; c < d; c++) new Span<float>(kt + (long)c * paddedKeys + keys, paddedKeys - keys).Clear();
         }
 
         /// <summary>v[j, c] = value j's component c, rows padded to whole vectors with zeros.</summary>
-        private static void PackValues(ReadOnlySpan<float> cache, int first, int stride, int keys, int d, int paddedD, float[] v)
+        private static void PackValues(float* cache, int stride, int keys, int d, int paddedD, float* v)
         {
             for (int j = 0; j < keys; j++)
             {
-                cache.Slice(first + j * stride, d).CopyTo(v.AsSpan(j * paddedD, d));
-                v.AsSpan(j * paddedD + d, paddedD - d).Clear();
+                new Span<float>(cache + (long)j * stride, d).CopyTo(new Span<float>(v + (long)j * paddedD, d));
+                new Span<float>(v + (long)j * paddedD + d, paddedD - d).Clear();
             }
         }
 

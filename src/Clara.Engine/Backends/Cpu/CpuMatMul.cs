@@ -8,15 +8,18 @@ namespace Clara.Engine.Backends.Cpu;
 
 /// <summary>
 /// CPU twin of the cuBLAS products: y[m, n] = alpha · Σ_k x[m, k] · W[n, k] + beta · y[m, n], fp32 accumulation
-/// (beta = 0 never reads y). W keeps the HF [out, in] layout and may be stored F32, BF16 or F16. One or two input
-/// rows (decode) stream every weight exactly once through <see cref="WeightStreamingGemv"/>; a thin weight (a LoRA
+/// (beta = 0 never reads y). W keeps the HF [out, in] layout and may be stored F32, BF16 or F16. Up to 16 input
+/// rows (decode) stream every weight from memory once through <see cref="WeightStreamingGemv"/>; a thin weight (a LoRA
 /// factor: N or K at most <see cref="ThinLimit"/>) is transposed once and multiplied by <see cref="ThinGemm"/>;
 /// everything else goes through the cache-blocked <see cref="BroadcastGemm"/>.
 /// </summary>
 internal static unsafe class CpuMatMul
 {
-    /// <summary>Up to this many input rows the product is a weight stream, bound by memory bandwidth.</summary>
-    public const int GemvMaxRows = 2;
+    /// <summary>
+    /// Up to this many input rows (decoding, batched or not) the product is a weight stream, bound by memory
+    /// bandwidth: each weight is read from memory once and reused from L1/L2 for the other rows.
+    /// </summary>
+    public const int GemvMaxRows = 16;
 
     /// <summary>A weight with at most this many rows or columns is cheap to transpose whole.</summary>
     public const int ThinLimit = 64;
@@ -39,8 +42,10 @@ internal static unsafe class CpuMatMul
 
         var product = new Product(
             (float*)Pointer(input), Pointer(weight), weight.DType, (float*)Pointer(output), (int)m, n, k, alpha, beta);
-        if (m <= GemvMaxRows) WeightStreamingGemv.Run(product, threads);
+        // Thin weights go to ThinGemm from three rows on: below that its transpose costs more than the products.
+        if (m <= 2) WeightStreamingGemv.Run(product, threads);
         else if (n <= ThinLimit || k <= ThinLimit) ThinGemm.Run(product, threads);
+        else if (m <= GemvMaxRows) WeightStreamingGemv.Run(product, threads);
         else BroadcastGemm.Run(product, threads);
     }
 
@@ -226,8 +231,9 @@ internal static class KernelWorkers
 }
 
 /// <summary>
-/// One or two input rows: every weight row is read once, widened in registers when stored as BF16, and dotted with
-/// the input rows held in L1. Eight weight rows at a time keep eight memory streams and FMA chains in flight.
+/// Up to 16 input rows (decoding): eight weight rows at a time are dotted with each input row, widened in registers
+/// when stored as BF16. The first input row streams the eight rows from memory (eight streams and FMA chains in
+/// flight); the others find them in L1/L2, so every weight crosses the memory bus once.
 /// </summary>
 internal static unsafe class WeightStreamingGemv
 {
@@ -379,7 +385,7 @@ internal readonly unsafe struct Bf16Weights : IWeightFormat
 }
 
 /// <summary>
-/// Three or more input rows: a cache-blocked product whose micro-kernel keeps a tile of 32 input rows × 12 weight
+/// More than <see cref="CpuMatMul.GemvMaxRows"/> input rows (prefill, compression): a cache-blocked product whose micro-kernel keeps a tile of 32 input rows × 12 weight
 /// rows in 24 vector accumulators, the vectors running along the input rows. Each step loads two vectors of packed
 /// inputs (one column of x, 32 rows) and broadcasts 12 weights, so W is never transposed: its rows are only copied
 /// (or widened from BF16/F16) into a 24 KB panel that stays in L1 while the input panels of one row block stream
@@ -549,39 +555,78 @@ internal static unsafe class BroadcastGemm
 }
 
 /// <summary>
-/// A thin weight (N or K small, as LoRA's A [r, in] and B [out, r] are): W is widened and transposed once into
-/// [K, N] and <see cref="RowBroadcastGemm"/> runs over the input rows, split across threads. No input packing,
-/// and y is written once with whole-vector stores.
+/// A thin weight (N or K small, as LoRA's A [r, in] and B [out, r] are). The output columns go in chunks of at
+/// most <see cref="ChunkColumns"/>: each chunk's weight rows are transposed into a per-thread [K, chunk] buffer and
+/// <see cref="RowBroadcastGemm"/> runs every assigned input row against it. No input packing, and y is written
+/// once with whole-vector stores. Threads split the chunks when there are enough, otherwise the input rows.
 /// </summary>
 internal static unsafe class ThinGemm
 {
+    private const int ChunkColumns = 64;
+
     public static void Run(Product p, int threads)
     {
-        int paddedN = RowBroadcastGemm.PaddedColumns(p.N);
-        var transposed = GC.AllocateUninitializedArray<float>(p.K * paddedN, pinned: true);
-        fixed (float* wt = transposed)
-        {
-            Transpose(p, wt, paddedN);
-            var product = p;
-            float* weights = wt;
-            StaticPartition.Run(p.M, RowBroadcastGemm.RowTile, threads, (double)p.M * p.N * p.K, (start, end) =>
-                RowBroadcastGemm.Multiply(product.X + (long)start * product.K, product.K, weights, paddedN,
-                    product.Y + (long)start * product.N, product.N, end - start, product.N, product.K, product.Alpha, product.Beta));
-        }
+        var product = p;
+        int chunks = (p.N + ChunkColumns - 1) / ChunkColumns;
+        double work = (double)p.M * p.N * p.K;
+        if (chunks >= 2 * threads)
+            StaticPartition.Run(p.N, ChunkColumns, threads, work, (start, end) => RunBlock(product, 0, product.M, start, end));
+        else
+            StaticPartition.Run(p.M, RowBroadcastGemm.RowTile, threads, work, (start, end) => RunBlock(product, start, end, 0, product.N));
     }
 
-    /// <summary>wt[c, j] = W[j, c]; the padding columns are zero.</summary>
-    private static void Transpose(in Product p, float* wt, int paddedN)
+    private static void RunBlock(in Product p, int m0, int m1, int n0, int n1)
     {
-        var row = GC.AllocateUninitializedArray<float>(p.K);
-        fixed (float* r = row)
-            for (int j = 0; j < p.N; j++)
+        var scratch = Scratch(p.K * ChunkColumns);
+        fixed (float* wt = scratch)
+            for (int c0 = n0; c0 < n1; c0 += ChunkColumns)
             {
-                p.ReadWeights(j, 0, p.K, r);
-                for (int c = 0; c < p.K; c++) wt[(long)c * paddedN + j] = r[c];
+                int width = Math.Min(ChunkColumns, n1 - c0), padded = RowBroadcastGemm.PaddedColumns(width);
+                Transpose(p, c0, width, padded, wt);
+                RowBroadcastGemm.Multiply(p.X + (long)m0 * p.K, p.K, wt, padded, p.Y + (long)m0 * p.N + c0, p.N,
+                    m1 - m0, width, p.K, p.Alpha, p.Beta);
             }
-        for (int c = 0; c < p.K; c++)
-            new Span<float>(wt + (long)c * paddedN + p.N, paddedN - p.N).Clear();
+    }
+
+    /// <summary>wt[c, j] = W[first + j, c] for j &lt; width; columns width … padded are zero.</summary>
+    private static void Transpose(in Product p, int first, int width, int padded, float* wt)
+    {
+        long k = p.K;
+        switch (p.WeightType)
+        {
+            case DType.F32:
+                for (int j = 0; j < width; j++)
+                {
+                    float* row = (float*)p.W + (first + j) * k;
+                    for (int c = 0; c < k; c++) wt[c * padded + j] = row[c];
+                }
+                break;
+            case DType.BF16:
+                for (int j = 0; j < width; j++)
+                {
+                    ushort* row = (ushort*)p.W + (first + j) * k;
+                    for (int c = 0; c < k; c++) wt[c * padded + j] = FloatBits.BF16ToFloat(row[c]);
+                }
+                break;
+            default:
+                for (int j = 0; j < width; j++)
+                {
+                    Half* row = (Half*)p.W + (first + j) * k;
+                    for (int c = 0; c < k; c++) wt[c * padded + j] = (float)row[c];
+                }
+                break;
+        }
+        for (int c = 0; c < k; c++)
+            for (int j = width; j < padded; j++) wt[c * padded + j] = 0f;
+    }
+
+    [ThreadStatic] private static float[]? t_scratch;
+
+    /// <summary>This thread's transpose buffer, grown to <paramref name="floats"/> when needed.</summary>
+    private static float[] Scratch(int floats)
+    {
+        if (t_scratch is null || t_scratch.Length < floats) t_scratch = new float[floats];
+        return t_scratch;
     }
 }
 
