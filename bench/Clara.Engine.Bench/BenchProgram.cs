@@ -15,6 +15,7 @@ public static class BenchProgram
     {
         try
         {
+            args = TakeDevice(args);
             if (args.Length > 0 && args[0] == "workload") return WorkloadCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "peaks") return PeaksCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "check") return CheckCommand.Run(args[1..]);
@@ -30,6 +31,23 @@ public static class BenchProgram
             Console.Error.WriteLine("error: " + e.Message);
             return 2;
         }
+        catch (DllNotFoundException e)
+        {
+            // --device cuda on a machine without the driver: the loader's message lists what it tried.
+            Console.Error.WriteLine("error: " + e.Message);
+            return 3;
+        }
+    }
+
+    /// <summary>"--device cpu|cuda|cuda:N" (any mode): every benchmark then runs on that backend.</summary>
+    private static string[] TakeDevice(string[] args)
+    {
+        int at = Array.IndexOf(args, "--device");
+        if (at < 0) return args;
+        if (at + 1 >= args.Length) throw new ArgumentException("--device needs a value (cpu, cuda or cuda:N)");
+        string device = args[at + 1];
+        BenchSettings.BackendFactory = () => Clara.Engine.Backends.BackendFactory.Create(device, BenchSettings.Threads);
+        return [.. args[..at], .. args[(at + 2)..]];
     }
 
     private static int RunBenchmarkDotNet(string[] args)
@@ -59,7 +77,7 @@ public static class BenchProgram
     public const string Help =
         "Clara.Engine.Bench\n" +
         "  <BenchmarkDotNet options>   e.g. --filter '*MatMul*' (in-process; --out-of-process needs the .NET SDK)\n" +
-        "      [--threads N] [--large]\n" +
+        "      [--threads N] [--large] [--device cpu|cuda|cuda:N]   (--device works in every mode)\n" +
         "  " + WorkloadCommand.Usage + "\n" +
         "  " + PeaksCommand.Usage + "\n" +
         "  check [--threads N]   (CPU matmul against a float64 loop over awkward shapes)";
