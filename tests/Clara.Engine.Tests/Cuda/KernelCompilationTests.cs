@@ -36,9 +36,13 @@ public partial class KernelCompilationTests
             $"{file}: the entry points in the PTX differ from KernelEntryPoints.ByFile");
     }
 
+    /// <summary>The kernel families the engine ships; a file dropped from the embedded resources must fail here.</summary>
+    private static readonly string[] Families = ["adamw.cu", "attention.cu", "cast.cu", "cosine_rerank.cu", "elementwise.cu", "embedding.cu", "memory_tokens.cu", "rmsnorm.cu", "rope.cu", "softmax_xent.cu", "swiglu.cu", "topk_straight_through.cu"];
+
     [Test]
     public void EveryKernelFileIsEmbeddedCataloguedAndDocumented()
     {
+        Assert.That(KernelSources.FileNames, Is.EquivalentTo(Families), "embedded .cu files vs the families the engine ships");
         Assert.That(KernelSources.FileNames, Is.EquivalentTo(KernelEntryPoints.ByFile.Keys), "embedded .cu files vs the catalogue");
         foreach (var file in KernelSources.FileNames)
             Assert.That(KernelSources.Get(file).Text, Does.StartWith($"// {file} — "), $"{file} opens with its header comment");
