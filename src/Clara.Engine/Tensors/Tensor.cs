@@ -79,7 +79,7 @@ public sealed class Tensor
         var bytes = new byte[ByteLength];
         Backend.Download(this, bytes);
         var result = new float[ElementCount];
-        FloatBits.ToFloat(DType, bytes, result);
+        IO.BulkConvert.ToFloat32(DType, bytes, result);
         return result;
     }
 

@@ -74,7 +74,7 @@ internal readonly unsafe struct Product(float* x, byte* w, DType weightType, flo
                 new ReadOnlySpan<float>((float*)W + first, count).CopyTo(target);
                 break;
             case DType.BF16:
-                Bf16.Widen(new ReadOnlySpan<ushort>((ushort*)W + first, count), target);
+                IO.BulkConvert.BF16ToFloat32(new ReadOnlySpan<ushort>((ushort*)W + first, count), target);
                 break;
             default:
                 TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>((Half*)W + first, count), target);

@@ -23,7 +23,7 @@ internal static class WeightRows
                 MemoryMarshal.Cast<byte, float>(bytes).Slice((int)start, destination.Length).CopyTo(destination);
                 break;
             case DType.BF16:
-                Bf16.Widen(MemoryMarshal.Cast<byte, ushort>(bytes).Slice((int)start, destination.Length), destination);
+                IO.BulkConvert.BF16ToFloat32(MemoryMarshal.Cast<byte, ushort>(bytes).Slice((int)start, destination.Length), destination);
                 break;
             case DType.F16:
                 TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(bytes).Slice((int)start, destination.Length), destination);

@@ -21,8 +21,8 @@ public static class StorageCast
             return;
         }
         var wide = from == DType.F32 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(source).ToArray() : new float[count];
-        if (from != DType.F32) FloatBits.ToFloat(from, source, wide);
-        FloatBits.FromFloat(to, wide, destination);
+        if (from != DType.F32) IO.BulkConvert.ToFloat32(from, source, wide);
+        IO.BulkConvert.FromFloat32(to, wide, destination);
     }
 
     private static void Require(DType type, string operand)

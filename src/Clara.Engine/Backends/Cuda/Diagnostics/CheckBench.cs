@@ -44,7 +44,7 @@ internal sealed class CheckBench(CudaBackend gpu, CpuBackend cpu, int seed) : ID
     public TensorPair Floats(float[] values, int[] dims, DType storage = DType.F32)
     {
         var bytes = new byte[values.Length * storage.SizeOf()];
-        FloatBits.FromFloat(storage, values, bytes);
+        IO.BulkConvert.FromFloat32(storage, values, bytes);
         return Upload(bytes, dims, storage);
     }
 
