@@ -10,7 +10,7 @@ namespace Clara.Engine.Backends.Cpu;
 /// CPU twin of the cuBLAS products: y[m, n] = alpha · Σ_k x[m, k] · W[n, k] + beta · y[m, n], fp32 accumulation
 /// (beta = 0 never reads y). W keeps the HF [out, in] layout and may be stored F32, BF16 or F16. Up to 16 input
 /// rows (decode) stream every weight from memory once through <see cref="WeightStreamingGemv"/>; a thin weight (a LoRA
-/// factor: N or K at most <see cref="ThinLimit"/>) is transposed once and multiplied by <see cref="ThinGemm"/>;
+/// factor: N or K at most <see cref="ThinLimit"/>) is transposed chunk by chunk and multiplied by <see cref="ThinGemm"/>;
 /// everything else goes through the cache-blocked <see cref="BroadcastGemm"/>.
 /// </summary>
 internal static unsafe class CpuMatMul
@@ -127,6 +127,7 @@ internal static class KernelWorkers
 {
     private static readonly object s_gate = new();
     private static readonly List<Worker> s_workers = [];
+    private static readonly Completion s_completion = new();
 
     /// <summary>Runs <paramref name="body"/>(0 … parts−1): part 0 on the calling thread, the others on workers.</summary>
     public static void Run(int parts, Action<int> body)
@@ -144,9 +145,9 @@ internal static class KernelWorkers
         }
         try
         {
-            while (s_workers.Count < parts - 1) s_workers.Add(new Worker(s_workers.Count + 1));
-            using var done = new CountdownEvent(parts - 1);
-            for (int i = 1; i < parts; i++) s_workers[i - 1].Start(body, i, done);
+            while (s_workers.Count < parts - 1) s_workers.Add(new Worker(s_workers.Count + 1, s_completion));
+            s_completion.Expect(parts - 1);
+            for (int i = 1; i < parts; i++) s_workers[i - 1].Start(body, i);
             Exception? failure = null;
             try
             {
@@ -156,7 +157,7 @@ internal static class KernelWorkers
             {
                 failure = e;
             }
-            Worker.WaitSpinningFirst(done);
+            s_completion.Wait();
             for (int i = 1; i < parts; i++) failure ??= s_workers[i - 1].TakeFailure();
             if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
@@ -166,24 +167,63 @@ internal static class KernelWorkers
         }
     }
 
+    /// <summary>How long a worker (or the caller, waiting for the workers) spins before it blocks: 200 µs.</summary>
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 5000;
+
+    private static void SpinUntil(Func<bool> condition)
+    {
+        long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+        while (!condition() && System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
+    }
+
+    /// <summary>Counts the workers still busy with the current job; never disposed, so a late signal is always safe.</summary>
+    private sealed class Completion
+    {
+        private readonly ManualResetEventSlim _done = new(false);
+        private readonly Func<bool> _allSignalled;
+        private int _pending;
+
+        public Completion() => _allSignalled = () => Volatile.Read(ref _pending) == 0;
+
+        public void Expect(int workers)
+        {
+            _done.Reset();
+            Volatile.Write(ref _pending, workers);
+        }
+
+        public void Signal()
+        {
+            if (Interlocked.Decrement(ref _pending) == 0) _done.Set();
+        }
+
+        public void Wait()
+        {
+            SpinUntil(_allSignalled);
+            _done.Wait();
+        }
+    }
+
     private sealed class Worker
     {
-        // How long a worker (or the caller, waiting for the workers) spins before it blocks.
-        private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 5000; // 200 µs
-
         private readonly SemaphoreSlim _wake = new(0);
-        private volatile Job? _job;
+        private readonly Func<bool> _woken;
+        private readonly Completion _completion;
+        private volatile Action<int>? _body;
+        private int _part;
         private Exception? _failure;
 
-        public Worker(int index)
+        public Worker(int index, Completion completion)
         {
+            _completion = completion;
+            _woken = () => _wake.CurrentCount > 0;
             var thread = new Thread(Loop) { IsBackground = true, Name = $"clara-cpu-{index}" };
             thread.Start();
         }
 
-        public void Start(Action<int> body, int part, CountdownEvent done)
+        public void Start(Action<int> body, int part)
         {
-            _job = new Job(body, part, done);
+            _part = part;
+            _body = body;
             _wake.Release();
         }
 
@@ -194,39 +234,26 @@ internal static class KernelWorkers
             return failure;
         }
 
-        public static void WaitSpinningFirst(CountdownEvent done)
-        {
-            long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
-            while (!done.IsSet && System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
-            done.Wait();
-        }
-
         private void Loop()
         {
             while (true)
             {
                 // Spin briefly for the next job, then sleep on the semaphore.
-                long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
-                while (_wake.CurrentCount == 0 && System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
+                SpinUntil(_woken);
                 _wake.Wait();
-                var job = _job!;
-                _job = null;
+                var body = _body!;
+                _body = null;
                 try
                 {
-                    job.Body(job.Part);
+                    body(_part);
                 }
                 catch (Exception e)
                 {
                     _failure = e;
                 }
-                finally
-                {
-                    job.Done.Signal();
-                }
+                _completion.Signal();
             }
         }
-
-        private sealed record Job(Action<int> Body, int Part, CountdownEvent Done);
     }
 }
 
