@@ -9,10 +9,20 @@ internal static class Bf16
     {
         if (destination.Length < source.Length) throw new ArgumentException("destination too short");
         int i = 0;
+        ref ushort src = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref float dst = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(destination);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<ushort>.Count <= source.Length; i += Vector512<ushort>.Count)
+            {
+                var v = Vector512.LoadUnsafe(ref src, (nuint)i);
+                var (lo, hi) = Vector512.Widen(v);
+                Vector512.ShiftLeft(lo, 16).AsSingle().StoreUnsafe(ref dst, (nuint)i);
+                Vector512.ShiftLeft(hi, 16).AsSingle().StoreUnsafe(ref dst, (nuint)(i + Vector512<uint>.Count));
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
-            ref ushort src = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
-            ref float dst = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(destination);
             for (; i + Vector256<ushort>.Count <= source.Length; i += Vector256<ushort>.Count)
             {
                 var v = Vector256.LoadUnsafe(ref src, (nuint)i);

@@ -82,13 +82,9 @@ internal readonly unsafe struct Product(float* x, byte* w, DType weightType, flo
         }
     }
 
-    /// <summary>y[index] ← alpha·dot (+ beta·y[index]) on the first K block; later K blocks add alpha·dot.</summary>
+    /// <summary>y[index] ← alpha·dot + beta·y[index], without reading y when beta is 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Store(long index, float dot, bool firstBlock)
-    {
-        if (!firstBlock) Y[index] += Alpha * dot;
-        else Y[index] = Beta == 0f ? Alpha * dot : Alpha * dot + Beta * Y[index];
-    }
+    public void Store(long index, float dot) => Y[index] = Beta == 0f ? Alpha * dot : Alpha * dot + Beta * Y[index];
 }
 
 /// <summary>
@@ -290,12 +286,12 @@ internal static unsafe class WeightStreamingGemv
             for (int i = 0; i < p.M; i++)
             {
                 var sums = Dot8<TFormat>(p.X + (long)i * p.K, w, rowBytes, p.K);
-                for (int r = 0; r < RowsPerStep; r++) p.Store((long)i * p.N + n + r, sums[r], firstBlock: true);
+                for (int r = 0; r < RowsPerStep; r++) p.Store((long)i * p.N + n + r, sums[r]);
             }
         }
         for (; n < end; n++)
             for (int i = 0; i < p.M; i++)
-                p.Store((long)i * p.N + n, Dot1<TFormat>(p.X + (long)i * p.K, p.W + n * rowBytes, p.K), firstBlock: true);
+                p.Store((long)i * p.N + n, Dot1<TFormat>(p.X + (long)i * p.K, p.W + n * rowBytes, p.K));
     }
 
     /// <summary>F16 rows are converted into a scratch row first (F16 is rare; BF16 and F32 are the hot paths).</summary>
@@ -307,7 +303,7 @@ internal static unsafe class WeightStreamingGemv
             {
                 p.ReadWeights(n, 0, p.K, r);
                 for (int i = 0; i < p.M; i++)
-                    p.Store((long)i * p.N + n, TensorPrimitives.Dot(new ReadOnlySpan<float>(p.X + (long)i * p.K, p.K), row), firstBlock: true);
+                    p.Store((long)i * p.N + n, TensorPrimitives.Dot(new ReadOnlySpan<float>(p.X + (long)i * p.K, p.K), row));
             }
     }
 
@@ -379,7 +375,7 @@ internal static unsafe class WeightStreamingGemv
     }
 }
 
-/// <summary>How one weight storage type reads as fp32: sixteen at a time (widened in registers) or one.</summary>
+/// <summary>How one weight storage type reads as fp32 inside a kernel: sixteen at a time (widened in registers) or one.</summary>
 internal unsafe interface IWeightFormat
 {
     static abstract int Size { get; }
@@ -412,8 +408,9 @@ internal readonly unsafe struct Bf16Weights : IWeightFormat
 }
 
 /// <summary>
-/// More than <see cref="CpuMatMul.GemvMaxRows"/> input rows (prefill, compression): a cache-blocked product whose micro-kernel keeps a tile of 32 input rows × 12 weight
-/// rows in 24 vector accumulators, the vectors running along the input rows. Each step loads two vectors of packed
+/// More than <see cref="CpuMatMul.GemvMaxRows"/> input rows (prefill, compression): a cache-blocked product whose
+/// micro-kernel keeps a tile of 32 input rows × 12 weight rows in 24 vector accumulators, the vectors running along
+/// the input rows. Each step loads two vectors of packed
 /// inputs (one column of x, 32 rows) and broadcasts 12 weights, so W is never transposed: its rows are only copied
 /// (or widened from BF16/F16) into a 24 KB panel that stays in L1 while the input panels of one row block stream
 /// past it from L2. Inputs are packed once per K block into column-major panels; K runs in blocks of
