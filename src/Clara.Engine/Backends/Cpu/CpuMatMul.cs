@@ -579,33 +579,35 @@ internal static unsafe class BroadcastGemm
 }
 
 /// <summary>
-/// A thin weight (N or K small, as LoRA's A [r, in] and B [out, r] are). The output columns go in chunks of at
-/// most <see cref="ChunkColumns"/>: each chunk's weight rows are transposed into a per-thread [K, chunk] buffer and
-/// <see cref="RowBroadcastGemm"/> runs every assigned input row against it. No input packing, and y is written
-/// once with whole-vector stores. Threads split the chunks when there are enough, otherwise the input rows.
+/// A thin weight (N or K small, as LoRA's A [r, in] and B [out, r] are): its rows are transposed into a per-thread
+/// [K, columns] buffer and <see cref="RowBroadcastGemm"/> runs the input rows against it. No input packing, and y
+/// is written with whole-vector stores. Many input rows (compression): threads split the rows and each transposes
+/// the whole (small) weight, so every output row is written in one sequential pass. Few rows (decoding): threads
+/// split the output columns, in chunks of <see cref="ChunkColumns"/>, and each transposes only its own chunks.
 /// </summary>
 internal static unsafe class ThinGemm
 {
     private const int ChunkColumns = 64;
+    private const int RowsPerThreadForRowSplit = 64;
 
     public static void Run(Product p, int threads)
     {
         var product = p;
         int chunks = (p.N + ChunkColumns - 1) / ChunkColumns;
         double work = (double)p.M * p.N * p.K;
-        if (chunks >= 2 * threads)
-            StaticPartition.Run(p.N, ChunkColumns, threads, work, (start, end) => RunBlock(product, 0, product.M, start, end));
+        if (p.M >= RowsPerThreadForRowSplit * threads || chunks < 2 * threads)
+            StaticPartition.Run(p.M, RowBroadcastGemm.RowTile, threads, work, (start, end) => RunBlock(product, start, end, 0, product.N, product.N));
         else
-            StaticPartition.Run(p.M, RowBroadcastGemm.RowTile, threads, work, (start, end) => RunBlock(product, start, end, 0, product.N));
+            StaticPartition.Run(p.N, ChunkColumns, threads, work, (start, end) => RunBlock(product, 0, product.M, start, end, ChunkColumns));
     }
 
-    private static void RunBlock(in Product p, int m0, int m1, int n0, int n1)
+    private static void RunBlock(in Product p, int m0, int m1, int n0, int n1, int chunkColumns)
     {
-        var scratch = Scratch(p.K * ChunkColumns);
+        var scratch = Scratch((long)p.K * RowBroadcastGemm.PaddedColumns(chunkColumns));
         fixed (float* wt = scratch)
-            for (int c0 = n0; c0 < n1; c0 += ChunkColumns)
+            for (int c0 = n0; c0 < n1; c0 += chunkColumns)
             {
-                int width = Math.Min(ChunkColumns, n1 - c0), padded = RowBroadcastGemm.PaddedColumns(width);
+                int width = Math.Min(chunkColumns, n1 - c0), padded = RowBroadcastGemm.PaddedColumns(width);
                 Transpose(p, c0, width, padded, wt);
                 RowBroadcastGemm.Multiply(p.X + (long)m0 * p.K, p.K, wt, padded, p.Y + (long)m0 * p.N + c0, p.N,
                     m1 - m0, width, p.K, p.Alpha, p.Beta);
@@ -647,8 +649,9 @@ internal static unsafe class ThinGemm
     [ThreadStatic] private static float[]? t_scratch;
 
     /// <summary>This thread's transpose buffer, grown to <paramref name="floats"/> when needed.</summary>
-    private static float[] Scratch(int floats)
+    private static float[] Scratch(long floats)
     {
+        if (floats > Array.MaxLength) throw new NotSupportedException($"a thin matmul needs {floats} floats of scratch");
         if (t_scratch is null || t_scratch.Length < floats) t_scratch = new float[floats];
         return t_scratch;
     }
