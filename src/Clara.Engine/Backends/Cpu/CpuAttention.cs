@@ -61,6 +61,8 @@ internal static class CpuAttention
             long ktSize = (long)d * paddedKeys, vSize = (long)keys * paddedD, qSize = (long)blockRows * paddedD, sSize = (long)blockRows * paddedKeys;
             var buffer = Scratch(ktSize + vSize + 2 * qSize + sSize);
             var mask = CpuTensor.Span<int>(keyMask).Slice(b * capacity, keys);
+            bool anyMasked = mask.Contains(0);
+            Span<float> rowScale = stackalloc float[RowBlock];
             fixed (float* memory = buffer)
             fixed (float* qs = CpuTensor.Span<float>(query), ks = CpuTensor.Span<float>(keyCache), vs = CpuTensor.Span<float>(valueCache), os = CpuTensor.Span<float>(output))
             {
@@ -77,10 +79,11 @@ internal static class CpuAttention
                         new Span<float>(QueryRow(qs, r0 + r), d).CopyTo(new Span<float>(q + r * paddedD, d));
                     RowBroadcastGemm.Multiply(q, paddedD, kt, paddedKeys, scores, paddedKeys, count, visibleKeys, d, layout.Scale, 0f);
                     for (int r = 0; r < count; r++)
-                        Softmax(new Span<float>(scores + (long)r * paddedKeys, visibleKeys), mask, layout.Start + (r0 + r) / group + 1);
+                        rowScale[r] = Exponentiate(new Span<float>(scores + (long)r * paddedKeys, visibleKeys), mask, anyMasked, layout.Start + (r0 + r) / group + 1);
                     RowBroadcastGemm.Multiply(scores, paddedKeys, v, paddedD, o, paddedD, count, d, visibleKeys, 1f, 0f);
+                    // Normalising the d outputs instead of the (many more) probabilities: softmax(s)·V = (exp(s)·V) / Σ exp(s).
                     for (int r = 0; r < count; r++)
-                        new Span<float>(o + r * paddedD, d).CopyTo(new Span<float>(QueryRow(os, r0 + r), d));
+                        TensorPrimitives.Multiply(new ReadOnlySpan<float>(o + r * paddedD, d), rowScale[r], new Span<float>(QueryRow(os, r0 + r), d));
                 }
 
                 // Query (and output) row of (t, g) for this sequence and KV head.
@@ -120,27 +123,36 @@ internal static class CpuAttention
         }
 
         /// <summary>
-        /// Scaled scores → probabilities over the <paramref name="visible"/> causal keys whose mask is set; later
-        /// keys of the block and masked keys get 0. No visible key at all (a padding query) gives all zeros.
+        /// Scaled scores → exp(score − max) over the <paramref name="visible"/> causal keys whose mask is set; later keys
+        /// of the block and masked keys get 0. Returns 1 / Σ exp, the factor that turns the row into probabilities, or
+        /// 0 when no key is visible (a padding query, whose output is then zero).
         /// </summary>
-        private static void Softmax(Span<float> row, ReadOnlySpan<int> mask, int visible)
+        private static float Exponentiate(Span<float> row, ReadOnlySpan<int> mask, bool anyMasked, int visible)
         {
-            float max = float.NegativeInfinity;
-            for (int j = 0; j < visible; j++)
-            {
-                if (mask[j] == 0) row[j] = float.NegativeInfinity;
-                else if (row[j] > max) max = row[j];
-            }
             row[visible..].Clear();
             var live = row[..visible];
+            float max;
+            if (!anyMasked)
+            {
+                max = TensorPrimitives.Max(live);
+            }
+            else
+            {
+                max = float.NegativeInfinity;
+                for (int j = 0; j < visible; j++)
+                {
+                    if (mask[j] == 0) live[j] = float.NegativeInfinity;
+                    else if (live[j] > max) max = live[j];
+                }
+            }
             if (float.IsNegativeInfinity(max))
             {
                 live.Clear();
-                return;
+                return 0f;
             }
             TensorPrimitives.Subtract(live, max, live);
             TensorPrimitives.Exp(live, live);
-            TensorPrimitives.Divide(live, TensorPrimitives.Sum(live), live);
+            return 1f / TensorPrimitives.Sum(live);
         }
     }
 }

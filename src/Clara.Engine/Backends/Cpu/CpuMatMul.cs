@@ -10,7 +10,7 @@ namespace Clara.Engine.Backends.Cpu;
 /// CPU twin of the cuBLAS products: y[m, n] = alpha · Σ_k x[m, k] · W[n, k] + beta · y[m, n], fp32 accumulation
 /// (beta = 0 never reads y). W keeps the HF [out, in] layout and may be stored F32, BF16 or F16. Up to 16 input
 /// rows (decode) stream every weight from memory once through <see cref="WeightStreamingGemv"/>; a thin weight (a LoRA
-/// factor: N or K at most <see cref="ThinLimit"/>) is transposed once and multiplied by <see cref="ThinGemm"/>;
+/// factor: N or K at most <see cref="ThinLimit"/>) is transposed chunk by chunk and multiplied by <see cref="ThinGemm"/>;
 /// everything else goes through the cache-blocked <see cref="BroadcastGemm"/>.
 /// </summary>
 internal static unsafe class CpuMatMul
@@ -82,13 +82,9 @@ internal readonly unsafe struct Product(float* x, byte* w, DType weightType, flo
         }
     }
 
-    /// <summary>y[index] ← alpha·dot (+ beta·y[index]) on the first K block; later K blocks add alpha·dot.</summary>
+    /// <summary>y[index] ← alpha·dot + beta·y[index], without reading y when beta is 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Store(long index, float dot, bool firstBlock)
-    {
-        if (!firstBlock) Y[index] += Alpha * dot;
-        else Y[index] = Beta == 0f ? Alpha * dot : Alpha * dot + Beta * Y[index];
-    }
+    public void Store(long index, float dot) => Y[index] = Beta == 0f ? Alpha * dot : Alpha * dot + Beta * Y[index];
 }
 
 /// <summary>
@@ -127,6 +123,7 @@ internal static class KernelWorkers
 {
     private static readonly object s_gate = new();
     private static readonly List<Worker> s_workers = [];
+    private static readonly Completion s_completion = new();
 
     /// <summary>Runs <paramref name="body"/>(0 … parts−1): part 0 on the calling thread, the others on workers.</summary>
     public static void Run(int parts, Action<int> body)
@@ -144,9 +141,9 @@ internal static class KernelWorkers
         }
         try
         {
-            while (s_workers.Count < parts - 1) s_workers.Add(new Worker(s_workers.Count + 1));
-            using var done = new CountdownEvent(parts - 1);
-            for (int i = 1; i < parts; i++) s_workers[i - 1].Start(body, i, done);
+            while (s_workers.Count < parts - 1) s_workers.Add(new Worker(s_workers.Count + 1, s_completion));
+            s_completion.Expect(parts - 1);
+            for (int i = 1; i < parts; i++) s_workers[i - 1].Start(body, i);
             Exception? failure = null;
             try
             {
@@ -156,7 +153,7 @@ internal static class KernelWorkers
             {
                 failure = e;
             }
-            Worker.WaitSpinningFirst(done);
+            s_completion.Wait();
             for (int i = 1; i < parts; i++) failure ??= s_workers[i - 1].TakeFailure();
             if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
@@ -166,24 +163,63 @@ internal static class KernelWorkers
         }
     }
 
+    /// <summary>How long a worker (or the caller, waiting for the workers) spins before it blocks: 200 µs.</summary>
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 5000;
+
+    private static void SpinUntil(Func<bool> condition)
+    {
+        long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+        while (!condition() && System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
+    }
+
+    /// <summary>Counts the workers still busy with the current job; never disposed, so a late signal is always safe.</summary>
+    private sealed class Completion
+    {
+        private readonly ManualResetEventSlim _done = new(false);
+        private readonly Func<bool> _allSignalled;
+        private int _pending;
+
+        public Completion() => _allSignalled = () => Volatile.Read(ref _pending) == 0;
+
+        public void Expect(int workers)
+        {
+            _done.Reset();
+            Volatile.Write(ref _pending, workers);
+        }
+
+        public void Signal()
+        {
+            if (Interlocked.Decrement(ref _pending) == 0) _done.Set();
+        }
+
+        public void Wait()
+        {
+            SpinUntil(_allSignalled);
+            _done.Wait();
+        }
+    }
+
     private sealed class Worker
     {
-        // How long a worker (or the caller, waiting for the workers) spins before it blocks.
-        private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 5000; // 200 µs
-
         private readonly SemaphoreSlim _wake = new(0);
-        private volatile Job? _job;
+        private readonly Func<bool> _woken;
+        private readonly Completion _completion;
+        private volatile Action<int>? _body;
+        private int _part;
         private Exception? _failure;
 
-        public Worker(int index)
+        public Worker(int index, Completion completion)
         {
+            _completion = completion;
+            _woken = () => _wake.CurrentCount > 0;
             var thread = new Thread(Loop) { IsBackground = true, Name = $"clara-cpu-{index}" };
             thread.Start();
         }
 
-        public void Start(Action<int> body, int part, CountdownEvent done)
+        public void Start(Action<int> body, int part)
         {
-            _job = new Job(body, part, done);
+            _part = part;
+            _body = body;
             _wake.Release();
         }
 
@@ -194,39 +230,26 @@ internal static class KernelWorkers
             return failure;
         }
 
-        public static void WaitSpinningFirst(CountdownEvent done)
-        {
-            long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
-            while (!done.IsSet && System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
-            done.Wait();
-        }
-
         private void Loop()
         {
             while (true)
             {
                 // Spin briefly for the next job, then sleep on the semaphore.
-                long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
-                while (_wake.CurrentCount == 0 && System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(16);
+                SpinUntil(_woken);
                 _wake.Wait();
-                var job = _job!;
-                _job = null;
+                var body = _body!;
+                _body = null;
                 try
                 {
-                    job.Body(job.Part);
+                    body(_part);
                 }
                 catch (Exception e)
                 {
                     _failure = e;
                 }
-                finally
-                {
-                    job.Done.Signal();
-                }
+                _completion.Signal();
             }
         }
-
-        private sealed record Job(Action<int> Body, int Part, CountdownEvent Done);
     }
 }
 
@@ -263,12 +286,12 @@ internal static unsafe class WeightStreamingGemv
             for (int i = 0; i < p.M; i++)
             {
                 var sums = Dot8<TFormat>(p.X + (long)i * p.K, w, rowBytes, p.K);
-                for (int r = 0; r < RowsPerStep; r++) p.Store((long)i * p.N + n + r, sums[r], firstBlock: true);
+                for (int r = 0; r < RowsPerStep; r++) p.Store((long)i * p.N + n + r, sums[r]);
             }
         }
         for (; n < end; n++)
             for (int i = 0; i < p.M; i++)
-                p.Store((long)i * p.N + n, Dot1<TFormat>(p.X + (long)i * p.K, p.W + n * rowBytes, p.K), firstBlock: true);
+                p.Store((long)i * p.N + n, Dot1<TFormat>(p.X + (long)i * p.K, p.W + n * rowBytes, p.K));
     }
 
     /// <summary>F16 rows are converted into a scratch row first (F16 is rare; BF16 and F32 are the hot paths).</summary>
@@ -280,7 +303,7 @@ internal static unsafe class WeightStreamingGemv
             {
                 p.ReadWeights(n, 0, p.K, r);
                 for (int i = 0; i < p.M; i++)
-                    p.Store((long)i * p.N + n, TensorPrimitives.Dot(new ReadOnlySpan<float>(p.X + (long)i * p.K, p.K), row), firstBlock: true);
+                    p.Store((long)i * p.N + n, TensorPrimitives.Dot(new ReadOnlySpan<float>(p.X + (long)i * p.K, p.K), row));
             }
     }
 
@@ -352,7 +375,7 @@ internal static unsafe class WeightStreamingGemv
     }
 }
 
-/// <summary>How one weight storage type reads as fp32: sixteen at a time (widened in registers) or one.</summary>
+/// <summary>How one weight storage type reads as fp32 inside a kernel: sixteen at a time (widened in registers) or one.</summary>
 internal unsafe interface IWeightFormat
 {
     static abstract int Size { get; }
@@ -385,8 +408,9 @@ internal readonly unsafe struct Bf16Weights : IWeightFormat
 }
 
 /// <summary>
-/// More than <see cref="CpuMatMul.GemvMaxRows"/> input rows (prefill, compression): a cache-blocked product whose micro-kernel keeps a tile of 32 input rows × 12 weight
-/// rows in 24 vector accumulators, the vectors running along the input rows. Each step loads two vectors of packed
+/// More than <see cref="CpuMatMul.GemvMaxRows"/> input rows (prefill, compression): a cache-blocked product whose
+/// micro-kernel keeps a tile of 32 input rows × 12 weight rows in 24 vector accumulators, the vectors running along
+/// the input rows. Each step loads two vectors of packed
 /// inputs (one column of x, 32 rows) and broadcasts 12 weights, so W is never transposed: its rows are only copied
 /// (or widened from BF16/F16) into a 24 KB panel that stays in L1 while the input panels of one row block stream
 /// past it from L2. Inputs are packed once per K block into column-major panels; K runs in blocks of
@@ -555,33 +579,35 @@ internal static unsafe class BroadcastGemm
 }
 
 /// <summary>
-/// A thin weight (N or K small, as LoRA's A [r, in] and B [out, r] are). The output columns go in chunks of at
-/// most <see cref="ChunkColumns"/>: each chunk's weight rows are transposed into a per-thread [K, chunk] buffer and
-/// <see cref="RowBroadcastGemm"/> runs every assigned input row against it. No input packing, and y is written
-/// once with whole-vector stores. Threads split the chunks when there are enough, otherwise the input rows.
+/// A thin weight (N or K small, as LoRA's A [r, in] and B [out, r] are): its rows are transposed into a per-thread
+/// [K, columns] buffer and <see cref="RowBroadcastGemm"/> runs the input rows against it. No input packing, and y
+/// is written with whole-vector stores. Many input rows (compression): threads split the rows and each transposes
+/// the whole (small) weight, so every output row is written in one sequential pass. Few rows (decoding): threads
+/// split the output columns, in chunks of <see cref="ChunkColumns"/>, and each transposes only its own chunks.
 /// </summary>
 internal static unsafe class ThinGemm
 {
     private const int ChunkColumns = 64;
+    private const int RowsPerThreadForRowSplit = 64;
 
     public static void Run(Product p, int threads)
     {
         var product = p;
         int chunks = (p.N + ChunkColumns - 1) / ChunkColumns;
         double work = (double)p.M * p.N * p.K;
-        if (chunks >= 2 * threads)
-            StaticPartition.Run(p.N, ChunkColumns, threads, work, (start, end) => RunBlock(product, 0, product.M, start, end));
+        if (p.M >= RowsPerThreadForRowSplit * threads || chunks < 2 * threads)
+            StaticPartition.Run(p.M, RowBroadcastGemm.RowTile, threads, work, (start, end) => RunBlock(product, start, end, 0, product.N, product.N));
         else
-            StaticPartition.Run(p.M, RowBroadcastGemm.RowTile, threads, work, (start, end) => RunBlock(product, start, end, 0, product.N));
+            StaticPartition.Run(p.N, ChunkColumns, threads, work, (start, end) => RunBlock(product, 0, product.M, start, end, ChunkColumns));
     }
 
-    private static void RunBlock(in Product p, int m0, int m1, int n0, int n1)
+    private static void RunBlock(in Product p, int m0, int m1, int n0, int n1, int chunkColumns)
     {
-        var scratch = Scratch(p.K * ChunkColumns);
+        var scratch = Scratch((long)p.K * RowBroadcastGemm.PaddedColumns(chunkColumns));
         fixed (float* wt = scratch)
-            for (int c0 = n0; c0 < n1; c0 += ChunkColumns)
+            for (int c0 = n0; c0 < n1; c0 += chunkColumns)
             {
-                int width = Math.Min(ChunkColumns, n1 - c0), padded = RowBroadcastGemm.PaddedColumns(width);
+                int width = Math.Min(chunkColumns, n1 - c0), padded = RowBroadcastGemm.PaddedColumns(width);
                 Transpose(p, c0, width, padded, wt);
                 RowBroadcastGemm.Multiply(p.X + (long)m0 * p.K, p.K, wt, padded, p.Y + (long)m0 * p.N + c0, p.N,
                     m1 - m0, width, p.K, p.Alpha, p.Beta);
@@ -623,8 +649,9 @@ internal static unsafe class ThinGemm
     [ThreadStatic] private static float[]? t_scratch;
 
     /// <summary>This thread's transpose buffer, grown to <paramref name="floats"/> when needed.</summary>
-    private static float[] Scratch(int floats)
+    private static float[] Scratch(long floats)
     {
+        if (floats > Array.MaxLength) throw new NotSupportedException($"a thin matmul needs {floats} floats of scratch");
         if (t_scratch is null || t_scratch.Length < floats) t_scratch = new float[floats];
         return t_scratch;
     }
