@@ -142,3 +142,20 @@ __device__ __forceinline__ ranked block_best(ranked r, float* scratch_values, in
 // A grid-stride loop index over [0, n) that cannot overflow for n ≥ 2^31.
 #define CLARA_GRID_STRIDE(i, n) \
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (long long)gridDim.x * blockDim.x)
+
+// One block copies row `index` of a [count, width] table into `out` as fp32 (embedding lookups and memory-token
+// gathers share it). An index outside [0, count) never reads the table: the row becomes NaN and
+// CLARA_FAULT_INDEX_OUT_OF_RANGE is raised for the host to report.
+template <typename T>
+__device__ __forceinline__ void gather_row_checked(const T* table, int index, int count, int width, float* out,
+                                                   unsigned int* faults)
+{
+    if (index < 0 || index >= count)
+    {
+        if (threadIdx.x == 0) atomicOr(faults, CLARA_FAULT_INDEX_OUT_OF_RANGE);
+        for (int i = threadIdx.x; i < width; i += blockDim.x) out[i] = __int_as_float(0x7fc00000);
+        return;
+    }
+    const T* src = table + (long long)index * width;
+    for (int i = threadIdx.x; i < width; i += blockDim.x) out[i] = to_float(src[i]);
+}

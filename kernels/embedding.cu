@@ -11,16 +11,7 @@ template <typename T>
 __device__ void embedding(const int* ids, const T* table, float* output, int hidden, int vocab, unsigned int* faults)
 {
     const long long row = blockIdx.x;
-    const int id = ids[row];
-    float* out = output + row * hidden;
-    if (id < 0 || id >= vocab)
-    {
-        if (threadIdx.x == 0) atomicOr(faults, CLARA_FAULT_INDEX_OUT_OF_RANGE);
-        for (int i = threadIdx.x; i < hidden; i += blockDim.x) out[i] = __int_as_float(0x7fc00000);
-        return;
-    }
-    const T* src = table + (long long)id * hidden;
-    for (int i = threadIdx.x; i < hidden; i += blockDim.x) out[i] = to_float(src[i]);
+    gather_row_checked(table, ids[row], vocab, hidden, output + row * hidden, faults);
 }
 
 extern "C" __global__ void clara_embedding_f32(const int* ids, const float* table, float* output, int hidden, int vocab, unsigned int* faults)

@@ -26,16 +26,7 @@ extern "C" __global__ void clara_gather_rows(const float* input, const int* rows
                                              unsigned int* faults)
 {
     const long long i = blockIdx.x;
-    const int r = rows[i];
-    float* out = output + i * width;
-    if (r < 0 || r >= n)
-    {
-        if (threadIdx.x == 0) atomicOr(faults, CLARA_FAULT_INDEX_OUT_OF_RANGE);
-        for (int j = threadIdx.x; j < width; j += blockDim.x) out[j] = __int_as_float(0x7fc00000);
-        return;
-    }
-    const float* in = input + (long long)r * width;
-    for (int j = threadIdx.x; j < width; j += blockDim.x) out[j] = in[j];
+    gather_row_checked(input, rows[i], n, width, output + i * width, faults);
 }
 
 extern "C" __global__ void clara_scatter_rows(const float* source, const int* rows, float* target, int n, int width,
