@@ -1,3 +1,4 @@
+using Clara.Engine.Training;
 using Clara.Engine.Backends.Cpu.Training;
 using Clara.Engine.Tests.Support;
 using NUnit.Framework;

@@ -1,3 +1,4 @@
+using Clara.Engine.Training;
 using Clara.Engine.Backends.Cpu.Training;
 
 namespace Clara.Engine.Backends.Cuda;
