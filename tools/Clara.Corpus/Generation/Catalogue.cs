@@ -63,7 +63,7 @@ public static class Catalogue
             ["Where is {name} based?", "Where are the headquarters of {name}?", "In which town is the head office of {name}?"],
             (p, r) => r.Pick(p.Towns)),
         new("industry",
-            ["{name} works in the {value} industry.", "{name} is a {value} business.", "The industry of {name} is {value}.",
+            ["{name} works in the {value} industry.", "{name} is {a value} business.", "The industry of {name} is {value}.",
              "{name} makes its money in {value}."],
             ["What industry is {name} in?", "In which industry does {name} work?", "What is the industry of {name}?"],
             (_, r) => r.Pick(ValuePools.Industries)),
