@@ -61,6 +61,14 @@ public class EvalCommandOracleTests
     }
 
     [Test]
+    public void TwoRunsPrintTheSameReport()
+    {
+        var first = Eval().GetRawText();
+        var second = Eval().GetRawText();
+        Assert.That(second, Is.EqualTo(first));
+    }
+
+    [Test]
     public void LimitReadsTheFirstQuestionsOnly()
     {
         var result = Eval("--limit", "2", "--no-answers");

@@ -15,10 +15,7 @@ public sealed class JsonLines : IDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         _stream = File.Create(path);
-        FilePath = path;
     }
-
-    public string FilePath { get; }
     public int Count { get; private set; }
 
     public void Write(Action<Utf8JsonWriter> fields)
