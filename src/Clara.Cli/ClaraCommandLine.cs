@@ -10,6 +10,7 @@ public static class ClaraCommandLine
         new CompressCommand(),
         new RerankCommand(),
         new AskCommand(),
+        new EvalCommand(),
         new ConvertVerb(),
         new SelfTestCommand(),
     ];

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Clara.Corpus;
+using Clara.Corpus.Generation;
+using Clara.Corpus.Output;
+using NUnit.Framework;
+
+namespace Clara.Engine.Tests.Corpus;
+
+/// <summary>The default model's corpus: split by entity, nothing of the test split in training text, reproducible from its seed.</summary>
+public class CorpusGeneratorTests
+{
+    private static readonly CorpusOptions Small = new() { Seed = 7, TrainPerKind = 40, ValidationPerKind = 20, TestPerKind = 20 };
+    private static readonly Lazy<GeneratedCorpus> Corpus = new(() => CorpusGenerator.Generate(Small));
+    private string _dir = null!;
+
+    [SetUp]
+    public void CreateDirectory() => Directory.CreateDirectory(_dir = Path.Combine(Path.GetTempPath(), "clara-corpus-" + Guid.NewGuid().ToString("N")));
+
+    [TearDown]
+    public void Remove() => Directory.Delete(_dir, recursive: true);
+
+    [Test]
+    public void SplitsAreDisjointByEntity()
+    {
+        var entities = Corpus.Value.Entities.Select(e => e.Entity).ToList();
+        Assert.That(entities.Select(e => e.Id).Distinct().Count(), Is.EqualTo(entities.Count), "entity ids");
+        Assert.That(entities.Select(e => e.Name).Distinct().Count(), Is.EqualTo(entities.Count), "entity names");
+        foreach (var split in Enum.GetValues<Split>())
+            Assert.That(entities.Count(e => e.Split == split), Is.EqualTo(Small.Count(split) * Catalogue.Kinds.Count), $"{split} entities");
+        foreach (var q in Corpus.Value.Questions)
+            Assert.That(q.Candidates.Select(c => c.Split).Distinct(), Is.EqualTo(new[] { q.Entity.Split }), $"candidates of '{q.Question}'");
+    }
+
+    [Test]
+    public void HeldOutNamesOccurInNoTrainingText()
+    {
+        StageFiles.WriteAll(Corpus.Value, _dir);
+        var trainingText = string.Join("\n", Directory.GetFiles(Path.Combine(_dir, "train")).Append(Path.Combine(_dir, "tokenizer-corpus.txt")).Select(File.ReadAllText));
+        bool Occurs(Entity e) => Regex.IsMatch(trainingText, $@"\b{Regex.Escape(e.Name)}\b");
+        var heldOut = Corpus.Value.Entities.Select(e => e.Entity).Where(e => e.Split != Split.Train).ToList();
+        Assert.That(heldOut.Where(Occurs).Select(e => e.Name), Is.Empty, "validation and test names found in training text");
+        // The search must be able to find a name: every training entity is in the training text.
+        Assert.That(Corpus.Value.EntitiesIn(Split.Train).All(e => Occurs(e.Entity)), Is.True);
+        Assert.That(File.ReadAllText(Path.Combine(_dir, "eval", "test.jsonl")), Does.Contain(heldOut.First(e => e.Split == Split.Test).Name));
+    }
+
+    [Test]
+    public void TheSameSeedWritesTheSameFilesAndAnotherSeedOthers()
+    {
+        string Write(string name, ulong seed)
+        {
+            var dir = Path.Combine(_dir, name);
+            StageFiles.WriteAll(CorpusGenerator.Generate(Small with { Seed = seed }), dir);
+            return dir;
+        }
+        var first = Write("a", 7);
+        var again = Write("b", 7);
+        var other = Write("c", 8);
+        var files = Directory.GetFiles(first, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(first, f)).Order().ToList();
+        Assert.That(files, Has.Count.GreaterThanOrEqualTo(12));
+        foreach (var file in files)
+            Assert.That(File.ReadAllBytes(Path.Combine(again, file)), Is.EqualTo(File.ReadAllBytes(Path.Combine(first, file))), file);
+        Assert.That(File.ReadAllBytes(Path.Combine(other, "train", "e2e.jsonl")), Is.Not.EqualTo(File.ReadAllBytes(Path.Combine(first, "train", "e2e.jsonl"))));
+    }
+
+    [Test]
+    public void EveryQuestionHasItsGoldDocumentAndSameShapeDistractors()
+    {
+        foreach (var q in Corpus.Value.Questions)
+        {
+            Assert.That(q.Candidates, Has.Count.EqualTo(Small.Candidates));
+            Assert.That(q.Candidates[q.Gold], Is.SameAs(q.Entity));
+            Assert.That(q.Candidates.Distinct().Count(), Is.EqualTo(Small.Candidates), "distinct candidates");
+            Assert.That(q.Candidates.All(c => c.Kind == q.Entity.Kind), Is.True, "same kind");
+            var document = Corpus.Value.Texts(q.Entity).Document;
+            Assert.That(document, Does.Contain(q.Entity.Name).And.Contain(q.Answer), q.Question);
+            Assert.That(q.Question, Does.Contain(q.Entity.Name));
+        }
+        var people = Corpus.Value.Questions.Where(q => q.Entity.Kind == EntityKind.Person).ToList();
+        Assert.That(people.Count(q => q.Candidates.Any(c => c != q.Entity && c.FirstName == q.Entity.FirstName)), Is.GreaterThan(people.Count / 2),
+            "questions about people with a distractor of the same first name");
+        Assert.That(Corpus.Value.Questions.Count(q => q.Candidates.Any(c => c != q.Entity && c.Values[q.Attribute] == q.Answer)),
+            Is.GreaterThan(Corpus.Value.Questions.Count / 4), "questions with a distractor sharing the answer");
+        Assert.That(Corpus.Value.Questions.Select(q => q.Gold).Distinct().Count(), Is.GreaterThan(Small.Candidates / 2), "the gold's position varies");
+    }
+
+    [TestCase("train/lm.jsonl", new[] { "text" })]
+    [TestCase("train/scp.jsonl", new[] { "document", "target" })]
+    [TestCase("train/instruct.jsonl", new[] { "docs", "question", "answer" })]
+    [TestCase("train/e2e.jsonl", new[] { "question", "docs", "answer", "gold" })]
+    [TestCase("eval/test.jsonl", new[] { "question", "docs", "answer", "gold" })]
+    public void StageFilesHaveTheAgreedFields(string file, string[] fields)
+    {
+        StageFiles.WriteAll(Corpus.Value, _dir);
+        foreach (var line in File.ReadLines(Path.Combine(_dir, file)))
+            Assert.That(JsonDocument.Parse(line).RootElement.EnumerateObject().Select(p => p.Name), Is.EqualTo(fields), file);
+        if (file.EndsWith("e2e.jsonl", StringComparison.Ordinal) || file.StartsWith("eval", StringComparison.Ordinal))
+            Assert.That(JsonDocument.Parse(File.ReadLines(Path.Combine(_dir, file)).First()).RootElement.GetProperty("docs").GetArrayLength(), Is.EqualTo(Small.Candidates));
+    }
+
+    [Test]
+    public void SamplesReadmeStatesTheGeneratorsTemplates()
+    {
+        var readme = Path.Combine(RepositoryRoot(), "samples", "README.md");
+        Assert.That(File.ReadAllText(readme).ReplaceLineEndings("\n"), Does.Contain(TemplatesMarkdown.Render()),
+            "samples/README.md is out of date: paste the output of `clara-corpus templates` into it");
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Clara.Engine.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException($"no Clara.Engine.sln above {AppContext.BaseDirectory}");
+    }
+}

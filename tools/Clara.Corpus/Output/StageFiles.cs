@@ -1,0 +1,150 @@
+using System.Text.Json;
+using Clara.Corpus.Generation;
+
+namespace Clara.Corpus.Output;
+
+/// <summary>
+/// Writes the corpus as the training stages read it (the text forms the team agreed on):
+/// lm {"text"}; scp {"document","target"}; instruct {"docs","question","answer"}; e2e and eval
+/// {"question","docs","answer","gold"}. Train files hold train entities only; eval/test.jsonl holds the test entities.
+/// </summary>
+public static class StageFiles
+{
+    public const string Lm = "lm.jsonl";
+    public const string Scp = "scp.jsonl";
+    public const string Instruct = "instruct.jsonl";
+    public const string E2e = "e2e.jsonl";
+
+    /// <returns>Each written file (relative to <paramref name="directory"/>) and its line count.</returns>
+    public static IReadOnlyDictionary<string, int> WriteAll(GeneratedCorpus corpus, string directory)
+    {
+        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var random = new SeededRandom(corpus.Options.Seed).Fork("stage-files");
+        foreach (var (split, folder) in new[] { (Split.Train, "train"), (Split.Validation, "validation") })
+        {
+            counts[$"{folder}/{Lm}"] = WriteLm(corpus, split, Path.Combine(directory, folder, Lm));
+            counts[$"{folder}/{Scp}"] = WriteScp(corpus, split, Path.Combine(directory, folder, Scp));
+            counts[$"{folder}/{Instruct}"] = WriteInstruct(corpus, split, Path.Combine(directory, folder, Instruct), random);
+            counts[$"{folder}/{E2e}"] = WriteE2e(corpus, split, Path.Combine(directory, folder, E2e));
+        }
+        counts["eval/validation.jsonl"] = WriteE2e(corpus, Split.Validation, Path.Combine(directory, "eval", "validation.jsonl"));
+        counts["eval/test.jsonl"] = WriteE2e(corpus, Split.Test, Path.Combine(directory, "eval", "test.jsonl"));
+        counts["test-documents.jsonl"] = WriteDocuments(corpus, Split.Test, Path.Combine(directory, "test-documents.jsonl"));
+        counts["entities.jsonl"] = WriteEntities(corpus, Path.Combine(directory, "entities.jsonl"));
+        var tokenizerLines = TrainingTexts(corpus).ToList();
+        TextLines.Write(Path.Combine(directory, "tokenizer-corpus.txt"), tokenizerLines);
+        counts["tokenizer-corpus.txt"] = tokenizerLines.Count;
+        return counts;
+    }
+
+    /// <summary>
+    /// A reading-comprehension line joins a document with a question and its answer, so base pretraining already
+    /// sees questions answered from the facts stated before them.
+    /// </summary>
+    public static string ReadingLine(string document, string question, string answer) => $"{document} Question: {question} Answer: {answer}";
+
+    /// <summary>Every text of the train split: what the tokenizer is trained on, and what no test name may occur in.</summary>
+    public static IEnumerable<string> TrainingTexts(GeneratedCorpus corpus)
+    {
+        foreach (var e in corpus.EntitiesIn(Split.Train))
+        {
+            yield return e.Document;
+            yield return e.Paraphrase;
+            foreach (var fact in e.Facts) yield return fact;
+        }
+        foreach (var q in corpus.QuestionsIn(Split.Train))
+        {
+            yield return q.Question;
+            yield return q.Answer;
+        }
+    }
+
+    private static int WriteLm(GeneratedCorpus corpus, Split split, string path)
+    {
+        using var file = new JsonLines(path);
+        foreach (var e in corpus.EntitiesIn(split))
+        {
+            file.Write(w => w.WriteString("text", e.Document));
+            file.Write(w => w.WriteString("text", e.Paraphrase));
+        }
+        foreach (var q in corpus.QuestionsIn(split))
+            file.Write(w => w.WriteString("text", ReadingLine(corpus.Texts(q.Entity).Document, q.Question, q.Answer)));
+        return file.Count;
+    }
+
+    private static int WriteScp(GeneratedCorpus corpus, Split split, string path)
+    {
+        using var file = new JsonLines(path);
+        foreach (var e in corpus.EntitiesIn(split))
+            foreach (var target in e.Facts.Prepend(e.Paraphrase))
+                file.Write(w =>
+                {
+                    w.WriteString("document", e.Document);
+                    w.WriteString("target", target);
+                });
+        return file.Count;
+    }
+
+    private static int WriteInstruct(GeneratedCorpus corpus, Split split, string path, SeededRandom random)
+    {
+        int k = corpus.Options.InstructDocuments;
+        using var file = new JsonLines(path);
+        foreach (var q in corpus.QuestionsIn(split))
+        {
+            // The gold and the first k − 1 distractors in candidate order (which is random), then shuffled, so the
+            // gold's slot carries no information.
+            var docs = q.Candidates.Where((_, i) => i != q.Gold).Take(k - 1).Append(q.Entity).Select(e => corpus.Texts(e).Document).ToList();
+            random.Shuffle(docs);
+            file.Write(w =>
+            {
+                JsonLines.WriteStrings(w, "docs", docs);
+                w.WriteString("question", q.Question);
+                w.WriteString("answer", q.Answer);
+            });
+        }
+        return file.Count;
+    }
+
+    private static int WriteE2e(GeneratedCorpus corpus, Split split, string path)
+    {
+        using var file = new JsonLines(path);
+        foreach (var q in corpus.QuestionsIn(split))
+            file.Write(w =>
+            {
+                w.WriteString("question", q.Question);
+                JsonLines.WriteStrings(w, "docs", q.Candidates.Select(e => corpus.Texts(e).Document));
+                w.WriteString("answer", q.Answer);
+                w.WriteNumber("gold", q.Gold);
+            });
+        return file.Count;
+    }
+
+    private static int WriteDocuments(GeneratedCorpus corpus, Split split, string path)
+    {
+        using var file = new JsonLines(path);
+        foreach (var e in corpus.EntitiesIn(split))
+            file.Write(w =>
+            {
+                w.WriteString("id", e.Entity.Id);
+                w.WriteString("text", e.Document);
+            });
+        return file.Count;
+    }
+
+    private static int WriteEntities(GeneratedCorpus corpus, string path)
+    {
+        using var file = new JsonLines(path);
+        foreach (var e in corpus.Entities)
+            file.Write(w =>
+            {
+                w.WriteString("id", e.Entity.Id);
+                w.WriteString("split", e.Entity.Split.ToString().ToLowerInvariant());
+                w.WriteString("kind", e.Entity.Kind.ToString().ToLowerInvariant());
+                w.WriteString("name", e.Entity.Name);
+                w.WriteStartObject("values");
+                foreach (var (key, value) in e.Entity.Values) w.WriteString(key, value);
+                w.WriteEndObject();
+            });
+        return file.Count;
+    }
+}

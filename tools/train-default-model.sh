@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Trains the engine's default CLaRa from scratch, reproducibly from one seed, on this machine's CPU:
+#   generate the corpus → tokenizer → untrained model → clara train lm (base pretraining, spec §6.4) → scp →
+#   (warm start: query reasoner ← compressor) → instruct → e2e, with `clara eval` on the held-out test entities
+#   after every stage (and the BM25 baseline), ending with a markdown table of recall@1, recall@k, EM and F1.
+#
+# usage: tools/train-default-model.sh [--out DIR] [--seed S] [--threads N] [--prepare-only] [--no-build]
+#   --out DIR        where everything goes (default artifacts/default-model): data/, tokenizer/, stage*/ model
+#                    directories, eval/*.json, logs/*.log, times.tsv and results.md
+#   --prepare-only   stop after the untrained model and its evaluation (runs without `clara train`)
+#   --no-build       use the Release builds already there
+# Environment: CLARA_CORPUS_ARGS (extra generator options, e.g. "--train 100" for a smoke run),
+#              CLARA_EVAL_LIMIT (evaluate only the first N test questions).
+#
+# The budget (docs/default-model.md): about 35 minutes of training on two dedicated cores (66 on one) at the default sizes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=artifacts/default-model
+seed=2511
+threads=2
+prepare_only=0
+build=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --prepare-only) prepare_only=1; shift ;;
+    --no-build) build=0; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "train-default-model.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+python=/usr/bin/python3
+clara=(dotnet src/Clara.Cli/bin/Release/net10.0/clara.dll)
+corpus=(dotnet tools/Clara.Corpus/bin/Release/net10.0/clara-corpus.dll)
+data=$out/data
+logs=$out/logs
+mkdir -p "$out" "$logs" "$out/eval"
+: > "$out/times.tsv"
+
+# ---- the shape and the stage settings (the whole recipe; docs/default-model.md explains the choices) ----
+vocab_size=1536
+model_shape=(--hidden 256 --layers 4 --heads 8 --kv-heads 2 --intermediate 704 --doc-max-length 64 --compression-rate 8
+             --lora-rank 16 --top-k 3 --seed "$seed")
+common=(--seed "$seed" --threads "$threads" --clip 1.0 --weight-decay 0.01 --save-every 500)
+lm_args=(--epochs 2 --lr 1e-3 --warmup 100 --batch 16)        # 7200 texts: 900 steps
+scp_args=(--steps 500 --lr 5e-4 --warmup 50 --batch 8)          # 4000 of the 6000 (document, target) pairs
+instruct_args=(--steps 400 --lr 5e-4 --warmup 40 --batch 8)     # 3200 of the 4800 questions
+e2e_args=(--steps 200 --lr 3e-4 --warmup 20 --batch 8)          # 1600 of the 4800 questions
+eval_every=200
+validation_lines=96
+
+log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$logs/recipe.log"; }
+
+# run NAME COMMAND...: the command's output goes to logs/NAME.log, its wall time to times.tsv.
+run() {
+  local name=$1; shift
+  log "$name: $*"
+  local start=$SECONDS
+  if ! "$@" > "$logs/$name.log" 2>&1; then
+    log "$name FAILED after $((SECONDS - start)) s; the last lines of $logs/$name.log:"
+    tail -n 20 "$logs/$name.log" >&2
+    exit 1
+  fi
+  printf '%s\t%d\n' "$name" "$((SECONDS - start))" >> "$out/times.tsv"
+  log "$name done in $((SECONDS - start)) s"
+}
+
+# Answers are at most a few tokens (a name, a word, four digits), so 16 new tokens bound an untrained model's babble.
+eval_json() { local target=$1; shift; "${clara[@]}" eval --json --max-new-tokens 16 "$@" > "$target"; }
+
+# evaluate NAME MODEL [clara eval options]: test-split metrics as JSON, cross-checked by the Python recomputation.
+evaluate() {
+  local name=$1 model=$2; shift 2
+  local limit=()
+  [ -n "${CLARA_EVAL_LIMIT:-}" ] && limit=(--limit "$CLARA_EVAL_LIMIT")
+  run "eval-$name" eval_json "$out/eval/$name.json" --model "$model" --data "$data/eval/test.jsonl" --threads "$threads" "${limit[@]}" "$@"
+  run "recompute-$name" "$python" tests/oracle/eval_fixtures.py --recompute "$out/eval/$name.json" "$data/eval/test.jsonl"
+}
+
+has_train() { "${clara[@]}" --help 2>/dev/null | grep -q '^  clara train'; }
+
+if [ "$build" -eq 1 ]; then
+  log "building clara and clara-corpus (Release)"
+  run build-cli dotnet build -c Release src/Clara.Cli
+  run build-corpus dotnet build -c Release tools/Clara.Corpus
+fi
+if [ "$prepare_only" -eq 0 ] && ! has_train; then
+  log "this build of clara has no 'train' command (the training issue); run with --prepare-only, or after training lands"
+  exit 3
+fi
+
+# shellcheck disable=SC2086  # CLARA_CORPUS_ARGS is a list of options on purpose
+run generate "${corpus[@]}" generate --out "$data" --seed "$seed" ${CLARA_CORPUS_ARGS:-}
+for stage in lm scp instruct e2e; do
+  head -n "$validation_lines" "$data/validation/$stage.jsonl" > "$data/validation/$stage-small.jsonl"
+done
+run tokenizer "$python" tools/make-tokenizer.py --corpus "$data/tokenizer-corpus.txt" --out "$out/tokenizer" \
+  --vocab-size "$vocab_size" --check-documents "$data/eval/test.jsonl" --doc-max-length 64
+run make-model "${corpus[@]}" make-model --tokenizer "$out/tokenizer" --out "$out/stage0-init" "${model_shape[@]}"
+evaluate bm25 "$out/stage0-init" --baseline bm25 --no-answers
+evaluate stage0-init "$out/stage0-init"
+
+if [ "$prepare_only" -eq 1 ]; then
+  log "prepared (--prepare-only): $out/stage0-init and its evaluation"
+else
+  train() {  # train STAGE FROM TO STAGE-ARGS...
+    local stage=$1 from=$2 to=$3; shift 3
+    run "train-$stage" "${clara[@]}" train "$stage" --model "$from" --data "$data/train/$stage.jsonl" --out "$to" \
+      --eval "$data/validation/$stage-small.jsonl" --eval-every "$eval_every" "${common[@]}" "$@"
+  }
+  train lm "$out/stage0-init" "$out/stage1-lm" "${lm_args[@]}"
+  evaluate stage1-lm "$out/stage1-lm"
+  train scp "$out/stage1-lm" "$out/stage2-scp" "${scp_args[@]}"
+  # The reference initialises the query reasoner from the compressor before end-to-end training; the adapters
+  # share PEFT tensor names, so copying the files is that initialisation exactly.
+  log "warm start: stage2-scp query_reasoner_adapter <- encoder_adapter"
+  cp "$out/stage2-scp/adapters/encoder_adapter/"* "$out/stage2-scp/adapters/query_reasoner_adapter/"
+  evaluate stage2-scp "$out/stage2-scp"
+  train instruct "$out/stage2-scp" "$out/stage3-instruct" "${instruct_args[@]}"
+  evaluate stage3-instruct "$out/stage3-instruct"
+  train e2e "$out/stage3-instruct" "$out/stage4-e2e" "${e2e_args[@]}"
+  evaluate stage4-e2e "$out/stage4-e2e"
+  evaluate bm25-final "$out/stage4-e2e" --baseline bm25
+fi
+
+# ---- the table ----
+"$python" - "$out" <<'PY'
+import json, sys
+from pathlib import Path
+out = Path(sys.argv[1])
+times = dict(line.split("\t") for line in (out / "times.tsv").read_text().splitlines())
+rows = [("untrained", "stage0-init", None), ("+ base pretraining (lm)", "stage1-lm", "train-lm"),
+        ("+ SCP (query reasoner = compressor)", "stage2-scp", "train-scp"),
+        ("+ instruction tuning", "stage3-instruct", "train-instruct"), ("+ end-to-end", "stage4-e2e", "train-e2e"),
+        ("BM25 (no training)", "bm25", None), ("BM25 + final generator", "bm25-final", None)]
+f = lambda v: "-" if v is None else f"{v:.3f}"
+k = None
+lines = []
+for label, name, stage in rows:
+    path = out / "eval" / f"{name}.json"
+    if not path.exists():
+        continue
+    r = json.loads(path.read_text())
+    k = r["k"]
+    minutes = f"{int(times[stage]) / 60:.1f}" if stage in times else ""
+    lines.append(f"| {label} | {f(r['recall_at_1'])} | {f(r['recall_at_k'])} | {f(r['exact_match'])} | {f(r['f1'])} | {minutes} |")
+total = sum(int(v) for v in times.values()) / 60
+table = [f"Test split ({r['questions']} questions, N = 20 candidates, entities never seen in training); "
+         f"recipe wall time {total:.1f} min (builds and evaluations included).",
+         "", f"| model | recall@1 | recall@{k} | EM | F1 | training min |", "|---|---|---|---|---|---|", *lines]
+(out / "results.md").write_text("\n".join(table) + "\n")
+print("\n".join(table))
+PY
+log "results: $out/results.md"
