@@ -27,7 +27,6 @@ internal sealed class LeastSquaresObjective : ITrainingObjective
     }
 
     public ParameterStore Parameters { get; }
-    public int Rows => _x.Length / _in;
 
     public TrainingStage Stage => TrainingStage.Lm;
     public ExampleRules Rules { get; } = new(VocabSize: int.MaxValue, MaxPositions: int.MaxValue);
