@@ -85,7 +85,6 @@ internal sealed class TrainCommand : ICommand
         try
         {
             var result = run.Run(resume, cancel.Token);
-            objective.CopyToModel();
             stdout.WriteLine($"{(result.Cancelled ? "stopped" : "trained")} {result.Step}/{result.TotalSteps} steps" +
                              (result.LastLoss is double l ? $", last loss {l:F4}" : "") +
                              (result.LastEvalLoss is double ev ? $", eval loss {ev:F4}" : "") + $"; model in {outPath}");
