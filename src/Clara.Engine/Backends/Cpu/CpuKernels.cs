@@ -38,9 +38,11 @@ internal sealed class CpuKernels(int threads) : IKernels
         CpuRopeBackward.Run(gradOutput, positions, headDim, theta, gradInput);
     public void SwiGluBackward(Tensor gate, Tensor up, Tensor gradOutput, Tensor gradGate, Tensor gradUp) =>
         CpuSwiGluBackward.Run(gate, up, gradOutput, gradGate, gradUp);
-    public void SequenceAttention(Tensor query, Tensor key, Tensor value, Tensor keyMask, AttentionLayout layout, Tensor output, Tensor logSumExp) => throw Pending();
+    public void SequenceAttention(Tensor query, Tensor key, Tensor value, Tensor keyMask, AttentionLayout layout, Tensor output, Tensor logSumExp) =>
+        CpuSequenceAttention.Forward(query, key, value, keyMask, layout, output, logSumExp, Threads);
     public void SequenceAttentionBackward(Tensor query, Tensor key, Tensor value, Tensor keyMask, AttentionLayout layout, Tensor output,
-        Tensor logSumExp, Tensor gradOutput, Tensor gradQuery, Tensor gradKey, Tensor gradValue) => throw Pending();
+        Tensor logSumExp, Tensor gradOutput, Tensor gradQuery, Tensor gradKey, Tensor gradValue) =>
+        CpuSequenceAttention.Backward(query, key, value, keyMask, layout, output, logSumExp, gradOutput, gradQuery, gradKey, gradValue, Threads);
     public void CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses, Tensor logSumExp) =>
         CpuLosses.CrossEntropy(logits, targets, ignoreIndex, losses, logSumExp);
     public void CrossEntropyBackward(Tensor logits, Tensor targets, Tensor logSumExp, int ignoreIndex, float scale, Tensor gradLogits) =>
@@ -57,7 +59,4 @@ internal sealed class CpuKernels(int threads) : IKernels
         CpuTopK.Backward(soft, gradWeights, temperature, gradScores);
     public void AdamWStep(Tensor parameter, Tensor gradient, Tensor expAvg, Tensor expAvgSq, AdamWScalars scalars, float gradScale) =>
         CpuAdamW.Step(parameter, gradient, expAvg, expAvgSq, scalars, gradScale);
-
-    private static NotImplementedException Pending([System.Runtime.CompilerServices.CallerMemberName] string op = "") =>
-        new($"{op} is not implemented on this backend yet");
 }
