@@ -12,6 +12,7 @@ public static class ClaraCommandLine
         new AskCommand(),
         new ConvertVerb(),
         new SelfTestCommand(),
+        new GradCommand(),
         new TrainCommand(),
     ];
 
