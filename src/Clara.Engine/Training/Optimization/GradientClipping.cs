@@ -15,7 +15,7 @@ public static class GradientClipping
     {
         if (maxNorm <= 0) return 1f;
         if (!float.IsFinite(globalNorm))
-            throw new ArithmeticException($"the gradient norm is {globalNorm}: the loss or a gradient overflowed");
+            throw new InvalidOperationException($"the gradient norm is {globalNorm}: the loss or a gradient overflowed");
         float denominator = globalNorm + 1e-6f;
         float coefficient = (1f / denominator) * (float)maxNorm;
         return Math.Min(coefficient, 1f);
