@@ -58,7 +58,13 @@ public sealed class TrainingMetricsLog : IDisposable
     private static void KeepUpTo(string path, int step)
     {
         var kept = File.ReadLines(path).Where(line => StepOf(line) is int s && s <= step).ToList();
-        File.WriteAllLines(path, kept);
+        // Replaced atomically: a crash here must not cost the history of the steps that stay.
+        IO.Safetensors.AtomicFile.Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
+            foreach (var line in kept) writer.WriteLine(line);
+            return true;
+        });
     }
 
     private static int? StepOf(string line)

@@ -72,7 +72,7 @@ public class TrainCommandTests
         using var dir = new TempDirectory();
         var (code, _, err) = Clara("train", "e2e", "--model", Model, "--data", dir.WriteText("d.jsonl", E2eLines[0]), "--out", dir.File("out"), "--k", "4");
         Assert.That(code, Is.EqualTo(1));
-        Assert.That(err, Does.Contain(":1: docs: k = 4 but only 3 candidates (k > N)"));
+        Assert.That(err, Does.Contain(":1: docs: k = 4 but only 3 candidates (k > N; see --k)"));
     }
 
     [Test]

@@ -109,7 +109,7 @@ public class TrainingDataFileTests
         using var dir = new TempDirectory();
         var path = dir.WriteText("e2e.jsonl", """{"question": "Who?", "docs": ["a", "b"], "answer": "c"}""" + "\n");
         var e = Assert.Throws<InvalidDataException>(() => TrainingDataFile.Load(path, new E2eLineParser(ExampleText.For(model), k: 3), rules));
-        Assert.That(e!.Message, Does.Contain(":1: docs: k = 3 but only 2 candidates (k > N)"));
+        Assert.That(e!.Message, Does.Contain(":1: docs: k = 3 but only 2 candidates (k > N; see --k)"));
     }
 
     private static IReadOnlyList<TrainingExample> Load(TempDirectory dir, IExampleLineParser parser, string line) => Load(dir, parser, Rules, line);

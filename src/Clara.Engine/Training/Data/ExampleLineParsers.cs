@@ -86,7 +86,7 @@ public sealed class E2eLineParser(ExampleText text, int k) : IExampleLineParser
         if (line.OptionalInt("gold") is int gold && (gold < 0 || gold >= docs.Length))
             throw new ExampleFieldException("gold", $"{gold} is not an index into the {docs.Length} documents");
         if (ids) return new E2eExample(line.Ids("question_ids"), docs, line.Ids("prompt_ids"), line.Ids("answer_ids"));
-        if (k > docs.Length) throw new ExampleFieldException("docs", $"k = {k} but only {docs.Length} candidates (k > N)");
+        if (k > docs.Length) throw new ExampleFieldException("docs", $"k = {k} but only {docs.Length} candidates (k > N; see --k)");
         var question = line.String("question");
         return new E2eExample(text.Encode(question, "question"), docs, text.Prompt(question, k, "question"), text.Target(line.String("answer"), "answer"));
     }
