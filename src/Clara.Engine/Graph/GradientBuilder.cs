@@ -25,7 +25,7 @@ internal sealed class GradientBuilder
     public GradientBuilder(ComputeGraph graph, int forwardNodes)
     {
         Graph = graph;
-        foreach (var v in graph.Values)
+        foreach (var v in graph.Values.ToList())
             if (v.Kind == ValueKind.Parameter)
             {
                 _needs.Add(v);
