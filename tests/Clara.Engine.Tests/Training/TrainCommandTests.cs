@@ -82,9 +82,9 @@ public class TrainCommandTests
         var data = dir.WriteText("d.jsonl", string.Join("\n", InstructLines));
         string output = dir.File("out");
         var (code, stdout, err) = Clara("train", "instruct", "--model", Model, "--data", data, "--eval", data, "--out", output,
-            "--steps", "3", "--lr", "1e-2", "--batch", "2", "--accumulate", "2", "--warmup", "1");
+            "--steps", "6", "--lr", "2e-2", "--batch", "3", "--warmup", "1");
         Assert.That(code, Is.EqualTo(0), err);
-        Assert.That(stdout, Does.Contain("trained 3/3 steps"));
+        Assert.That(stdout, Does.Contain("trained 6/6 steps"));
 
         using var checkpoint = SafetensorsFile.Open(Path.Combine(output, Trainer.CheckpointDirectory, TrainingCheckpoint.FileName));
         using var trained = ClaraModel.Load(output);
@@ -100,8 +100,14 @@ public class TrainCommandTests
             Assert.That(a.ToFloatArray(), Is.Not.EqualTo(a0.ToFloatArray()), "training moved it");
             Assert.That(File.ReadAllBytes(Path.Combine(output, "adapters", "encoder_adapter", "adapter_model.safetensors")),
                 Is.EqualTo(File.ReadAllBytes(Path.Combine(Model, "adapters", "encoder_adapter", "adapter_model.safetensors"))), "untrained adapters are copied");
-            Assert.That(File.ReadLines(Path.Combine(output, TrainingMetricsLog.FileName)).Count(), Is.EqualTo(4), "3 steps and the final evaluation");
+            Assert.That(File.ReadLines(Path.Combine(output, TrainingMetricsLog.FileName)).Count(), Is.EqualTo(7), "6 steps and the final evaluation");
         });
+        // Every update sees the whole (fixed) set, so its loss must fall.
+        var losses = File.ReadLines(Path.Combine(output, TrainingMetricsLog.FileName))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Where(e => e.TryGetProperty("loss", out _)).Select(e => e.GetProperty("loss").GetDouble()).ToList();
+        TestContext.Out.WriteLine($"instruct losses: {string.Join(", ", losses.Select(l => l.ToString("F4")))}");
+        Assert.That(losses[^1], Is.LessThan(losses[0]));
 
         using var docs = new TempDirectory();
         var corpus = docs.WriteText("docs.jsonl", """{"id": "a", "text": "Paris is the capital of France."}""" + "\n" + """{"id": "b", "text": "The sea is blue."}""");
@@ -114,9 +120,9 @@ public class TrainCommandTests
     {
         using var dir = new TempDirectory();
         var data = dir.WriteText("d.jsonl", string.Join("\n", E2eLines));
-        const int steps = 60;
+        const int steps = 24;
         string[] Args(string output) => ["train", "e2e", "--model", Model, "--data", data, "--out", output, "--steps", $"{steps}",
-            "--k", "2", "--lr", "5e-3", "--batch", "2", "--save-every", "1", "--seed", "5"];
+            "--k", "2", "--lr", "5e-3", "--batch", "1", "--accumulate", "2", "--save-every", "1", "--seed", "5"];
 
         var straight = Clara(Args(dir.File("straight")));
         Assert.That(straight.Code, Is.EqualTo(0), straight.Err);
