@@ -15,7 +15,7 @@ internal sealed class ConsoleTrainingReporter(TextWriter output, bool live) : IT
     public void Step(TrainingStepReport r)
     {
         string figures = string.Create(CultureInfo.InvariantCulture,
-            $"step {r.Step}/{r.TotalSteps}  loss {r.Loss:F4}  lr {r.LearningRate:E2}  {r.TokensPerSecond:F0} tok/s  ETA {Duration(r.Remaining)}");
+            $"step {r.Step}/{r.TotalSteps}  loss {r.Loss:F4}  lr {r.LearningRate:0.00e+00}  {r.TokensPerSecond:F0} tok/s  ETA {Duration(r.Remaining)}");
         if (!live)
         {
             output.WriteLine(figures + string.Create(CultureInfo.InvariantCulture, $"  grad-norm {r.GradientNorm:G4}  epoch {r.Epoch:F2}"));
