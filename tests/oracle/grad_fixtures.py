@@ -1,7 +1,7 @@
 """Autograd references for `clara grad` and the engine's training graphs (spec section 6 losses, section 9 contract).
 
 For each tiny CLaRa fixture (distinct and repeated memory tokens) and each stage (lm, scp, instruct, e2e) this writes
-under tests/fixtures/grad/<model>/:
+under tests/fixtures/grad/<model>/ (and stage lm of the tied-embedding model llama-gqa1):
   <stage>.jsonl          one pre-tokenized example per line (the batch), in the field names `clara grad` reads;
   <stage>.safetensors    `loss` F32 [1] and the gradient of every trainable tensor, named `<adapter>/<PEFT name>`
                          (HF names for the base weights of stage lm), all from torch.autograd in float32.
@@ -214,6 +214,8 @@ def write_stage(directory: Path, stage: str, lines, loss: torch.Tensor, leaves: 
 
 
 MODELS = (("clara-distinct", 131), ("clara-repeated", 100))
+# Stage lm also on a plain model whose lm_head is the embedding (both uses add into one gradient).
+TIED_MODEL = ("llama-gqa1", 97)
 
 
 def main() -> None:
@@ -229,6 +231,11 @@ def main() -> None:
                 result = {"scp": scp_stage, "instruct": instruct_stage, "e2e": e2e_stage}[stage](Clara(source), vocab, gen)
             write_stage(out, stage, *result)
         print_written(out)
+    name, vocab = TIED_MODEL
+    print(name)
+    out = OUT / name
+    write_stage(out, "lm", *lm_stage(FIXTURES / "models" / name, vocab, torch.Generator().manual_seed(7100)))
+    print_written(out)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,19 @@ public class GradCommandTests
     }
 
     [Test]
+    public void StageLmRunsOnAPlainModelDirectory()
+    {
+        var output = Path.Combine(_dir, "grad.safetensors");
+        var (code, _, err) = Clara("grad", "--model", Fixtures.Model("llama-gqa1"), "--stage", "lm",
+            "--data", StageGradientOracleSuite.DataFile("llama-gqa1", "lm"), "--out", output);
+        Assert.That(code, Is.EqualTo(0), err);
+        using var expected = SafetensorsFile.Open(StageGradientOracleSuite.ExpectedFile("llama-gqa1", "lm"));
+        using var actual = SafetensorsFile.Open(output);
+        var gradients = actual.Tensors.Where(t => t.Name != "loss").Select(t => (t.Name, actual.ReadAsFloat32(t.Name))).ToList();
+        StageGradientOracleSuite.AssertMatches(expected, actual.ReadAsFloat32("loss")[0], gradients, "clara grad llama-gqa1 lm");
+    }
+
+    [Test]
     public void AMissingFieldNamesTheLineAndField()
     {
         var data = Path.Combine(_dir, "bad.jsonl");

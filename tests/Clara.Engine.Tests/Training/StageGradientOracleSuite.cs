@@ -39,6 +39,18 @@ public abstract class StageGradientOracleSuite : BackendSuite
         AssertMatches(expected, loss, objective.Parameters.Parameters.Select(p => (p.Name, p.Gradient.ToFloatArray())).ToList(), $"{model} {stage}");
     }
 
+    /// <summary>Stage lm on a plain model with tied embeddings: the embedding lookup and lm_head add into one gradient.</summary>
+    [Test]
+    public void LmWithTiedEmbeddingsMatchesAutograd()
+    {
+        using var model = DecoderModel.Load(Fixtures.Model("llama-gqa1"), Backend);
+        using var objective = TrainingObjectives.CreateLm(model);
+        objective.Parameters.ZeroGradients();
+        float loss = objective.AccumulateGradients(PretokenizedExamples.Read(DataFile("llama-gqa1", "lm"), TrainingStage.Lm));
+        using var expected = SafetensorsFile.Open(ExpectedFile("llama-gqa1", "lm"));
+        AssertMatches(expected, loss, objective.Parameters.Parameters.Select(p => (p.Name, p.Gradient.ToFloatArray())).ToList(), "llama-gqa1 lm");
+    }
+
     /// <summary>The gradients that reach the query reasoner only through the straight-through top-k are real, not zeros.</summary>
     [TestCase("clara-distinct")]
     [TestCase("clara-repeated")]
