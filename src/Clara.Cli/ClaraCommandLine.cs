@@ -13,6 +13,8 @@ public static class ClaraCommandLine
         new EvalCommand(),
         new ConvertVerb(),
         new SelfTestCommand(),
+        new GradCommand(),
+        new TrainCommand(),
     ];
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);

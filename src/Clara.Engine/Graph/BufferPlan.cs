@@ -47,16 +47,22 @@ public sealed class BufferPlan
         for (int i = 0; i < graph.Nodes.Count; i++)
         {
             var node = graph.Nodes[i];
-            if (node.Writes is { Kind: ValueKind.Intermediate } w && first[w.Id] < 0) first[w.Id] = last[w.Id] = i;
-            foreach (var r in node.Reads)
+            foreach (var written in node.Outputs)
             {
+                // A reshape writes an alias of its input, which is already alive; an accumulating node rewrites a value it also reads.
+                var w = written.Root;
+                if (w.Kind == ValueKind.Intermediate && first[w.Id] < 0) first[w.Id] = last[w.Id] = i;
+            }
+            foreach (var read in node.Reads)
+            {
+                var r = read.Root;
                 if (r.Kind != ValueKind.Intermediate) continue;
                 if (first[r.Id] < 0) throw new InvalidOperationException($"node {i} ({node}) reads {r} before any node writes it");
                 last[r.Id] = i;
             }
         }
         var planned = graph.Values.Where(v => first[v.Id] >= 0).ToList();
-        foreach (var v in planned.Where(v => v.IsOutput)) last[v.Id] = graph.Nodes.Count;
+        foreach (var v in graph.Values.Where(v => v.IsOutput)) if (first[v.Root.Id] >= 0) last[v.Root.Id] = graph.Nodes.Count;
 
         var offsets = new long[count];
         Array.Fill(offsets, -1L);

@@ -7,7 +7,7 @@ namespace Clara.Engine.Graph;
 /// A straight-line program of kernel calls over values. Model code builds one per forward shape with the
 /// typed helpers below, which check shapes at build time so a mistake surfaces before any kernel runs.
 /// </summary>
-public sealed class ComputeGraph
+public sealed partial class ComputeGraph
 {
     private readonly List<Value> _values = [];
     private readonly List<Node> _nodes = [];
@@ -92,18 +92,26 @@ public sealed class ComputeGraph
         return node.Writes!;
     }
 
-    private Value Intermediate(string name, Shape shape) => NewValue(name, shape, DType.F32, ValueKind.Intermediate, null);
-
-    private Value NewValue(string name, Shape shape, DType dtype, ValueKind kind, Tensor? bound)
+    /// <summary>Appends a node built elsewhere (the backward rules) and returns its first output.</summary>
+    internal Value? Append(Node node)
     {
-        var value = new Value(_values.Count, name, shape, dtype, kind, bound);
+        _nodes.Add(node);
+        return node.Writes;
+    }
+
+    internal Value Intermediate(string name, Shape shape) => NewValue(name, shape, DType.F32, ValueKind.Intermediate, null);
+
+    private Value NewValue(string name, Shape shape, DType dtype, ValueKind kind, Tensor? bound,
+        Training.Parameter? parameter = null, Value? aliasOf = null)
+    {
+        var value = new Value(_values.Count, name, shape, dtype, kind, bound, parameter, aliasOf);
         _values.Add(value);
         return value;
     }
 
     private static Shape RowsBy(Value input, int columns) => new((int)input.Shape.Rows, columns);
 
-    private static void Expect(bool condition, string message)
+    internal static void Expect(bool condition, string message)
     {
         if (!condition) throw new ArgumentException(message);
     }

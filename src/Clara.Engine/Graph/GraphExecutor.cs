@@ -47,9 +47,9 @@ public sealed class GraphExecutor(IBackend backend) : IDisposable
             get
             {
                 if (_views.TryGetValue(value, out var t)) return t;
-                t = value.Kind switch
+                t = value.AliasOf is { } aliased ? this[aliased].Reshape([.. value.Shape.Dims]) : value.Kind switch
                 {
-                    ValueKind.External => value.Bound!,
+                    ValueKind.External or ValueKind.Parameter => value.Bound!,
                     ValueKind.Input => inputs.TryGetValue(value, out var bound)
                         ? Checked(value, bound)
                         : throw new InvalidOperationException($"graph input {value} was not bound"),

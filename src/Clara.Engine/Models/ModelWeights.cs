@@ -31,21 +31,38 @@ public sealed class ModelWeights(
 public sealed class LoraAdapter(string name, LoraSettings settings, IReadOnlyDictionary<(int Layer, LinearSlot Slot), (Tensor A, Tensor B)> pairs, IReadOnlyList<IDisposable> owned)
     : IDisposable
 {
+    private readonly Dictionary<(int Layer, LinearSlot Slot), (Tensor A, Tensor B)> _pairs = new(pairs);
+    private readonly List<IDisposable> _owned = [.. owned];
+
     public string Name { get; } = name;
     public LoraSettings Settings { get; } = settings;
     public float Scale => Settings.Scale;
-    public int PairCount => pairs.Count;
+    public int PairCount => _pairs.Count;
 
     public bool TryGet(int layer, LinearSlot slot, out Tensor a, out Tensor b)
     {
-        if (pairs.TryGetValue((layer, slot), out var p)) { (a, b) = p; return true; }
+        if (_pairs.TryGetValue((layer, slot), out var p)) { (a, b) = p; return true; }
         a = b = null!;
         return false;
     }
 
+    /// <summary>
+    /// Points an existing pair at new tensors (trained values; loaded CPU weights are read-only file mappings, so
+    /// training never writes into them). The adapter takes ownership of the new tensors' buffers.
+    /// </summary>
+    internal void Replace(int layer, LinearSlot slot, Tensor a, Tensor b)
+    {
+        if (!_pairs.TryGetValue((layer, slot), out var old)) throw new KeyNotFoundException($"adapter {Name} has no LoRA pair at layer {layer} {slot}");
+        if (!old.A.Shape.Equals(a.Shape) || !old.B.Shape.Equals(b.Shape))
+            throw new ArgumentException($"adapter {Name} layer {layer} {slot}: new A {a.Shape} / B {b.Shape} differ from {old.A.Shape} / {old.B.Shape}");
+        _pairs[(layer, slot)] = (a, b);
+        _owned.Add(a.Buffer);
+        _owned.Add(b.Buffer);
+    }
+
     public void Dispose()
     {
-        foreach (var o in owned) o.Dispose();
+        foreach (var o in _owned) o.Dispose();
     }
 }
 

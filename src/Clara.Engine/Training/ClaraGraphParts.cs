@@ -1,0 +1,71 @@
+using Clara.Engine.Graph;
+using Clara.Engine.Models;
+using Clara.Engine.Pipeline;
+
+namespace Clara.Engine.Training;
+
+/// <summary>
+/// The CLaRa pieces the stage graphs are made of, all inside one graph: the §2 encoder over texts with one adapter,
+/// the memory rows of each encoded text, and the generator's cross-entropy over a batch with memories spliced in.
+/// </summary>
+internal sealed class ClaraGraphParts(ComputeGraph g, GraphInputs inputs, DecoderModel decoder, ClaraConfig config, ParameterStore store)
+{
+    private readonly EncoderLayout _layout = new(config);
+
+    public ComputeGraph Graph => g;
+    public int MemoryTokens => config.MemoryTokens;
+    public int Hidden => decoder.Config.HiddenSize;
+
+    /// <summary>Final-norm hidden states [texts·L, hidden] of the §2 encoder rows (positions over the padded row, padding masked).</summary>
+    public EncodedTexts Encode(IReadOnlyList<IReadOnlyList<int>> texts, string adapter, string name)
+    {
+        var (ids, mask, positions) = _layout.Build(texts);
+        int n = texts.Count, length = _layout.Length;
+        var w = new DecoderWeightsBinding(g, decoder.Weights, decoder.GetAdapter(adapter), store);
+        var hidden = DecoderTrainingGraph.Forward(g, w, DecoderTrainingGraph.Embed(g, w, inputs.Add(name + ".ids", ids), name + ".embed"),
+            inputs.Add(name + ".positions", positions), inputs.Add(name + ".key_mask", mask, n, length), n, length, name + ".");
+        return new EncodedTexts(hidden, n, length, config.EncoderTextLength, mask);
+    }
+
+    /// <summary>The memory-position states of the listed texts, text after text: [count·n_mem, hidden].</summary>
+    public Value Memory(EncodedTexts encoded, IEnumerable<int> texts, string name)
+    {
+        var rows = texts.SelectMany(t => Enumerable.Range(0, MemoryTokens).Select(m => t * encoded.Length + encoded.TextLength + m)).ToArray();
+        return g.GatherRows(encoded.Hidden, inputs.Add(name + ".rows", rows), name);
+    }
+
+    /// <summary>§2 alignment loss of every encoded text, [texts].</summary>
+    public Value AlignmentLoss(EncodedTexts encoded, string name)
+    {
+        var roles = new int[encoded.Mask.Length];
+        for (int i = 0; i < roles.Length; i++)
+            roles[i] = (int)(i % encoded.Length >= encoded.TextLength ? MemoryTokenRole.Memory
+                : encoded.Mask[i] != 0 ? MemoryTokenRole.Document : MemoryTokenRole.Ignored);
+        var hidden3 = g.Reshape(encoded.Hidden, new Tensors.Shape(encoded.Count, encoded.Length, Hidden));
+        return g.AlignmentLoss(hidden3, inputs.Add(name + ".roles", roles, encoded.Count, encoded.Length), name);
+    }
+
+    /// <summary>
+    /// Mean CE of the answers after their prompts, with the generator adapter; <paramref name="splice"/> receives the
+    /// token embeddings and returns them with the memories in place.
+    /// </summary>
+    public Value GeneratorLoss(GeneratorBatch rows, string adapter, Func<Value, Value> splice, string name)
+    {
+        var w = new DecoderWeightsBinding(g, decoder.Weights, decoder.GetAdapter(adapter), store);
+        var embeddings = splice(DecoderTrainingGraph.Embed(g, w, inputs.Add(name + ".ids", rows.Ids), name + ".embed"));
+        var hidden = DecoderTrainingGraph.Forward(g, w, embeddings, inputs.Add(name + ".positions", rows.Positions),
+            inputs.Add(name + ".key_mask", rows.Mask, rows.Batch, rows.Width), rows.Batch, rows.Width, name + ".");
+        var logits = DecoderTrainingGraph.Logits(g, w, hidden, inputs.Add(name + ".target_rows", rows.TargetRows), name + ".logits");
+        return g.MeanCrossEntropy(logits, inputs.Add(name + ".targets", rows.Targets), name + ".ce");
+    }
+
+    /// <summary>Rows of the generator input replaced by <paramref name="memory"/> [rows·n_mem, hidden].</summary>
+    public Value Splice(Value embeddings, IReadOnlyList<int> rows, Value memory, string name) =>
+        g.SpliceRows(embeddings, inputs.Add(name + ".rows", [.. rows]), memory, name);
+
+    public GeneratorBatch Generator(IEnumerable<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Answer)> rows) =>
+        new(rows.ToList(), config.PadTokenId, config.MemTokenIds);
+}
+
+/// <summary>Encoder output of a set of texts: <see cref="Count"/> rows of <see cref="Length"/> positions, the first <see cref="TextLength"/> text.</summary>
+internal sealed record EncodedTexts(Value Hidden, int Count, int Length, int TextLength, int[] Mask);

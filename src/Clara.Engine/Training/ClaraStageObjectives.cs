@@ -1,0 +1,90 @@
+using Clara.Engine.Graph;
+using Clara.Engine.Pipeline;
+using Clara.Engine.Tensors;
+
+namespace Clara.Engine.Training;
+
+/// <summary>What the CLaRa stages share: the model, its settings and the rules of their examples.</summary>
+internal abstract class ClaraStageObjective(TrainingStage stage, ClaraModel model, ParameterStore store, IReadOnlyList<string> trained)
+    : StageObjective(stage, model.Decoder, store,
+        new ExampleRules(model.Decoder.Config.VocabSize, model.Decoder.Config.MaxPositionEmbeddings, model.Config.MemTokenIds),
+        trained.Select(model.Decoder.GetAdapter).ToList()!)
+{
+    protected ClaraModel Model { get; } = model;
+
+    protected ClaraGraphParts Parts(ComputeGraph g, GraphInputs inputs) => new(g, inputs, Model.Decoder, Model.Config, Parameters);
+}
+
+/// <summary>
+/// §6.1: each document is compressed with the encoder adapter (trainable), its memory fills the prompt's one slot,
+/// the generator (decoder adapter) predicts the target. L = CE + λ · mean over the batch of the alignment loss.
+/// </summary>
+internal sealed class ScpObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, float lambda)
+    : ClaraStageObjective(TrainingStage.Scp, model, store, trained)
+{
+    protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch)
+    {
+        var examples = batch.Cast<ScpExample>().ToList();
+        var parts = Parts(g, inputs);
+        var encoded = parts.Encode(examples.Select(e => e.DocumentIds).ToList(), ClaraModel.EncoderAdapter, "enc");
+        var memory = parts.Memory(encoded, Enumerable.Range(0, examples.Count), "memory");
+        var rows = parts.Generator(examples.Select(e => (e.PromptIds, e.TargetIds)));
+        var ce = parts.GeneratorLoss(rows, ClaraModel.DecoderAdapter, x => parts.Splice(x, rows.SlotRows, memory, "splice"), "gen");
+        var mse = g.Sum(parts.AlignmentLoss(encoded, "mse"), 1f / examples.Count, "mse_mean");
+        return g.AddScaled(ce, mse, lambda, "loss");
+    }
+}
+
+/// <summary>§6.2: the k documents (frozen compressor) fill the prompt's slots in order; the decoder adapter learns the answer.</summary>
+internal sealed class InstructObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained)
+    : ClaraStageObjective(TrainingStage.Instruct, model, store, trained)
+{
+    protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch)
+    {
+        var examples = batch.Cast<InstructExample>().ToList();
+        var parts = Parts(g, inputs);
+        var docs = examples.SelectMany(e => e.Docs).ToList();
+        var encoded = parts.Encode(docs, ClaraModel.EncoderAdapter, "enc");
+        // Documents are encoded example after example in slot order, as the slot rows are listed.
+        var memory = parts.Memory(encoded, Enumerable.Range(0, docs.Count), "memory");
+        var rows = parts.Generator(examples.Select(e => (e.PromptIds, e.AnswerIds)));
+        return parts.GeneratorLoss(rows, ClaraModel.DecoderAdapter, x => parts.Splice(x, rows.SlotRows, memory, "splice"), "gen");
+    }
+}
+
+/// <summary>
+/// §6.3: the question through the query reasoner, cosine scores against the candidates' memories (frozen compressor),
+/// the straight-through top-k W, S = W·D spliced into the k slots, the generator's CE. The query reasoner learns only
+/// through W's soft gradient.
+/// </summary>
+internal sealed class E2eObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, float temperature)
+    : ClaraStageObjective(TrainingStage.E2e, model, store, trained)
+{
+    protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch)
+    {
+        var examples = batch.Cast<E2eExample>().ToList();
+        var parts = Parts(g, inputs);
+        int nMem = parts.MemoryTokens, hidden = parts.Hidden, flat = nMem * hidden;
+        var docs = parts.Encode(examples.SelectMany(e => e.Docs).ToList(), ClaraModel.EncoderAdapter, "docs");
+        var questions = parts.Encode(examples.Select(e => e.QuestionIds).ToList(), ClaraModel.QueryAdapter, "query");
+        var rows = parts.Generator(examples.Select(e => (e.PromptIds, e.AnswerIds)));
+        return parts.GeneratorLoss(rows, ClaraModel.DecoderAdapter, embeddings =>
+        {
+            int firstDoc = 0, firstSlotRow = 0;
+            for (int b = 0; b < examples.Count; b++)
+            {
+                int n = examples[b].Docs.Count, k = rows.SlotCounts[b];
+                string p = $"e2e{b}.";
+                var candidates = g.Reshape(parts.Memory(docs, Enumerable.Range(firstDoc, n), p + "candidates"), new Shape(n, flat));
+                var query = g.Reshape(parts.Memory(questions, [b], p + "query"), new Shape(flat));
+                var scores = g.Reshape(g.CosineScores(query, candidates, p + "scores"), new Shape(1, n));
+                var weights = g.Reshape(g.StraightThroughTopK(scores, k, temperature, p + "topk"), new Shape(k, n));
+                var selected = g.Reshape(g.Gemm(weights, false, candidates, false, p + "selected"), new Shape(k * nMem, hidden));
+                embeddings = parts.Splice(embeddings, rows.SlotRows.AsSpan(firstSlotRow, k * nMem).ToArray(), selected, p + "splice");
+                firstDoc += n;
+                firstSlotRow += k * nMem;
+            }
+            return embeddings;
+        }, "gen");
+    }
+}
