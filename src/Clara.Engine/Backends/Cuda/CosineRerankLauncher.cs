@@ -1,3 +1,4 @@
+using Clara.Engine.Backends.Ops;
 using Clara.Engine.Native.Cuda;
 
 namespace Clara.Engine.Backends.Cuda;
@@ -22,15 +23,14 @@ internal sealed class CosineRerankLauncher(KernelLauncher launcher, CudaContext 
 
     private void Run(Tensor query, Tensor candidates, int k, Tensor scores, Tensor? topk)
     {
+        var (scoreCount, dimension) = CosineRules.CheckScores(query, candidates, scores);
         var q = launcher.F32(query, "cosine query");
         string suffix = CudaTensor.StorageSuffix(candidates, "cosine candidates");
         var c = launcher.Any(candidates, "cosine candidates");
         var s = launcher.F32(scores, "cosine scores");
         var picks = topk is null ? DevicePointer.Null : launcher.I32(topk, "cosine top-k");
-        int dim = CudaTensor.IntCount(query.ElementCount, "cosine query");
-        int count = CudaTensor.IntCount(scores.ElementCount, "cosine scores");
-        if (candidates.Shape[-1] != dim || candidates.Shape.Rows != count)
-            throw new ArgumentException($"cosine candidates {candidates.Shape} should be [{count}, {dim}]");
+        int dim = CudaTensor.IntCount(dimension, "cosine query");
+        int count = CudaTensor.IntCount(scoreCount, "cosine scores");
         if (count == 0) return;
 
         // Split each vector so that about four blocks per SM run, but never slices shorter than a block.

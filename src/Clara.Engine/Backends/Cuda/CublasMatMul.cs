@@ -1,3 +1,4 @@
+using Clara.Engine.Backends.Ops;
 using Clara.Engine.Native.Cublas;
 using Clara.Engine.Native.Cuda;
 using Clara.Engine.Tensors;
@@ -19,19 +20,11 @@ internal sealed class CublasMatMul(KernelLauncher launcher, CublasHandle blas, C
 
     public void Forward(Tensor input, Tensor weight, Tensor output, float alpha, float beta, CudaMatMulPrecision precision)
     {
+        var (rows, n, k) = MatMulRules.Check(input, weight, output);
+        int m = CudaTensor.IntCount(rows, "matmul input rows");
         var x = launcher.F32(input, "matmul input");
         var y = launcher.F32(output, "matmul output");
-        CudaTensor.StorageSuffix(weight, "matmul weight");
         var w = launcher.Any(weight, "matmul weight");
-        if (weight.Shape.Rank != 2) throw new ArgumentException($"matmul weight must be [out, in], got {weight.Shape}");
-        int n = weight.Shape[0], k = weight.Shape[1];
-        if (input.Shape[-1] != k)
-            throw new ArgumentException($"matmul input {input.Shape} has {input.Shape[-1]} columns, weight {weight.Shape} expects {k}");
-        int m = CudaTensor.IntCount(input.Shape.Rows, "matmul input rows");
-        if (output.Shape[-1] != n || output.Shape.Rows != m)
-            throw new ArgumentException($"matmul output {output.Shape} should be [{m}, {n}]");
-        if (ReferenceEquals(input.Buffer, output.Buffer) && Overlaps(input, output))
-            throw new ArgumentException("matmul output must not overlap its input");
         if (m == 0 || n == 0) return;
 
         if (weight.DType == DType.F32)
@@ -57,9 +50,6 @@ internal sealed class CublasMatMul(KernelLauncher launcher, CublasHandle blas, C
         int m, int n, int k, float alpha, float beta, CudaDataType weightType = CudaDataType.R32F) =>
         blas.GemmEx(CublasOperation.Transpose, CublasOperation.None, n, m, k, alpha,
             weight, weightType, k, input, inputType, k, beta, output, CudaDataType.R32F, n);
-
-    private static bool Overlaps(Tensor a, Tensor b) =>
-        a.ByteOffset < b.ByteOffset + b.ByteLength && b.ByteOffset < a.ByteOffset + a.ByteLength;
 
     public void Dispose() => _scratch.Dispose();
 }

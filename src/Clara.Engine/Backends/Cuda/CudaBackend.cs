@@ -127,6 +127,9 @@ public sealed class CudaBackend : IBackend
         return new CudaBuffer(this, memory, byteLength);
     }
 
+    /// <summary>The kernels read device memory only: weights are uploaded.</summary>
+    public DeviceBuffer? TryWrapHostMemory(nint address, long byteLength, IDisposable? keepAlive) => null;
+
     public void Upload(ReadOnlySpan<byte> source, Tensor destination)
     {
         if (source.Length != destination.ByteLength)

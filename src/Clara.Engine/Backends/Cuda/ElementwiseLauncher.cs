@@ -1,3 +1,4 @@
+using Clara.Engine.Backends.Ops;
 using Clara.Engine.Native.Cuda;
 
 namespace Clara.Engine.Backends.Cuda;
@@ -7,25 +8,21 @@ internal sealed class ElementwiseLauncher(KernelLauncher launcher)
 {
     public void SwiGlu(Tensor gate, Tensor up, Tensor output)
     {
-        var g = launcher.F32(gate, "swiglu gate");
-        var u = launcher.F32(up, "swiglu up");
-        var y = launcher.F32(output, "swiglu output");
-        if (gate.ElementCount != up.ElementCount || gate.ElementCount != output.ElementCount)
-            throw new ArgumentException($"swiglu shapes disagree: gate {gate.Shape}, up {up.Shape}, output {output.Shape}");
-        if (gate.ElementCount == 0) return;
-        var args = new KernelArguments().Add(g).Add(u).Add(y).Add(gate.ElementCount);
-        launcher.Launch("swiglu.cu", "clara_swiglu", LaunchShapes.Elementwise(gate.ElementCount, launcher.Multiprocessors), args);
+        ElementwiseRules.CheckSwiGlu(gate, up, output);
+        Binary("swiglu.cu", "clara_swiglu", launcher.F32(gate, "swiglu gate"), launcher.F32(up, "swiglu up"), launcher.F32(output, "swiglu output"), gate.ElementCount);
     }
 
     public void Add(Tensor a, Tensor b, Tensor output)
     {
-        var x = launcher.F32(a, "add a");
-        var z = launcher.F32(b, "add b");
-        var y = launcher.F32(output, "add output");
-        if (a.ElementCount != b.ElementCount || a.ElementCount != output.ElementCount)
-            throw new ArgumentException($"add shapes disagree: {a.Shape} + {b.Shape} -> {output.Shape}");
-        if (a.ElementCount == 0) return;
-        var args = new KernelArguments().Add(x).Add(z).Add(y).Add(a.ElementCount);
-        launcher.Launch("elementwise.cu", "clara_add", LaunchShapes.Elementwise(a.ElementCount, launcher.Multiprocessors), args);
+        ElementwiseRules.CheckAdd(a, b, output);
+        Binary("elementwise.cu", "clara_add", launcher.F32(a, "add a"), launcher.F32(b, "add b"), launcher.F32(output, "add output"), a.ElementCount);
+    }
+
+    /// <summary>A grid-stride kernel (x, y, output, count) over <paramref name="count"/> elements.</summary>
+    private void Binary(string file, string entryPoint, DevicePointer x, DevicePointer y, DevicePointer output, long count)
+    {
+        if (count == 0) return;
+        var args = new KernelArguments().Add(x).Add(y).Add(output).Add(count);
+        launcher.Launch(file, entryPoint, LaunchShapes.Elementwise(count, launcher.Multiprocessors), args);
     }
 }

@@ -1,3 +1,4 @@
+using Clara.Engine.Backends.Ops;
 using Clara.Engine.Native.Cuda;
 
 namespace Clara.Engine.Backends.Cuda;
@@ -7,16 +8,11 @@ internal sealed class RmsNormLauncher(KernelLauncher launcher)
 {
     public void Forward(Tensor input, Tensor weight, float eps, Tensor output)
     {
-        var x = launcher.F32(input, "rmsnorm input");
-        var y = launcher.F32(output, "rmsnorm output");
+        int hidden = RmsNormRules.Check(input, weight, output);
         string suffix = CudaTensor.StorageSuffix(weight, "rmsnorm weight");
-        var w = launcher.Any(weight, "rmsnorm weight");
-        int hidden = input.Shape[-1];
-        if (weight.ElementCount != hidden || output.ElementCount != input.ElementCount)
-            throw new ArgumentException($"rmsnorm shapes disagree: input {input.Shape}, weight {weight.Shape}, output {output.Shape}");
+        var args = new KernelArguments().Add(launcher.F32(input, "rmsnorm input")).Add(launcher.Any(weight, "rmsnorm weight"))
+            .Add(launcher.F32(output, "rmsnorm output")).Add(hidden).Add(eps);
         if (input.ElementCount == 0) return;
-
-        var args = new KernelArguments().Add(x).Add(w).Add(y).Add(hidden).Add(eps);
         launcher.Launch("rmsnorm.cu", "clara_rmsnorm_" + suffix, LaunchShapes.PerRow(input.Shape.Rows), args);
     }
 }

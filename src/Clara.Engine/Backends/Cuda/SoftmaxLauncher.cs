@@ -1,3 +1,4 @@
+using Clara.Engine.Backends.Ops;
 using Clara.Engine.Native.Cuda;
 
 namespace Clara.Engine.Backends.Cuda;
@@ -9,11 +10,9 @@ internal sealed class SoftmaxLauncher(KernelLauncher launcher)
 
     public void LogSoftmax(Tensor input, Tensor output)
     {
-        var x = launcher.F32(input, "log-softmax input");
-        var y = launcher.F32(output, "log-softmax output");
-        if (input.ElementCount != output.ElementCount) throw new ArgumentException($"log-softmax output {output.Shape} differs from input {input.Shape}");
+        int width = SoftmaxRules.CheckLogSoftmax(input, output);
+        var args = new KernelArguments().Add(launcher.F32(input, "log-softmax input")).Add(launcher.F32(output, "log-softmax output")).Add(width);
         if (input.ElementCount == 0) return;
-        var args = new KernelArguments().Add(x).Add(y).Add(input.Shape[-1]);
         launcher.Launch("softmax_xent.cu", "clara_log_softmax", LaunchShapes.PerRow(input.Shape.Rows, Threads), args);
     }
 
