@@ -52,9 +52,9 @@ public sealed class CudaTrainingKernels
     /// <summary>See <see cref="MemoryAlignment.Mse"/>. mse F32 [B].</summary>
     public void MemoryMse(Tensor docMean, Tensor memMean, Tensor mse) => _alignment.Mse(docMean, memMean, mse);
 
-    /// <summary>See <see cref="MemoryAlignment.MseBackward"/>: adds into gradHidden F32 [B, len, width].</summary>
-    public void MemoryMseBackward(Tensor roles, Tensor docMean, Tensor memMean, Tensor gradMse, Tensor gradHidden) =>
-        _alignment.MseBackward(roles, docMean, memMean, gradMse, gradHidden);
+    /// <summary>Adds gradScale · ∂mse[b]/∂hidden for every document into gradHidden F32 [B, len, width].</summary>
+    public void MemoryMseBackward(Tensor roles, Tensor docMean, Tensor memMean, float gradScale, Tensor gradHidden) =>
+        _alignment.MseBackward(roles, docMean, memMean, gradScale, gradHidden);
 
     /// <summary>See <see cref="StorageCast.Convert"/>: same element count, F32/BF16/F16 either way.</summary>
     public void Cast(Tensor source, Tensor destination) => _cast.Forward(source, destination);

@@ -34,17 +34,16 @@ internal sealed class MemoryAlignmentLauncher(KernelLauncher launcher)
         launcher.Launch("memory_tokens.cu", "clara_memory_mse", LaunchShapes.PerRow(batch, Threads), args);
     }
 
-    public void MseBackward(Tensor roles, Tensor docMean, Tensor memMean, Tensor gradMse, Tensor gradHidden)
+    public void MseBackward(Tensor roles, Tensor docMean, Tensor memMean, float gradScale, Tensor gradHidden)
     {
         var r = launcher.I32(roles, "alignment roles");
         var d = launcher.F32(docMean, "alignment document mean");
         var m = launcher.F32(memMean, "alignment memory mean");
-        var gm = launcher.F32(gradMse, "alignment mse gradient");
         var gh = launcher.F32(gradHidden, "alignment hidden-state gradient");
         var (batch, len, width) = Layout(gradHidden, roles);
-        if (docMean.ElementCount != (long)batch * width || memMean.ElementCount != (long)batch * width || gradMse.ElementCount != batch)
-            throw new ArgumentException($"alignment backward needs [{batch}, {width}] means and [{batch}] mse gradients");
-        var args = new KernelArguments().Add(r).Add(d).Add(m).Add(gm).Add(gh).Add(len).Add(width);
+        if (docMean.ElementCount != (long)batch * width || memMean.ElementCount != (long)batch * width)
+            throw new ArgumentException($"alignment backward needs [{batch}, {width}] means");
+        var args = new KernelArguments().Add(r).Add(d).Add(m).Add(gradScale).Add(gh).Add(len).Add(width);
         var shape = new LaunchShape(new Dim3((uint)len, (uint)batch), new Dim3(Threads));
         launcher.Launch("memory_tokens.cu", "clara_memory_mse_backward", shape, args);
     }
