@@ -24,27 +24,39 @@ internal sealed class CpuKernels(int threads) : IKernels
     public void ScatterRows(Tensor source, Tensor rows, Tensor target) => CpuRows.Scatter(source, rows, target);
     public void CosineScores(Tensor query, Tensor candidates, Tensor scores) => CpuRows.CosineScores(query, candidates, scores);
 
-    // Training ops: implemented on the wip/kernels branch (CPU twins); this stub exists only until that lands.
-    public void Gemm(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor output, float alpha = 1f, float beta = 0f) => throw Pending();
-    public void AddScaled(Tensor a, Tensor b, float alpha, Tensor output) => throw Pending();
-    public void Fill(Tensor output, float value) => throw Pending();
-    public void Sum(Tensor input, float scale, Tensor output) => throw Pending();
-    public void SumOfSquares(Tensor input, Tensor output) => throw Pending();
-    public void ScatterAddRows(Tensor source, Tensor rows, Tensor target) => throw Pending();
-    public void RmsNormBackward(Tensor input, Tensor weight, float eps, Tensor gradOutput, Tensor gradInput, Tensor? gradWeight) => throw Pending();
-    public void RopeBackward(Tensor gradOutput, Tensor positions, int headDim, float theta, Tensor gradInput) => throw Pending();
-    public void SwiGluBackward(Tensor gate, Tensor up, Tensor gradOutput, Tensor gradGate, Tensor gradUp) => throw Pending();
+    // Training ops: each checks its operands with the op's rules type (Backends/Ops) and runs its CPU twin.
+    public void Gemm(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor output, float alpha = 1f, float beta = 0f) =>
+        CpuGemm.Run(a, transposeA, b, transposeB, output, alpha, beta, Threads);
+    public void AddScaled(Tensor a, Tensor b, float alpha, Tensor output) => CpuVectorOps.AddScaled(a, b, alpha, output);
+    public void Fill(Tensor output, float value) => CpuVectorOps.Fill(output, value);
+    public void Sum(Tensor input, float scale, Tensor output) => CpuReductions.Sum(input, scale, output);
+    public void SumOfSquares(Tensor input, Tensor output) => CpuReductions.SumOfSquares(input, output);
+    public void ScatterAddRows(Tensor source, Tensor rows, Tensor target) => CpuScatterAdd.Rows(source, rows, target);
+    public void RmsNormBackward(Tensor input, Tensor weight, float eps, Tensor gradOutput, Tensor gradInput, Tensor? gradWeight) =>
+        CpuRmsNormBackward.Run(input, weight, eps, gradOutput, gradInput, gradWeight, Threads);
+    public void RopeBackward(Tensor gradOutput, Tensor positions, int headDim, float theta, Tensor gradInput) =>
+        CpuRopeBackward.Run(gradOutput, positions, headDim, theta, gradInput);
+    public void SwiGluBackward(Tensor gate, Tensor up, Tensor gradOutput, Tensor gradGate, Tensor gradUp) =>
+        CpuSwiGluBackward.Run(gate, up, gradOutput, gradGate, gradUp);
     public void SequenceAttention(Tensor query, Tensor key, Tensor value, Tensor keyMask, AttentionLayout layout, Tensor output, Tensor logSumExp) => throw Pending();
     public void SequenceAttentionBackward(Tensor query, Tensor key, Tensor value, Tensor keyMask, AttentionLayout layout, Tensor output,
         Tensor logSumExp, Tensor gradOutput, Tensor gradQuery, Tensor gradKey, Tensor gradValue) => throw Pending();
-    public void CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses, Tensor logSumExp) => throw Pending();
-    public void CrossEntropyBackward(Tensor logits, Tensor targets, Tensor logSumExp, int ignoreIndex, float scale, Tensor gradLogits) => throw Pending();
-    public void AlignmentLoss(Tensor hidden, Tensor roles, Tensor docMean, Tensor memMean, Tensor mse) => throw Pending();
-    public void AlignmentLossBackward(Tensor roles, Tensor docMean, Tensor memMean, float gradScale, Tensor gradHidden) => throw Pending();
-    public void CosineScoresBackward(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradQuery) => throw Pending();
-    public void StraightThroughTopK(Tensor scores, int k, float temperature, Tensor hard, Tensor soft, Tensor indices) => throw Pending();
-    public void StraightThroughTopKBackward(Tensor soft, Tensor gradWeights, float temperature, Tensor gradScores) => throw Pending();
-    public void AdamWStep(Tensor parameter, Tensor gradient, Tensor expAvg, Tensor expAvgSq, AdamWScalars scalars, float gradScale) => throw Pending();
+    public void CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses, Tensor logSumExp) =>
+        CpuLosses.CrossEntropy(logits, targets, ignoreIndex, losses, logSumExp);
+    public void CrossEntropyBackward(Tensor logits, Tensor targets, Tensor logSumExp, int ignoreIndex, float scale, Tensor gradLogits) =>
+        CpuLosses.CrossEntropyBackward(logits, targets, logSumExp, ignoreIndex, scale, gradLogits);
+    public void AlignmentLoss(Tensor hidden, Tensor roles, Tensor docMean, Tensor memMean, Tensor mse) =>
+        CpuLosses.AlignmentLoss(hidden, roles, docMean, memMean, mse);
+    public void AlignmentLossBackward(Tensor roles, Tensor docMean, Tensor memMean, float gradScale, Tensor gradHidden) =>
+        CpuLosses.AlignmentLossBackward(roles, docMean, memMean, gradScale, gradHidden);
+    public void CosineScoresBackward(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradQuery) =>
+        CpuCosineBackward.Run(query, candidates, gradScores, gradQuery);
+    public void StraightThroughTopK(Tensor scores, int k, float temperature, Tensor hard, Tensor soft, Tensor indices) =>
+        CpuTopK.Forward(scores, k, temperature, hard, soft, indices);
+    public void StraightThroughTopKBackward(Tensor soft, Tensor gradWeights, float temperature, Tensor gradScores) =>
+        CpuTopK.Backward(soft, gradWeights, temperature, gradScores);
+    public void AdamWStep(Tensor parameter, Tensor gradient, Tensor expAvg, Tensor expAvgSq, AdamWScalars scalars, float gradScale) =>
+        CpuAdamW.Step(parameter, gradient, expAvg, expAvgSq, scalars, gradScale);
 
     private static NotImplementedException Pending([System.Runtime.CompilerServices.CallerMemberName] string op = "") =>
         new($"{op} is not implemented on this backend yet");

@@ -31,8 +31,15 @@ internal static unsafe class CpuMatMul
         if (m == 0 || n == 0) return;
         if (m > int.MaxValue / Math.Max(1, k)) throw new NotSupportedException($"matmul input {input.Shape} exceeds 2^31 elements");
 
-        var product = new Product(
-            (float*)Pointer(input), Pointer(weight), weight.DType, (float*)Pointer(output), (int)m, n, k, alpha, beta);
+        Multiply(new Product(
+            (float*)Pointer(input), Pointer(weight), weight.DType, (float*)Pointer(output), (int)m, n, k, alpha, beta), threads);
+    }
+
+    /// <summary>Runs a checked product on the kernel that suits its shape (also the last step of <see cref="CpuGemm"/>).</summary>
+    public static void Multiply(Product product, int threads)
+    {
+        if (product.M == 0 || product.N == 0) return;
+        int m = product.M, n = product.N, k = product.K;
         // Thin weights go to ThinGemm from three rows on: below that its transpose costs more than the products.
         if (m <= 2) WeightStreamingGemv.Run(product, threads);
         else if (n <= ThinLimit || k <= ThinLimit) ThinGemm.Run(product, threads);
@@ -41,7 +48,7 @@ internal static unsafe class CpuMatMul
     }
 
     /// <summary>The CPU buffer's native memory; <see cref="CpuTensor.Bytes"/> has checked the buffer is alive and large enough.</summary>
-    private static byte* Pointer(Tensor tensor) => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(CpuTensor.Bytes(tensor)));
+    internal static byte* Pointer(Tensor tensor) => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(CpuTensor.Bytes(tensor)));
 }
 
 /// <summary>One y = alpha · x · Wᵀ + beta · y over raw pointers (validated by <see cref="CpuMatMul.Forward"/>).</summary>

@@ -1,0 +1,41 @@
+using System.Numerics.Tensors;
+using Clara.Engine.Backends.Ops;
+using Clara.Engine.Tensors;
+
+namespace Clara.Engine.Backends.Cpu;
+
+/// <summary>
+/// CPU twin of <see cref="IKernels.CosineScoresBackward"/>. The forward is cos_i = q̂ · d̂_i with x̂ = x / max(‖x‖, 1e-12)
+/// (F.normalize); for ‖q‖ above the guard ∂cos_i/∂q = (d̂_i − cos_i·q̂) / ‖q‖, below it q̂ = q / 1e-12 and the
+/// gradient is d̂_i / 1e-12. So gradQuery += (Σ_i g_i d̂_i − (Σ_i g_i cos_i)·q̂) / ‖q‖ in one pass over the candidates.
+/// </summary>
+internal static class CpuCosineBackward
+{
+    private const float NormFloor = 1e-12f;
+
+    public static void Run(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradQuery)
+    {
+        var shape = CosineBackwardRules.Check(query, candidates, gradScores, gradQuery);
+        var q = CpuTensor.Span<float>(query);
+        var g = CpuTensor.Span<float>(gradScores);
+        int dim = shape.Dim;
+        float qNorm = MathF.Sqrt(TensorPrimitives.Dot(q, q));
+        float qScale = MathF.Max(qNorm, NormFloor);
+        var row = new float[dim];
+        var weighted = new double[dim];
+        double gradDotCos = 0;
+        for (int i = 0; i < shape.Count; i++)
+        {
+            WeightRows.Read(candidates, (long)i * dim, row);
+            float dScale = MathF.Max(MathF.Sqrt(TensorPrimitives.Dot(row, row)), NormFloor);
+            float cos = TensorPrimitives.Dot(q, row) / (qScale * dScale);
+            gradDotCos += (double)g[i] * cos;
+            double factor = g[i] / (double)dScale;
+            for (int c = 0; c < dim; c++) weighted[c] += factor * row[c];
+        }
+        var dq = CpuTensor.Span<float>(gradQuery);
+        // Below the guard the normalisation is a constant scale: no projection term.
+        double projection = qNorm > NormFloor ? gradDotCos / qScale : 0;
+        for (int c = 0; c < dim; c++) dq[c] += (float)((weighted[c] - projection * q[c]) / qScale);
+    }
+}

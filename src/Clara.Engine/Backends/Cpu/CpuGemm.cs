@@ -1,0 +1,107 @@
+using System.Buffers;
+using Clara.Engine.Backends.Ops;
+using Clara.Engine.Tensors;
+
+namespace Clara.Engine.Backends.Cpu;
+
+/// <summary>
+/// CPU twin of <see cref="IKernels.Gemm"/>. The fast kernels of <see cref="CpuMatMul"/> all compute x[M, K] · W[N, K]ᵀ, so
+/// an operand in the other orientation is first transposed (and widened to fp32) into a pooled buffer: that costs
+/// one pass over the operand, against M·N·K multiply-adds for the product itself. The backward products of a linear
+/// layer (dX = dY·W, dW = dYᵀ·X) then run on the same cache-blocked kernels as the forward.
+/// </summary>
+internal static unsafe class CpuGemm
+{
+    public static void Run(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor output, float alpha, float beta, int threads)
+    {
+        var shape = GemmRules.Check(a, transposeA, b, transposeB, output);
+        if (shape.M == 0 || shape.N == 0) return;
+        var y = CpuTensor.Span<float>(output);
+        if (shape.K == 0)
+        {
+            // An empty sum: only the beta term is left (beta = 0 never reads y, as everywhere else).
+            if (beta == 0f) y.Clear();
+            else System.Numerics.Tensors.TensorPrimitives.Multiply(y, beta, y);
+            return;
+        }
+
+        float[]? xRented = null, wRented = null;
+        try
+        {
+            byte* x = CpuMatMul.Pointer(a);
+            if (transposeA)
+            {
+                xRented = ArrayPool<float>.Shared.Rent(checked(shape.M * shape.K));
+                fixed (float* xt = xRented) Transposer.Run(x, DType.F32, shape.K, shape.M, xt, threads);
+            }
+            byte* w = CpuMatMul.Pointer(b);
+            var wType = b.DType;
+            if (!transposeB)
+            {
+                wRented = ArrayPool<float>.Shared.Rent(checked(shape.N * shape.K));
+                fixed (float* wt = wRented) Transposer.Run(w, b.DType, shape.K, shape.N, wt, threads);
+                wType = DType.F32;
+            }
+            fixed (float* xt = xRented, wt = wRented)
+            {
+                float* xs = transposeA ? xt : (float*)x;
+                byte* ws = transposeB ? w : (byte*)wt;
+                fixed (float* ys = y)
+                    CpuMatMul.Multiply(new Product(xs, ws, wType, ys, shape.M, shape.N, shape.K, alpha, beta), threads);
+            }
+        }
+        finally
+        {
+            if (xRented is not null) ArrayPool<float>.Shared.Return(xRented);
+            if (wRented is not null) ArrayPool<float>.Shared.Return(wRented);
+        }
+    }
+
+    /// <summary>
+    /// destination[c, r] = fp32(source[r, c]) for a row-major [rows, columns] source, in square tiles so both sides
+    /// stay in cache; threads split the source columns (the destination rows).
+    /// </summary>
+    private static class Transposer
+    {
+        private const int Tile = 32;
+
+        public static void Run(byte* source, DType type, int rows, int columns, float* destination, int threads)
+        {
+            long src = (long)source, dst = (long)destination;
+            StaticPartition.Run(columns, Tile, threads, 4.0 * rows * columns, (start, end) =>
+            {
+                for (int c0 = start; c0 < end; c0 += Tile)
+                for (int r0 = 0; r0 < rows; r0 += Tile)
+                    Block((byte*)src, type, rows, columns, (float*)dst, r0, Math.Min(rows, r0 + Tile), c0, Math.Min(end, c0 + Tile));
+            });
+        }
+
+        private static void Block(byte* source, DType type, int rows, int columns, float* destination, int r0, int r1, int c0, int c1)
+        {
+            switch (type)
+            {
+                case DType.F32:
+                    for (int r = r0; r < r1; r++)
+                    {
+                        float* row = (float*)source + (long)r * columns;
+                        for (int c = c0; c < c1; c++) destination[(long)c * rows + r] = row[c];
+                    }
+                    break;
+                case DType.BF16:
+                    for (int r = r0; r < r1; r++)
+                    {
+                        ushort* row = (ushort*)source + (long)r * columns;
+                        for (int c = c0; c < c1; c++) destination[(long)c * rows + r] = FloatBits.BF16ToFloat(row[c]);
+                    }
+                    break;
+                default:
+                    for (int r = r0; r < r1; r++)
+                    {
+                        Half* row = (Half*)source + (long)r * columns;
+                        for (int c = c0; c < c1; c++) destination[(long)c * rows + r] = (float)row[c];
+                    }
+                    break;
+            }
+        }
+    }
+}
