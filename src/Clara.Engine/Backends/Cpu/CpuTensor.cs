@@ -17,13 +17,13 @@ internal static unsafe class CpuTensor
 
     public static Span<float> F32(Tensor tensor, string operand)
     {
-        Ops.Operand.RequireF32(tensor, operand);
+        Ops.OperandDTypes.RequireF32(tensor, operand);
         return Span<float>(tensor);
     }
 
     public static Span<int> I32(Tensor tensor, string operand)
     {
-        Ops.Operand.RequireI32(tensor, operand);
+        Ops.OperandDTypes.RequireI32(tensor, operand);
         return Span<int>(tensor);
     }
 

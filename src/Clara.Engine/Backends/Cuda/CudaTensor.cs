@@ -20,14 +20,14 @@ internal static class CudaTensor
 
     public static DevicePointer Typed(Tensor tensor, DType dtype, CudaBackend backend, string operand)
     {
-        Ops.Operand.Require(tensor, dtype, operand);
+        Ops.OperandDTypes.Require(tensor, dtype, operand);
         return Pointer(tensor, backend, operand);
     }
 
     /// <summary>The entry-point suffix of a weight-like operand's storage type ("f32", "bf16", "f16").</summary>
     public static string StorageSuffix(Tensor weight, string operand)
     {
-        Ops.Operand.RequireFloatStorage(weight, operand);
+        Ops.OperandDTypes.RequireFloatStorage(weight, operand);
         return weight.DType switch
         {
             DType.F32 => "f32",

@@ -28,6 +28,15 @@ internal sealed class RopeLauncher(KernelLauncher launcher, CudaContext context)
         launcher.Launch("rope.cu", "clara_rope", LaunchShapes.PerRow(rows, Threads), args);
     }
 
+    public void Backward(Tensor gradOutput, Tensor positions, int headDim, float theta, Tensor gradInput)
+    {
+        var shape = RopeBackwardRules.Check(gradOutput, positions, headDim, theta, gradInput);
+        var args = new KernelArguments().Add(launcher.F32(gradOutput, "rope-backward gradOutput")).Add(launcher.I32(positions, "rope-backward positions"))
+            .Add(InverseFrequencies(headDim, theta)).Add(launcher.F32(gradInput, "rope-backward gradInput")).Add(shape.Heads).Add(headDim);
+        if (shape.Rows == 0) return;
+        launcher.Launch("rope.cu", "clara_rope_backward", LaunchShapes.PerRow(shape.Rows, Threads), args);
+    }
+
     private DevicePointer InverseFrequencies(int headDim, float theta)
     {
         lock (_lock)

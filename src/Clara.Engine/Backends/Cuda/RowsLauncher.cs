@@ -3,7 +3,7 @@ using Clara.Engine.Native.Cuda;
 
 namespace Clara.Engine.Backends.Cuda;
 
-/// <summary>Launches the row gather/scatter of kernels/memory_tokens.cu.</summary>
+/// <summary>Launches the row gather, scatter and scatter-add of kernels/memory_tokens.cu.</summary>
 internal sealed class RowsLauncher(KernelLauncher launcher)
 {
     public void Gather(Tensor input, Tensor rows, Tensor output)
@@ -18,6 +18,13 @@ internal sealed class RowsLauncher(KernelLauncher launcher)
         var (n, width) = RowsRules.CheckScatter(source, rows, target);
         Move("clara_scatter_rows", launcher.F32(source, "scatter source"), launcher.I32(rows, "scatter rows"), launcher.F32(target, "scatter target"),
             CudaTensor.IntCount(n, "scatter target"), width, rows.ElementCount);
+    }
+
+    public void ScatterAdd(Tensor source, Tensor rows, Tensor target)
+    {
+        var shape = ScatterAddRowsRules.Check(source, rows, target);
+        Move("clara_scatter_add_rows", launcher.F32(source, "scatter-add source"), launcher.I32(rows, "scatter-add rows"),
+            launcher.F32(target, "scatter-add target"), shape.TargetRows, shape.Width, shape.Count);
     }
 
     /// <summary>One block per listed row; the kernel flags an index outside [0, <paramref name="n"/>).</summary>

@@ -6,7 +6,7 @@ public static class AttentionRules
     /// <summary>Checks a cache write and returns the cache geometry and the rows per sequence.</summary>
     public static (int Batch, int Capacity, int Width, int Length) CheckCacheWrite(Tensor source, Tensor cache, int start)
     {
-        Operand.RequireF32((source, "cache source"), (cache, "cache"));
+        OperandDTypes.RequireF32((source, "cache source"), (cache, "cache"));
         if (cache.Shape.Rank != 3) throw new ArgumentException($"cache must be [batch, capacity, width], got {cache.Shape}");
         int batch = cache.Shape[0], capacity = cache.Shape[1], width = cache.Shape[2];
         if (source.Shape[-1] != width || source.Shape.Rows % batch != 0)
@@ -20,8 +20,8 @@ public static class AttentionRules
     /// <summary>Checks an attention call against its layout and returns the cache capacity.</summary>
     public static int CheckAttention(Tensor query, Tensor keyCache, Tensor valueCache, Tensor keyMask, AttentionLayout layout, Tensor output)
     {
-        Operand.RequireF32((query, "attention query"), (keyCache, "key cache"), (valueCache, "value cache"), (output, "attention output"));
-        Operand.RequireI32(keyMask, "key mask");
+        OperandDTypes.RequireF32((query, "attention query"), (keyCache, "key cache"), (valueCache, "value cache"), (output, "attention output"));
+        OperandDTypes.RequireI32(keyMask, "key mask");
         layout.Validate();
         int d = layout.HeadDim, qWidth = layout.Heads * d, kvWidth = layout.KvHeads * d;
         if (query.Shape.Rows != (long)layout.Batch * layout.QueryLength || query.Shape[-1] != qWidth)

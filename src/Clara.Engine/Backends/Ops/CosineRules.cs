@@ -6,8 +6,8 @@ public static class CosineRules
     /// <summary>Returns the candidate count and the vector length.</summary>
     public static (long Count, long Dim) CheckScores(Tensor query, Tensor candidates, Tensor scores)
     {
-        Operand.RequireF32((query, "cosine query"), (scores, "cosine scores"));
-        Operand.RequireFloatStorage(candidates, "cosine candidates");
+        OperandDTypes.RequireF32((query, "cosine query"), (scores, "cosine scores"));
+        OperandDTypes.RequireFloatStorage(candidates, "cosine candidates");
         long dim = query.ElementCount, count = scores.ElementCount;
         if (candidates.Shape[-1] != dim || candidates.Shape.Rows != count)
             throw new ArgumentException($"cosine candidates {candidates.Shape} should be [{count}, {dim}]");

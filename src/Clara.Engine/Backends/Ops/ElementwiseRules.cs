@@ -5,14 +5,14 @@ public static class ElementwiseRules
 {
     public static void CheckSwiGlu(Tensor gate, Tensor up, Tensor output)
     {
-        Operand.RequireF32((gate, "swiglu gate"), (up, "swiglu up"), (output, "swiglu output"));
+        OperandDTypes.RequireF32((gate, "swiglu gate"), (up, "swiglu up"), (output, "swiglu output"));
         if (!SameSize(gate, up, output))
             throw new ArgumentException($"swiglu shapes disagree: gate {gate.Shape}, up {up.Shape}, output {output.Shape}");
     }
 
     public static void CheckAdd(Tensor a, Tensor b, Tensor output)
     {
-        Operand.RequireF32((a, "add a"), (b, "add b"), (output, "add output"));
+        OperandDTypes.RequireF32((a, "add a"), (b, "add b"), (output, "add output"));
         if (!SameSize(a, b, output)) throw new ArgumentException($"add shapes disagree: {a.Shape} + {b.Shape} -> {output.Shape}");
     }
 

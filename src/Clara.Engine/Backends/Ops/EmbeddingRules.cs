@@ -8,9 +8,9 @@ public static class EmbeddingRules
 {
     public static (int Vocab, int Hidden) Check(Tensor ids, Tensor table, Tensor output)
     {
-        Operand.RequireI32(ids, "embedding ids");
-        Operand.RequireFloatStorage(table, "embedding table");
-        Operand.RequireF32(output, "embedding output");
+        OperandDTypes.RequireI32(ids, "embedding ids");
+        OperandDTypes.RequireFloatStorage(table, "embedding table");
+        OperandDTypes.RequireF32(output, "embedding output");
         if (table.Shape.Rank != 2) throw new ArgumentException($"embedding table must be [vocab, hidden], got {table.Shape}");
         int vocab = table.Shape[0], hidden = table.Shape[1];
         if (output.ElementCount != ids.ElementCount * hidden)

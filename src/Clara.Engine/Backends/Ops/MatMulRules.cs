@@ -7,8 +7,8 @@ public static class MatMulRules
 {
     public static (long M, int N, int K) Check(Tensor input, Tensor weight, Tensor output)
     {
-        Operand.RequireF32((input, "matmul input"), (output, "matmul output"));
-        Operand.RequireFloatStorage(weight, "matmul weight");
+        OperandDTypes.RequireF32((input, "matmul input"), (output, "matmul output"));
+        OperandDTypes.RequireFloatStorage(weight, "matmul weight");
         if (weight.Shape.Rank != 2)
             throw new ArgumentException($"matmul weight must be [out, in], got {weight.Shape}");
         int n = weight.Shape[0], k = weight.Shape[1];
@@ -18,7 +18,7 @@ public static class MatMulRules
         if (output.Shape[-1] != n || output.Shape.Rows != m)
             throw new ArgumentException($"matmul output {output.Shape} should be [{m}, {n}]");
         // Both backends read input rows while writing output rows, so a shared byte would be read after it is written.
-        if (Operand.Overlap(input, output))
+        if (OperandDTypes.Overlap(input, output))
             throw new ArgumentException("matmul output must not overlap its input");
         return (m, n, k);
     }

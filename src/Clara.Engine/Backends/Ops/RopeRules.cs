@@ -6,8 +6,8 @@ public static class RopeRules
     /// <summary>Returns the row count and the row width.</summary>
     public static (long Rows, int Width) Check(Tensor input, Tensor positions, int headDim, Tensor output)
     {
-        Operand.RequireF32((input, "rope input"), (output, "rope output"));
-        Operand.RequireI32(positions, "rope positions");
+        OperandDTypes.RequireF32((input, "rope input"), (output, "rope output"));
+        OperandDTypes.RequireI32(positions, "rope positions");
         if (headDim <= 0 || headDim % 2 != 0) throw new ArgumentException($"rope head dimension {headDim} must be even and positive");
         int width = input.Shape[-1];
         if (width % headDim != 0) throw new ArgumentException($"rope input width {width} is not a multiple of head dimension {headDim}");

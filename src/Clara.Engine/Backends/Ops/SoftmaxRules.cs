@@ -6,7 +6,7 @@ public static class SoftmaxRules
     /// <summary>Returns the row width.</summary>
     public static int CheckLogSoftmax(Tensor input, Tensor output)
     {
-        Operand.RequireF32((input, "log-softmax input"), (output, "log-softmax output"));
+        OperandDTypes.RequireF32((input, "log-softmax input"), (output, "log-softmax output"));
         if (input.ElementCount != output.ElementCount) throw new ArgumentException($"log-softmax output {output.Shape} differs from input {input.Shape}");
         return input.Shape[-1];
     }
