@@ -2,7 +2,7 @@
 """PyTorch autograd references for the training ops of IKernels (the "Training" section of IKernels.cs).
 
 Writes tests/fixtures/kernels/grad/*.safetensors, read by tests/Clara.Engine.Tests/Kernels/Grad/*.cs:
-  gemm.safetensors                alpha·op(a)·op(b) + beta·c for every transpose pair, three shape classes, bf16 b
+  gemm.safetensors                alpha·op(a)·op(b) + beta·c for every transpose pair, five shape classes, bf16 b
   vector.safetensors              a + alpha·b, scaled sum, sum of squares
   swiglu_backward.safetensors     autograd of silu(gate)·up
   scatter_add.safetensors         index_add_ with repeated rows
@@ -40,14 +40,15 @@ def save(name: str, tensors: dict) -> None:
 
 def gemm(gen: torch.Generator) -> None:
     # Shape classes of the CPU dispatch: 2 rows (weight streaming), thin (LoRA-like N ≤ 64), large (cache-blocked).
-    shapes = {"rows2": (2, 19, 13), "thin": (7, 11, 37), "large": (17, 65, 66)}
+    # Then N a multiple of 16 with few rows (LoRA's dA) or few columns (dH, dB): b as stored is read directly.
+    shapes = {"rows2": (2, 19, 13), "thin": (7, 11, 37), "large": (17, 65, 66), "direct_rows": (5, 32, 40), "direct_columns": (37, 16, 29)}
     tensors = {}
     for label, (m, n, k) in shapes.items():
         for ta in (False, True):
             for tb in (False, True):
                 for dtype in (torch.float32, torch.bfloat16):
                     # bf16 b is a frozen weight: forward (b transposed) and dX = dY·W (b as stored).
-                    if dtype == torch.bfloat16 and (label == "rows2" or ta):
+                    if dtype == torch.bfloat16 and (label in ("rows2", "direct_rows", "direct_columns") or ta):
                         continue
                     prefix = f"{label}.{'t' if ta else 'n'}{'t' if tb else 'n'}.{'bf16' if dtype == torch.bfloat16 else 'f32'}"
                     a = torch.randn(*((k, m) if ta else (m, k)), generator=gen)

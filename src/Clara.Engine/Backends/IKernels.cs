@@ -53,7 +53,8 @@ public interface IKernels
 
     /// <summary>
     /// output[M, N] = alpha · op(a) · op(b) + beta · output, op(x) = xᵀ when its flag is set. a is F32 ([M, K], or [K, M]
-    /// transposed); b may be F32/BF16/F16 ([K, N], or [N, K] transposed); output F32. <see cref="MatMul"/> is
+    /// transposed); b may be F32/BF16/F16 ([K, N], or [N, K] transposed); output F32. Operands of higher rank are seen as
+    /// matrices [rows, last dimension]; K = 0 leaves beta · output. <see cref="MatMul"/> is
     /// Gemm(input, false, weight, true). Backward of a product: dX = Gemm(dY, false, W, false), dW += Gemm(dY, true, X, false).
     /// </summary>
     void Gemm(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor output, float alpha = 1f, float beta = 0f);
@@ -70,7 +71,7 @@ public interface IKernels
     /// <summary>output[0] = Σ input² (for the global gradient norm). input F32 any shape; output F32 [1].</summary>
     void SumOfSquares(Tensor input, Tensor output);
 
-    /// <summary>target[rows[i]] += source[i]; repeated rows accumulate. Backward of <see cref="Embedding"/> and <see cref="GatherRows"/>. source F32 [m, width]; rows I32 [m]; target F32 [n, width].</summary>
+    /// <summary>target[rows[i]] += source[i]; repeated rows accumulate. Backward of <see cref="Embedding"/> and <see cref="GatherRows"/>. source F32 [m, width]; rows I32 [m]; target F32 [n, width]. A row outside the target is an error naming "rows".</summary>
     void ScatterAddRows(Tensor source, Tensor rows, Tensor target);
 
     /// <summary>
@@ -93,7 +94,11 @@ public interface IKernels
     /// </summary>
     void SequenceAttention(Tensor query, Tensor key, Tensor value, Tensor keyMask, AttentionLayout layout, Tensor output, Tensor logSumExp);
 
-    /// <summary>Backward of <see cref="SequenceAttention"/> from its saved output and logSumExp. gradQuery, gradKey, gradValue are written (GQA groups summed into gradKey/gradValue).</summary>
+    /// <summary>
+    /// Backward of <see cref="SequenceAttention"/> from its saved output and logSumExp (an implementation may use either
+    /// rowsum(gradOutput ⊙ output) or ⟨P, dP⟩ for the softmax term). gradQuery, gradKey, gradValue are written (GQA groups
+    /// summed into gradKey/gradValue); every gradient row of a padded position is exactly 0.
+    /// </summary>
     void SequenceAttentionBackward(Tensor query, Tensor key, Tensor value, Tensor keyMask, AttentionLayout layout, Tensor output,
         Tensor logSumExp, Tensor gradOutput, Tensor gradQuery, Tensor gradKey, Tensor gradValue);
 
@@ -108,7 +113,8 @@ public interface IKernels
 
     /// <summary>
     /// §2 alignment loss: hidden F32 [batch, length, width], roles I32 [batch, length] (<see cref="MemoryTokenRole"/>) →
-    /// docMean, memMean F32 [batch, width] and mse F32 [batch] (mean over the width of (docMean − memMean)²).
+    /// docMean, memMean F32 [batch, width] and mse F32 [batch] (mean over the width of (docMean − memMean)²). A mean over
+    /// no rows (a document without Document or without Memory rows) is 0.
     /// </summary>
     void AlignmentLoss(Tensor hidden, Tensor roles, Tensor docMean, Tensor memMean, Tensor mse);
 
@@ -123,13 +129,14 @@ public interface IKernels
 
     /// <summary>
     /// §4 straight-through top-k per batch row: scores F32 [batch, n] → hard (the forward value of W) and soft
-    /// (its gradient path) F32 [batch, k, n], indices I32 [batch, k] best first, ties to the lower index.
+    /// (its gradient path) F32 [batch, k, n], indices I32 [batch, k] best first, ties to the lower index. 1 ≤ k ≤ n;
+    /// temperature finite and ≥ 0, used as max(τ, 1e-6); a NaN score is refused.
     /// </summary>
     void StraightThroughTopK(Tensor scores, int k, float temperature, Tensor hard, Tensor soft, Tensor indices);
 
     /// <summary>dL/dscores [batch, n] (written) from dL/dW [batch, k, n] through the soft weights: Σ_j P_j ⊙ (dW_j − ⟨dW_j, P_j⟩) / τ.</summary>
     void StraightThroughTopKBackward(Tensor soft, Tensor gradWeights, float temperature, Tensor gradScores);
 
-    /// <summary>One torch.optim.AdamW update in place (see <see cref="AdamWScalars"/>), gradient scaled by gradScale first (clipping). All F32, same shape.</summary>
+    /// <summary>One torch.optim.AdamW update in place (see <see cref="AdamWScalars"/>), gradient scaled by gradScale first (clipping; a non-finite gradScale is refused). All F32, same element count.</summary>
     void AdamWStep(Tensor parameter, Tensor gradient, Tensor expAvg, Tensor expAvgSq, AdamWScalars scalars, float gradScale);
 }

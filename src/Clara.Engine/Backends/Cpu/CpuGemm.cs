@@ -25,6 +25,12 @@ internal static unsafe class CpuGemm
             return;
         }
 
+        if (DirectRows.Applies(shape, b, transposeB))
+        {
+            DirectRows.Run(a, transposeA, b, shape, y, alpha, beta, threads);
+            return;
+        }
+
         float[]? xRented = null, wRented = null;
         try
         {
@@ -54,6 +60,55 @@ internal static unsafe class CpuGemm
         {
             if (xRented is not null) ArrayPool<float>.Shared.Return(xRented);
             if (wRented is not null) ArrayPool<float>.Shared.Return(wRented);
+        }
+    }
+
+    /// <summary>
+    /// b already [K, N] in fp32 is the layout <see cref="RowBroadcastGemm"/> reads, so a product with few output rows
+    /// (LoRA's dA = dHᵀ·X, with r rows) or few output columns (dH = dY·B, or dB = dYᵀ·H, with r columns) runs on it
+    /// directly: no transpose of the large operand, and a only transposed when it is small or must be anyway. Its
+    /// tiles read whole vectors, so N must be a multiple of 16 (the last row of b is never read past its end).
+    /// </summary>
+    private static class DirectRows
+    {
+        private const int Lanes = 16;
+        private const int ChunkColumns = 64;
+
+        public static bool Applies(GemmShape shape, Tensor b, bool transposeB) =>
+            !transposeB && b.DType == DType.F32 && shape.N % Lanes == 0
+            && (shape.M <= CpuMatMul.GemvMaxRows || shape.N <= CpuMatMul.ThinLimit);
+
+        public static void Run(Tensor a, bool transposeA, Tensor b, GemmShape shape, Span<float> y, float alpha, float beta, int threads)
+        {
+            float[]? rented = null;
+            try
+            {
+                long x = (long)CpuMatMul.Pointer(a), w = (long)CpuMatMul.Pointer(b);
+                if (transposeA)
+                {
+                    rented = ArrayPool<float>.Shared.Rent(checked(shape.M * shape.K));
+                    fixed (float* xt = rented) Transposer.Run((byte*)x, DType.F32, shape.K, shape.M, xt, threads);
+                }
+                fixed (float* xt = rented)
+                fixed (float* ys = y)
+                {
+                    long xs = transposeA ? (long)xt : x, yp = (long)ys;
+                    var (m, n, k) = shape;
+                    double work = (double)m * n * k;
+                    // Many rows: threads split the rows; few rows: threads split the columns, in whole-vector chunks.
+                    if (m >= 8 * threads)
+                        StaticPartition.Run(m, RowBroadcastGemm.RowTile, threads, work, (start, end) =>
+                            RowBroadcastGemm.Multiply((float*)xs + (long)start * k, k, (float*)w, n, (float*)yp + (long)start * n, n,
+                                end - start, n, k, alpha, beta));
+                    else
+                        StaticPartition.Run(n, ChunkColumns, threads, work, (start, end) =>
+                            RowBroadcastGemm.Multiply((float*)xs, k, (float*)w + start, n, (float*)yp + start, n, m, end - start, k, alpha, beta));
+                }
+            }
+            finally
+            {
+                if (rented is not null) ArrayPool<float>.Shared.Return(rented);
+            }
         }
     }
 

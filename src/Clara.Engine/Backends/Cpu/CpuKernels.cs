@@ -37,14 +37,16 @@ internal sealed class CpuKernels(int threads) : IKernels
     public void RopeBackward(Tensor gradOutput, Tensor positions, int headDim, float theta, Tensor gradInput) =>
         CpuRopeBackward.Run(gradOutput, positions, headDim, theta, gradInput);
     public void SwiGluBackward(Tensor gate, Tensor up, Tensor gradOutput, Tensor gradGate, Tensor gradUp) =>
-        CpuSwiGluBackward.Run(gate, up, gradOutput, gradGate, gradUp);
-    public void SequenceAttention(Tensor query, Tensor key, Tensor value, Tensor keyMask, AttentionLayout layout, Tensor output, Tensor logSumExp) => throw Pending();
+        CpuSwiGluBackward.Run(gate, up, gradOutput, gradGate, gradUp, Threads);
+    public void SequenceAttention(Tensor query, Tensor key, Tensor value, Tensor keyMask, AttentionLayout layout, Tensor output, Tensor logSumExp) =>
+        CpuSequenceAttention.Forward(query, key, value, keyMask, layout, output, logSumExp, Threads);
     public void SequenceAttentionBackward(Tensor query, Tensor key, Tensor value, Tensor keyMask, AttentionLayout layout, Tensor output,
-        Tensor logSumExp, Tensor gradOutput, Tensor gradQuery, Tensor gradKey, Tensor gradValue) => throw Pending();
+        Tensor logSumExp, Tensor gradOutput, Tensor gradQuery, Tensor gradKey, Tensor gradValue) =>
+        CpuSequenceAttention.Backward(query, key, value, keyMask, layout, output, logSumExp, gradOutput, gradQuery, gradKey, gradValue, Threads);
     public void CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses, Tensor logSumExp) =>
-        CpuLosses.CrossEntropy(logits, targets, ignoreIndex, losses, logSumExp);
+        CpuLosses.CrossEntropy(logits, targets, ignoreIndex, losses, logSumExp, Threads);
     public void CrossEntropyBackward(Tensor logits, Tensor targets, Tensor logSumExp, int ignoreIndex, float scale, Tensor gradLogits) =>
-        CpuLosses.CrossEntropyBackward(logits, targets, logSumExp, ignoreIndex, scale, gradLogits);
+        CpuLosses.CrossEntropyBackward(logits, targets, logSumExp, ignoreIndex, scale, gradLogits, Threads);
     public void AlignmentLoss(Tensor hidden, Tensor roles, Tensor docMean, Tensor memMean, Tensor mse) =>
         CpuLosses.AlignmentLoss(hidden, roles, docMean, memMean, mse);
     public void AlignmentLossBackward(Tensor roles, Tensor docMean, Tensor memMean, float gradScale, Tensor gradHidden) =>
@@ -56,8 +58,5 @@ internal sealed class CpuKernels(int threads) : IKernels
     public void StraightThroughTopKBackward(Tensor soft, Tensor gradWeights, float temperature, Tensor gradScores) =>
         CpuTopK.Backward(soft, gradWeights, temperature, gradScores);
     public void AdamWStep(Tensor parameter, Tensor gradient, Tensor expAvg, Tensor expAvgSq, AdamWScalars scalars, float gradScale) =>
-        CpuAdamW.Step(parameter, gradient, expAvg, expAvgSq, scalars, gradScale);
-
-    private static NotImplementedException Pending([System.Runtime.CompilerServices.CallerMemberName] string op = "") =>
-        new($"{op} is not implemented on this backend yet");
+        CpuAdamW.Step(parameter, gradient, expAvg, expAvgSq, scalars, gradScale, Threads);
 }

@@ -10,18 +10,23 @@ namespace Clara.Engine.Backends.Cpu;
 /// </summary>
 internal static class CpuLosses
 {
-    public static void CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses, Tensor logSumExp)
+    public static void CrossEntropy(Tensor logits, Tensor targets, int ignoreIndex, Tensor losses, Tensor logSumExp, int threads)
     {
         var shape = CrossEntropyRules.Check(logits, targets, losses, logSumExp);
-        SoftmaxCrossEntropy.Forward(CpuTensor.Span<float>(logits), CpuTensor.Span<int>(targets), shape.Vocab, ignoreIndex,
-            CpuTensor.Span<float>(losses), CpuTensor.Span<float>(logSumExp));
+        int v = shape.Vocab;
+        // Rows are independent: threads take contiguous row ranges of the span twin.
+        StaticPartition.Run(shape.Rows, 1, threads, 8.0 * shape.Rows * v, (start, end) =>
+            SoftmaxCrossEntropy.Forward(CpuTensor.Span<float>(logits).Slice(start * v, (end - start) * v), CpuTensor.Span<int>(targets)[start..end],
+                v, ignoreIndex, CpuTensor.Span<float>(losses)[start..end], CpuTensor.Span<float>(logSumExp)[start..end]));
     }
 
-    public static void CrossEntropyBackward(Tensor logits, Tensor targets, Tensor logSumExp, int ignoreIndex, float scale, Tensor gradLogits)
+    public static void CrossEntropyBackward(Tensor logits, Tensor targets, Tensor logSumExp, int ignoreIndex, float scale, Tensor gradLogits, int threads)
     {
         var shape = CrossEntropyRules.CheckBackward(logits, targets, logSumExp, scale, gradLogits);
-        SoftmaxCrossEntropy.Backward(CpuTensor.Span<float>(logits), CpuTensor.Span<int>(targets), CpuTensor.Span<float>(logSumExp),
-            shape.Vocab, ignoreIndex, scale, CpuTensor.Span<float>(gradLogits));
+        int v = shape.Vocab;
+        StaticPartition.Run(shape.Rows, 1, threads, 8.0 * shape.Rows * v, (start, end) =>
+            SoftmaxCrossEntropy.Backward(CpuTensor.Span<float>(logits).Slice(start * v, (end - start) * v), CpuTensor.Span<int>(targets)[start..end],
+                CpuTensor.Span<float>(logSumExp)[start..end], v, ignoreIndex, scale, CpuTensor.Span<float>(gradLogits).Slice(start * v, (end - start) * v)));
     }
 
     public static void AlignmentLoss(Tensor hidden, Tensor roles, Tensor docMean, Tensor memMean, Tensor mse)

@@ -12,18 +12,23 @@ internal static class CpuSwiGluBackward
 {
     private const int Chunk = 1024;
 
-    public static void Run(Tensor gate, Tensor up, Tensor gradOutput, Tensor gradGate, Tensor gradUp)
+    public static void Run(Tensor gate, Tensor up, Tensor gradOutput, Tensor gradGate, Tensor gradUp, int threads)
     {
         long count = SwiGluBackwardRules.Check(gate, up, gradOutput, gradGate, gradUp);
+        StaticPartition.Run((int)count, Chunk, threads, 16.0 * count, (start, end) => Range(gate, up, gradOutput, gradGate, gradUp, start, end));
+    }
+
+    private static void Range(Tensor gate, Tensor up, Tensor gradOutput, Tensor gradGate, Tensor gradUp, int start, int end)
+    {
         var x = CpuTensor.Span<float>(gate);
         var u = CpuTensor.Span<float>(up);
         var g = CpuTensor.Span<float>(gradOutput);
         var dx = CpuTensor.Span<float>(gradGate);
         var du = CpuTensor.Span<float>(gradUp);
         Span<float> sigma = stackalloc float[Chunk];
-        for (int i = 0; i < count; i += Chunk)
+        for (int i = start; i < end; i += Chunk)
         {
-            int n = (int)Math.Min(Chunk, count - i);
+            int n = Math.Min(Chunk, end - i);
             var s = sigma[..n];
             TensorPrimitives.Sigmoid(x.Slice(i, n), s);
             for (int j = 0; j < n; j++)

@@ -16,3 +16,4 @@ namespace Clara.Engine.Tests.Kernels.Grad;
 [TestFixture] public sealed class CpuCosineBackwardTests : CosineBackwardSuite { protected override IBackend CreateBackend() => new CpuBackend(); }
 [TestFixture] public sealed class CpuTopKTests : TopKSuite { protected override IBackend CreateBackend() => new CpuBackend(); }
 [TestFixture] public sealed class CpuAdamWTests : AdamWSuite { protected override IBackend CreateBackend() => new CpuBackend(); }
+[TestFixture] public sealed class CpuSequenceAttentionTests : SequenceAttentionSuite { protected override IBackend CreateBackend() => new CpuBackend(); }

@@ -12,6 +12,8 @@ public abstract class GemmSuite : GradOracleSuite
         "rows2.nn.f32", "rows2.nt.f32", "rows2.tn.f32", "rows2.tt.f32",
         "thin.nn.f32", "thin.nt.f32", "thin.tn.f32", "thin.tt.f32", "thin.nn.bf16", "thin.nt.bf16",
         "large.nn.f32", "large.nt.f32", "large.tn.f32", "large.tt.f32", "large.nn.bf16", "large.nt.bf16",
+        "direct_rows.nn.f32", "direct_rows.tn.f32", "direct_rows.nt.f32", "direct_rows.tt.f32",
+        "direct_columns.nn.f32", "direct_columns.tn.f32", "direct_columns.nt.f32", "direct_columns.tt.f32",
     ];
 
     [TestCaseSource(nameof(Cases))]

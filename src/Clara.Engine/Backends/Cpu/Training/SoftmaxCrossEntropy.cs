@@ -47,7 +47,12 @@ public static class SoftmaxCrossEntropy
                 throw new ArgumentOutOfRangeException(nameof(targets), $"target {target} of row {r} is outside [0, {width})");
             var row = logits.Slice(r * width, width);
             float lse = logSumExp[r];
-            for (int j = 0; j < width; j++) g[j] = scale * (MathF.Exp(row[j] - lse) - (j == target ? 1f : 0f));
+            // scale·softmax, then the one-hot term at the target (read before the row is overwritten: g may alias logits).
+            float atTarget = MathF.Exp(row[target] - lse) - 1f;
+            System.Numerics.Tensors.TensorPrimitives.Subtract(row, lse, g);
+            System.Numerics.Tensors.TensorPrimitives.Exp(g, g);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(g, scale, g);
+            g[target] = scale * atTarget;
         }
     }
 
@@ -67,12 +72,20 @@ public static class SoftmaxCrossEntropy
         return (float)(sum / CountTargets(targets, ignoreIndex));
     }
 
+    /// <summary>max + log Σ exp(v − max): exponentials vectorised in chunks, chunk sums added in double.</summary>
     private static float LogSumExp(ReadOnlySpan<float> row)
     {
-        float max = float.NegativeInfinity;
-        foreach (var v in row) max = MathF.Max(max, v);
+        float max = System.Numerics.Tensors.TensorPrimitives.Max(row);
+        const int Chunk = 1024;
+        Span<float> shifted = stackalloc float[Math.Min(Chunk, row.Length)];
         double sum = 0;
-        foreach (var v in row) sum += MathF.Exp(v - max);
+        for (int i = 0; i < row.Length; i += Chunk)
+        {
+            var part = shifted[..Math.Min(Chunk, row.Length - i)];
+            System.Numerics.Tensors.TensorPrimitives.Subtract(row.Slice(i, part.Length), max, part);
+            System.Numerics.Tensors.TensorPrimitives.Exp(part, part);
+            sum += System.Numerics.Tensors.TensorPrimitives.Sum(part);
+        }
         return max + (float)Math.Log(sum);
     }
 
