@@ -67,6 +67,25 @@ __device__ __forceinline__ void stage_key_tile(const float* key, const float* va
     }
 }
 
+// Where a block of query rows of one head sits (grid = (row blocks, heads, batch)).
+struct head_rows
+{
+    int first_row, head, kv_head, q_width, kv_width;
+    long long seq_base; // row index of the sequence's first row
+};
+
+__device__ __forceinline__ head_rows locate_head_rows(int rows_per_block, int seq_len, int heads, int kv_heads, int head_dim)
+{
+    head_rows at;
+    at.first_row = blockIdx.x * rows_per_block;
+    at.head = blockIdx.y;
+    at.kv_head = at.head / (heads / kv_heads);
+    at.q_width = heads * head_dim;
+    at.kv_width = kv_heads * head_dim;
+    at.seq_base = (long long)blockIdx.z * seq_len;
+    return at;
+}
+
 // Copies rows [first, first + count) of one head of a [batch·T, width] tensor into tile [count][head_dim], 0 past T.
 __device__ __forceinline__ void stage_rows(const float* source, float* tile, long long seq_base, int first, int count,
                                            int seq_len, int width, int offset, int head_dim)
@@ -89,11 +108,11 @@ extern "C" __global__ void clara_sequence_attention_forward(const float* query, 
     float* k_tile = q_tile + rows_per_block * head_dim;    // [head_dim][TILE_STRIDE]
     float* v_tile = k_tile + head_dim * TILE_STRIDE;       // [TILE_KEYS][head_dim]
 
-    const int first_row = blockIdx.x * rows_per_block, head = blockIdx.y, b = blockIdx.z;
-    const int kv_head = head / (heads / kv_heads);
+    const head_rows at = locate_head_rows(rows_per_block, seq_len, heads, kv_heads, head_dim);
+    const int first_row = at.first_row, head = at.head, kv_head = at.kv_head, b = blockIdx.z;
+    const int q_width = at.q_width, kv_width = at.kv_width;
+    const long long seq_base = at.seq_base;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int q_width = heads * head_dim, kv_width = kv_heads * head_dim;
-    const long long seq_base = (long long)b * seq_len;
 
     stage_rows(query, q_tile, seq_base, first_row, rows_per_block, seq_len, q_width, head * head_dim, head_dim);
 
@@ -307,11 +326,11 @@ extern "C" __global__ void clara_sequence_attention_backward_q(const float* quer
     float* k_tile = do_tile + rows_per_block * head_dim;   // [head_dim][TILE_STRIDE]
     float* v_tile = k_tile + head_dim * TILE_STRIDE;       // [head_dim][TILE_STRIDE]
 
-    const int first_row = blockIdx.x * rows_per_block, head = blockIdx.y, b = blockIdx.z;
-    const int kv_head = head / (heads / kv_heads);
+    const head_rows at = locate_head_rows(rows_per_block, seq_len, heads, kv_heads, head_dim);
+    const int first_row = at.first_row, head = at.head, kv_head = at.kv_head, b = blockIdx.z;
+    const int q_width = at.q_width, kv_width = at.kv_width;
+    const long long seq_base = at.seq_base;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int q_width = heads * head_dim, kv_width = kv_heads * head_dim;
-    const long long seq_base = (long long)b * seq_len;
     const long long stats = ((long long)b * heads + head) * seq_len;
 
     stage_rows(query, q_tile, seq_base, first_row, rows_per_block, seq_len, q_width, head * head_dim, head_dim);

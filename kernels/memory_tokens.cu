@@ -32,8 +32,11 @@ extern "C" __global__ void clara_gather_rows(const float* input, const int* rows
     gather_row_checked(input, rows[i], n, width, output + i * width, faults);
 }
 
-extern "C" __global__ void clara_scatter_rows(const float* source, const int* rows, float* target, int n, int width,
-                                              unsigned int* faults)
+// Block i stores (or, accumulating, adds) source row i into target row rows[i]; an index outside [0, n) moves nothing
+// and raises the fault flag.
+template <bool Accumulate>
+__device__ __forceinline__ void scatter_row(const float* source, const int* rows, float* target, int n, int width,
+                                            unsigned int* faults)
 {
     const long long i = blockIdx.x;
     const int r = rows[i];
@@ -44,23 +47,20 @@ extern "C" __global__ void clara_scatter_rows(const float* source, const int* ro
     }
     const float* src = source + i * width;
     float* dst = target + (long long)r * width;
-    for (int j = threadIdx.x; j < width; j += blockDim.x) dst[j] = src[j];
+    for (int j = threadIdx.x; j < width; j += blockDim.x)
+    {
+        if (Accumulate) atomicAdd(dst + j, src[j]);
+        else dst[j] = src[j];
+    }
 }
+
+extern "C" __global__ void clara_scatter_rows(const float* source, const int* rows, float* target, int n, int width,
+                                              unsigned int* faults)
+{ scatter_row<false>(source, rows, target, n, width, faults); }
 
 extern "C" __global__ void clara_scatter_add_rows(const float* source, const int* rows, float* target, int n, int width,
                                                   unsigned int* faults)
-{
-    const long long i = blockIdx.x;
-    const int r = rows[i];
-    if (r < 0 || r >= n)
-    {
-        if (threadIdx.x == 0) atomicOr(faults, CLARA_FAULT_INDEX_OUT_OF_RANGE);
-        return;
-    }
-    const float* src = source + i * width;
-    float* dst = target + (long long)r * width;
-    for (int j = threadIdx.x; j < width; j += blockDim.x) atomicAdd(dst + j, src[j]);
-}
+{ scatter_row<true>(source, rows, target, n, width, faults); }
 
 extern "C" __global__ void clara_memory_means(const float* hidden_states, const int* roles, float* doc_mean,
                                               float* mem_mean, int len, int hidden)

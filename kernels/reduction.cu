@@ -4,27 +4,10 @@
 //   (squares = 0) or x² (squares = 1). Launch: grid.x = G ≤ 1024 blocks, block = 256 threads.
 // clara_sum_finish: output[0] = scale · Σ_block partials[block]. Launch: grid.x = 1, block = 1024 threads, G ≤ 1024.
 // Numerics: every element is widened to double before it is added, and the partials are double, so the result
-//   is the exactly rounded fp32 of a double sum (far inside "pairwise fp32 or wider"). The grid, the per-thread
+//   is the fp32 rounding of a double-precision sum (well inside "pairwise fp32 or wider"). The grid, the per-thread
 //   order and the tree reductions are fixed by (n, G), so the same input gives the same bits on every run.
 // Layout: x F32 [n]; partials F64 [G] (scratch); output F32 [1].
 #include "clara_prelude.cuh"
-
-__device__ __forceinline__ double warp_sum_double(double v)
-{
-    for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(CLARA_FULL_MASK, v, offset);
-    return v;
-}
-
-// As block_sum in the prelude, in double; blockDim.x a multiple of 32, at most 1024.
-__device__ __forceinline__ double block_sum_double(double v, double* scratch)
-{
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    v = warp_sum_double(v);
-    __syncthreads();
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    return warp_sum_double(lane < warps ? scratch[lane] : 0.0);
-}
 
 extern "C" __global__ void clara_sum_partials(const float* x, double* partials, long long n, int squares)
 {
@@ -35,7 +18,7 @@ extern "C" __global__ void clara_sum_partials(const float* x, double* partials, 
         const double v = (double)x[i];
         sum += squares ? v * v : v;
     }
-    sum = block_sum_double(sum, scratch);
+    sum = block_sum(sum, scratch);
     if (threadIdx.x == 0) partials[blockIdx.x] = sum;
 }
 
@@ -44,6 +27,6 @@ extern "C" __global__ void clara_sum_finish(const double* partials, int count, f
     __shared__ double scratch[32];
     double sum = 0.0;
     for (int i = threadIdx.x; i < count; i += blockDim.x) sum += partials[i];
-    sum = block_sum_double(sum, scratch);
+    sum = block_sum(sum, scratch);
     if (threadIdx.x == 0) output[0] = (float)((double)scale * sum);
 }
