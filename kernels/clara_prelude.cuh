@@ -18,6 +18,8 @@
 // Bits OR-ed into the backend's fault word (see CudaFaultFlags.cs) when an index operand is invalid.
 // A kernel cannot throw, so it writes NaN for the affected output row and raises the flag instead.
 #define CLARA_FAULT_INDEX_OUT_OF_RANGE 1u
+// Raised by kernels whose contract refuses NaN inputs (the straight-through top-k's scores).
+#define CLARA_FAULT_NAN_INPUT 2u
 
 // ---- 16-bit storage types -------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ internal sealed class TopKStraightThroughLauncher(KernelLauncher launcher)
         RequireFits(shape);
         var args = new KernelArguments().Add(launcher.F32(scores, "top-k scores")).Add(launcher.F32(hard, "top-k hard"))
             .Add(launcher.F32(soft, "top-k soft")).Add(launcher.I32(indices, "top-k indices"))
-            .Add(shape.Count).Add(shape.K).Add(StraightThroughTopK.EffectiveTemperature(temperature));
+            .Add(shape.Count).Add(shape.K).Add(StraightThroughTopK.EffectiveTemperature(temperature)).Add(launcher.Faults);
         if (shape.Batch == 0) return;
         launcher.Launch("topk_straight_through.cu", "clara_topk_st_forward", LaunchShapes.PerRow(shape.Batch, Threads, 2 * shape.Count * sizeof(float)), args);
     }
