@@ -1,0 +1,110 @@
+using Clara.Engine.Backends;
+using Clara.Engine.Backends.Cpu;
+using Clara.Engine.Tensors;
+using Clara.Engine.Training;
+using NUnit.Framework;
+
+namespace Clara.Engine.Tests.Kernels.Grad;
+
+/// <summary>
+/// The oracle fixtures are small, so the CPU twins run them on one thread. These cases are large enough for every
+/// split of the worker team (transposes, row and column splits, attention tasks, loss rows, optimizer ranges) and
+/// check that four threads give what one thread gives: bit for bit wherever the split does not change the order of
+/// any sum, and to fp32 rounding for the RMSNorm weight gradient, whose per-thread partial sums are added at the end.
+/// </summary>
+public class CpuTrainingThreadingTests
+{
+    private static float[] Random(int count, int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
+        return values;
+    }
+
+    /// <summary>Runs <paramref name="op"/> on a fresh backend with the given thread count and returns its outputs.</summary>
+    private static float[][] Run(int threads, Func<IBackend, Tensor[]> op)
+    {
+        using var backend = new CpuBackend(threads);
+        var outputs = op(backend);
+        var result = outputs.Select(t => t.ToFloatArray()).ToArray();
+        foreach (var t in outputs) t.Buffer.Dispose();
+        return result;
+    }
+
+    private static void AssertSameOnOneAndFourThreads(Func<IBackend, Tensor[]> op, string what)
+    {
+        var serial = Run(1, op);
+        var parallel = Run(4, op);
+        for (int i = 0; i < serial.Length; i++) Assert.That(parallel[i], Is.EqualTo(serial[i]), $"{what}: output {i}");
+    }
+
+    private static Tensor F(IBackend b, int seed, params int[] dims) => Tensor.FromFloats(b, Random((int)new Shape(dims).ElementCount, seed), dims);
+
+    [TestCase(false, false, 300, 256, 300)]
+    [TestCase(false, true, 300, 256, 300)]
+    [TestCase(true, false, 300, 256, 300)]
+    [TestCase(true, true, 300, 256, 300)]
+    [TestCase(true, false, 8, 1024, 512)]   // few rows, b as stored: column split
+    [TestCase(false, false, 600, 16, 300)]  // few columns, b as stored: row split
+    public void GemmSplitsDoNotChangeTheProduct(bool ta, bool tb, int m, int n, int k) =>
+        AssertSameOnOneAndFourThreads(b =>
+        {
+            var output = F(b, 3, m, n);
+            b.Kernels.Gemm(F(b, 1, ta ? [k, m] : [m, k]), ta, F(b, 2, tb ? [n, k] : [k, n]), tb, output, 0.5f, 1f);
+            return [output];
+        }, $"gemm {(ta ? 't' : 'n')}{(tb ? 't' : 'n')} {m}x{n}x{k}");
+
+    [Test]
+    public void AttentionTasksDoNotChangeTheResult()
+    {
+        var layout = new AttentionLayout(2, 96, 0, 8, 2, 32, 0.17f);
+        int rows = layout.Batch * layout.QueryLength;
+        AssertSameOnOneAndFourThreads(b =>
+        {
+            var mask = Tensor.FromInts(b, Enumerable.Range(0, rows).Select(i => i < 5 ? 0 : 1).ToArray(), layout.Batch, layout.QueryLength);
+            var (q, key, value) = (F(b, 1, rows, 256), F(b, 2, rows, 64), F(b, 3, rows, 64));
+            var output = F(b, 4, rows, 256);
+            var lse = F(b, 5, layout.Batch, layout.Heads, layout.QueryLength);
+            b.Kernels.SequenceAttention(q, key, value, mask, layout, output, lse);
+            var (dq, dk, dv) = (F(b, 6, rows, 256), F(b, 7, rows, 64), F(b, 8, rows, 64));
+            b.Kernels.SequenceAttentionBackward(q, key, value, mask, layout, output, lse, F(b, 9, rows, 256), dq, dk, dv);
+            return [output, lse, dq, dk, dv];
+        }, "sequence attention");
+    }
+
+    [Test]
+    public void LossAndOptimizerRangesDoNotChangeTheResult() =>
+        AssertSameOnOneAndFourThreads(b =>
+        {
+            const int rows = 64, vocab = 5003, n = 100_003;
+            var logits = F(b, 1, rows, vocab);
+            var targets = Tensor.FromInts(b, Enumerable.Range(0, rows).Select(i => i % 7 == 0 ? -100 : i * 31 % vocab).ToArray(), rows);
+            var (losses, lse, grad) = (F(b, 2, rows), F(b, 3, rows), F(b, 4, rows, vocab));
+            b.Kernels.CrossEntropy(logits, targets, -100, losses, lse);
+            b.Kernels.CrossEntropyBackward(logits, targets, lse, -100, 0.01f, grad);
+            var (p, m, v) = (F(b, 5, n), F(b, 6, n), F(b, 7, n));
+            b.Kernels.Fill(v, 0.25f);
+            b.Kernels.AdamWStep(p, F(b, 8, n), m, v, AdamWScalars.For(new AdamWSettings(1e-3), 5), 0.5f);
+            var (gate, up) = (F(b, 9, n), F(b, 10, n));
+            var (dGate, dUp) = (F(b, 11, n), F(b, 12, n));
+            b.Kernels.SwiGluBackward(gate, up, F(b, 13, n), dGate, dUp);
+            return [losses, lse, grad, p, m, v, dGate, dUp];
+        }, "cross-entropy, AdamW, SwiGLU backward");
+
+    [Test]
+    public void RmsNormBackwardPartsAgreeToRounding()
+    {
+        float[][] Op(int threads) => Run(threads, b =>
+        {
+            var gradInput = F(b, 1, 512, 96);
+            var gradWeight = F(b, 2, 96);
+            b.Kernels.RmsNormBackward(F(b, 3, 512, 96), F(b, 4, 96), 1e-5f, F(b, 5, 512, 96), gradInput, gradWeight);
+            return [gradInput, gradWeight];
+        });
+        var serial = Op(1);
+        var parallel = Op(4);
+        Assert.That(parallel[0], Is.EqualTo(serial[0]), "input gradient, row by row");
+        Support.Compare.AssertClose(parallel[1], serial[1], 1e-6, "weight gradient, partial sums per thread");
+    }
+}
