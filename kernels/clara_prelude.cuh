@@ -18,6 +18,8 @@
 // Bits OR-ed into the backend's fault word (see CudaFaultFlags.cs) when an index operand is invalid.
 // A kernel cannot throw, so it writes NaN for the affected output row and raises the flag instead.
 #define CLARA_FAULT_INDEX_OUT_OF_RANGE 1u
+// Raised by kernels whose contract refuses NaN inputs (the straight-through top-k's scores).
+#define CLARA_FAULT_NAN_INPUT 2u
 
 // ---- 16-bit storage types -------------------------------------------------------------------------
 
@@ -69,7 +71,9 @@ template <> __device__ __forceinline__ f16 from_float<f16>(float x) { return f16
 // most 1024; every thread receives the result. `scratch` is __shared__ storage of 32 elements, and may
 // be reused by consecutive reductions (each one synchronises before writing it).
 
-__device__ __forceinline__ float warp_sum(float v)
+// T is float or double (the whole-tensor sums accumulate in double).
+template <typename T>
+__device__ __forceinline__ T warp_sum(T v)
 {
     for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(CLARA_FULL_MASK, v, offset);
     return v;
@@ -81,14 +85,15 @@ __device__ __forceinline__ float warp_max(float v)
     return v;
 }
 
-__device__ __forceinline__ float block_sum(float v, float* scratch)
+template <typename T>
+__device__ __forceinline__ T block_sum(T v, T* scratch)
 {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     v = warp_sum(v);
     __syncthreads();
     if (lane == 0) scratch[warp] = v;
     __syncthreads();
-    return warp_sum(lane < warps ? scratch[lane] : 0.0f);
+    return warp_sum(lane < warps ? scratch[lane] : (T)0);
 }
 
 __device__ __forceinline__ float block_max(float v, float* scratch)

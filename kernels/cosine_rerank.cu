@@ -13,6 +13,15 @@
 // Layout: query F32 [dim]; candidates [N, dim] in F32, BF16 or F16; partials F32 [N, splits, 2];
 //         query_partials F32 [splits]; scores F32 [N]; topk I32 [k].
 // Numerics: fp32 partial sums per thread, block tree reductions, then a sum over splits in fixed order.
+//
+// Backward with respect to the query (the candidates are frozen), given grad_scores g [N]:
+//   grad_query += Σ_i g_i · c_i / (Nq · Nc_i) − (Σ_i g_i · score_i) / (Nq · ‖q‖) · q,   Nq = max(‖q‖, 1e-12),
+//   Nc_i = max(‖c_i‖, 1e-12); the second term is absent while ‖q‖ ≤ 1e-12 (the clamp has no gradient, as in F.normalize).
+// clara_cosine_partials_* first (same launch as above), then
+// clara_cosine_backward_coefficients: grid = 1, block = 256. coefficients[i] = g_i / (Nq · Nc_i) for i < N and
+//   coefficients[N] = the factor of q in the second term. Layout: coefficients F32 [N + 1].
+// clara_cosine_backward_query_{f32,bf16,f16}: grid.x = ceil(dim / 256), block = 256; thread = one query element,
+//   summing over the N candidates in order (reads of c_i coalesced across the block).
 #include "clara_prelude.cuh"
 
 template <typename T>
@@ -102,3 +111,54 @@ extern "C" __global__ void clara_cosine_finalize(const float* partials, const fl
         previous_index = best.index;
     }
 }
+
+extern "C" __global__ void clara_cosine_backward_coefficients(const float* partials, const float* query_partials,
+                                                              const float* grad_scores, float* coefficients,
+                                                              int count, int splits)
+{
+    __shared__ float scratch[32];
+    float qq = 0.0f;
+    for (int s = 0; s < splits; s++) qq += query_partials[s]; // every thread, same order: same value everywhere
+    const float query_length = sqrtf(qq);
+    const float query_norm = fmaxf(query_length, 1e-12f);
+
+    float weighted_scores = 0.0f;
+    for (int i = threadIdx.x; i < count; i += blockDim.x)
+    {
+        float dot = 0.0f, cc = 0.0f;
+        for (int s = 0; s < splits; s++)
+        {
+            dot += partials[((long long)i * splits + s) * 2 + 0];
+            cc += partials[((long long)i * splits + s) * 2 + 1];
+        }
+        const float candidate_norm = fmaxf(sqrtf(cc), 1e-12f);
+        const float score = dot / (query_norm * candidate_norm);
+        coefficients[i] = grad_scores[i] / (query_norm * candidate_norm);
+        weighted_scores += grad_scores[i] * score;
+    }
+    weighted_scores = block_sum(weighted_scores, scratch);
+    if (threadIdx.x == 0) coefficients[count] = query_length > 1e-12f ? weighted_scores / (query_norm * query_length) : 0.0f;
+}
+
+template <typename T>
+__device__ void cosine_backward_query(const float* query, const T* candidates, const float* coefficients,
+                                      float* grad_query, int count, int dim)
+{
+    const int d = blockIdx.x * blockDim.x + threadIdx.x;
+    if (d >= dim) return;
+    float sum = 0.0f;
+    for (int i = 0; i < count; i++) sum += coefficients[i] * to_float(candidates[(long long)i * dim + d]);
+    grad_query[d] += sum - coefficients[count] * query[d];
+}
+
+extern "C" __global__ void clara_cosine_backward_query_f32(const float* query, const float* candidates, const float* coefficients,
+                                                           float* grad_query, int count, int dim)
+{ cosine_backward_query(query, candidates, coefficients, grad_query, count, dim); }
+
+extern "C" __global__ void clara_cosine_backward_query_bf16(const float* query, const bf16* candidates, const float* coefficients,
+                                                            float* grad_query, int count, int dim)
+{ cosine_backward_query(query, candidates, coefficients, grad_query, count, dim); }
+
+extern "C" __global__ void clara_cosine_backward_query_f16(const float* query, const f16* candidates, const float* coefficients,
+                                                           float* grad_query, int count, int dim)
+{ cosine_backward_query(query, candidates, coefficients, grad_query, count, dim); }

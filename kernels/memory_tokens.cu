@@ -5,6 +5,9 @@
 // clara_scatter_rows: target[rows[i], :] = source[i, :].       other target rows untouched.
 //   Launch: grid.x = m, block = 256. A row index outside [0, n) raises CLARA_FAULT_INDEX_OUT_OF_RANGE;
 //   gather writes NaN for it, scatter skips it. Scatter with duplicate rows keeps an arbitrary one.
+// clara_scatter_add_rows: target[rows[i], :] += source[i, :] (the backward of the embedding lookup and of the
+//   gather). Same launch and index handling as scatter; repeated rows accumulate through atomicAdd, so their
+//   sum is exact up to the order of fp32 additions, which may differ from run to run.
 //
 // Alignment loss. Every position of a document row has a role: 0 = ignored (padding), 1 = document
 // (attended, not a memory token), 2 = memory token. With h the final hidden states,
@@ -13,9 +16,9 @@
 // clara_memory_means:        hidden F32 [batch, len, hidden], roles I32 [batch, len] → doc_mean, mem_mean F32 [batch, hidden].
 //   Launch: grid = (ceil(hidden / 256), batch), block = 256: thread = one hidden dim, loops over positions.
 // clara_memory_mse:          doc_mean, mem_mean → mse F32 [batch]. Launch: grid.x = batch, block = 256.
-// clara_memory_mse_backward: ADDS d mse[b] / d h[b, t, :] · grad_mse[b] to grad_hidden F32 [batch, len, hidden]
-//   (the hidden states also receive the language-model gradient):
-//     role 1: +grad_mse[b] · 2 (doc_mean − mem_mean) / (hidden · n_doc), role 2: −… / (hidden · n_mem).
+// clara_memory_mse_backward: ADDS grad_scale · d mse[b] / d h[b, t, :] to grad_hidden F32 [batch, len, hidden] for
+//   every document b (the hidden states also receive the language-model gradient):
+//     role 1: +grad_scale · 2 (doc_mean − mem_mean) / (hidden · n_doc), role 2: −… / (hidden · n_mem).
 //   Launch: grid = (len, batch), block = 256.
 #include "clara_prelude.cuh"
 
@@ -29,8 +32,11 @@ extern "C" __global__ void clara_gather_rows(const float* input, const int* rows
     gather_row_checked(input, rows[i], n, width, output + i * width, faults);
 }
 
-extern "C" __global__ void clara_scatter_rows(const float* source, const int* rows, float* target, int n, int width,
-                                              unsigned int* faults)
+// Block i stores (or, accumulating, adds) source row i into target row rows[i]; an index outside [0, n) moves nothing
+// and raises the fault flag.
+template <bool Accumulate>
+__device__ __forceinline__ void scatter_row(const float* source, const int* rows, float* target, int n, int width,
+                                            unsigned int* faults)
 {
     const long long i = blockIdx.x;
     const int r = rows[i];
@@ -41,8 +47,20 @@ extern "C" __global__ void clara_scatter_rows(const float* source, const int* ro
     }
     const float* src = source + i * width;
     float* dst = target + (long long)r * width;
-    for (int j = threadIdx.x; j < width; j += blockDim.x) dst[j] = src[j];
+    for (int j = threadIdx.x; j < width; j += blockDim.x)
+    {
+        if (Accumulate) atomicAdd(dst + j, src[j]);
+        else dst[j] = src[j];
+    }
 }
+
+extern "C" __global__ void clara_scatter_rows(const float* source, const int* rows, float* target, int n, int width,
+                                              unsigned int* faults)
+{ scatter_row<false>(source, rows, target, n, width, faults); }
+
+extern "C" __global__ void clara_scatter_add_rows(const float* source, const int* rows, float* target, int n, int width,
+                                                  unsigned int* faults)
+{ scatter_row<true>(source, rows, target, n, width, faults); }
 
 extern "C" __global__ void clara_memory_means(const float* hidden_states, const int* roles, float* doc_mean,
                                               float* mem_mean, int len, int hidden)
@@ -81,7 +99,7 @@ extern "C" __global__ void clara_memory_mse(const float* doc_mean, const float* 
 }
 
 extern "C" __global__ void clara_memory_mse_backward(const int* roles, const float* doc_mean, const float* mem_mean,
-                                                     const float* grad_mse, float* grad_hidden, int len, int hidden)
+                                                     float grad_scale, float* grad_hidden, int len, int hidden)
 {
     __shared__ float scratch[32];
     const int t = blockIdx.x, b = blockIdx.y;
@@ -94,7 +112,7 @@ extern "C" __global__ void clara_memory_mse_backward(const int* roles, const flo
     count = block_sum(count, scratch);
 
     const float sign = my_role == ROLE_DOCUMENT ? 1.0f : -1.0f;
-    const float factor = sign * grad_mse[b] * 2.0f / ((float)hidden * count);
+    const float factor = sign * grad_scale * 2.0f / ((float)hidden * count);
     const float* d = doc_mean + (long long)b * hidden;
     const float* m = mem_mean + (long long)b * hidden;
     float* g = grad_hidden + ((long long)b * len + t) * hidden;

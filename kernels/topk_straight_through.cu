@@ -10,6 +10,7 @@
 //   The taken mask carries no gradient (it is a function of the hard picks).
 // Layout: scores F32 [B, N]; hard, soft, grad_weights F32 [B, k, N]; indices I32 [B, k]; grad_scores F32 [B, N].
 // Launch: grid.x = B (one block per row), block = 256.
+//   A NaN score is refused as on the CPU: the forward raises CLARA_FAULT_NAN_INPUT for the host to report.
 //   forward dynamic shared memory: 2·N floats (z and the taken mask) — N ≤ 6000 with the default 48 KiB;
 //   backward dynamic shared memory: k floats.
 // Numerics: the mask term is computed literally, logf(1 − taken + 1e-8) in fp32: 0 for free entries
@@ -17,7 +18,7 @@
 #include "clara_prelude.cuh"
 
 extern "C" __global__ void clara_topk_st_forward(const float* scores, float* hard, float* soft, int* indices,
-                                                 int n, int k, float temperature)
+                                                 int n, int k, float temperature, unsigned int* faults)
 {
     extern __shared__ float shared[];
     __shared__ float scratch[32];
@@ -28,7 +29,9 @@ extern "C" __global__ void clara_topk_st_forward(const float* scores, float* har
 
     for (int i = threadIdx.x; i < n; i += blockDim.x)
     {
-        z[i] = scores[b * n + i] / temperature;
+        const float s = scores[b * n + i];
+        if (s != s) atomicOr(faults, CLARA_FAULT_NAN_INPUT);
+        z[i] = s / temperature;
         taken[i] = 0.0f;
     }
     __syncthreads();

@@ -21,6 +21,13 @@ public interface IBackend : IDisposable
 
     IKernels Kernels { get; }
 
+    /// <summary>
+    /// Host memory (a memory-mapped weight file) as a buffer of this backend without a copy, where its kernels read
+    /// host memory directly; null where they cannot, and the caller allocates and uploads instead. The memory must
+    /// outlive the buffer; <paramref name="keepAlive"/> is disposed with it.
+    /// </summary>
+    DeviceBuffer? TryWrapHostMemory(nint address, long byteLength, IDisposable? keepAlive);
+
     /// <summary>Blocks until all queued work is done and surfaces asynchronous errors.</summary>
     void Synchronize();
 }

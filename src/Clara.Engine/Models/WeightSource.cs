@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using Clara.Engine.Backends;
-using Clara.Engine.Backends.Cpu;
 using Clara.Engine.IO.Safetensors;
 using Clara.Engine.Tensors;
 
@@ -57,18 +56,11 @@ internal sealed class WeightSource : IDisposable
     public unsafe Tensor Load(string name, IBackend backend, List<IDisposable> owned)
     {
         var (file, entry) = _lookup(name) ?? throw new KeyNotFoundException($"{Description}: tensor {name} is missing");
-        DeviceBuffer buffer;
-        if (backend is CpuBackend cpu)
-        {
-            buffer = cpu.Wrap(file.GetPointer(entry), entry.ByteLength, keepAlive: null);
-        }
-        else
-        {
-            buffer = backend.Allocate(Math.Max(1, entry.ByteLength));
-        }
+        var mapped = backend.TryWrapHostMemory((nint)file.GetPointer(entry), entry.ByteLength, keepAlive: null);
+        var buffer = mapped ?? backend.Allocate(Math.Max(1, entry.ByteLength));
         owned.Add(buffer);
         var tensor = new Tensor(buffer, 0, entry.Shape, entry.DType);
-        if (backend is not CpuBackend) backend.Upload(file.GetBytes(entry), tensor);
+        if (mapped is null) backend.Upload(file.GetBytes(entry), tensor);
         return tensor;
     }
 

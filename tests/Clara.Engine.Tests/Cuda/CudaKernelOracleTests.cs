@@ -24,3 +24,4 @@ internal static class CudaSuiteBackend
 [TestFixture] public sealed class CudaLogSoftmaxTests : LogSoftmaxSuite { protected override IBackend CreateBackend() => CudaSuiteBackend.Create(); }
 [TestFixture] public sealed class CudaCosineRerankTests : CosineRerankSuite { protected override IBackend CreateBackend() => CudaSuiteBackend.Create(); }
 [TestFixture] public sealed class CudaRowsTests : RowsSuite { protected override IBackend CreateBackend() => CudaSuiteBackend.Create(); }
+[TestFixture] public sealed class CudaOpRulesTests : OpRulesSuite { protected override IBackend CreateBackend() => CudaSuiteBackend.Create(); }

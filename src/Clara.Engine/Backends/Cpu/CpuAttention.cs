@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Clara.Engine.Backends.Ops;
 using Clara.Engine.Tensors;
 
 namespace Clara.Engine.Backends.Cpu;
@@ -12,21 +13,16 @@ internal static class CpuAttention
 {
     public static void WriteCache(Tensor source, Tensor cache, int start)
     {
+        var (batch, capacity, width, length) = AttentionRules.CheckCacheWrite(source, cache, start);
         var src = CpuTensor.F32(source, "cache source");
         var dst = CpuTensor.F32(cache, "cache");
-        var (batch, capacity, width, length) = AttentionShapes.CheckCacheWrite(source, cache, start);
         for (int b = 0; b < batch; b++)
             src.Slice(b * length * width, length * width).CopyTo(dst.Slice((b * capacity + start) * width, length * width));
     }
 
     public static void Forward(Tensor query, Tensor keyCache, Tensor valueCache, Tensor keyMask, AttentionLayout layout, Tensor output, int threads)
     {
-        CpuTensor.F32(query, "attention query");
-        CpuTensor.F32(keyCache, "key cache");
-        CpuTensor.F32(valueCache, "value cache");
-        CpuTensor.I32(keyMask, "key mask");
-        CpuTensor.F32(output, "attention output");
-        AttentionShapes.CheckAttention(query, keyCache, valueCache, keyMask, layout, output);
+        AttentionRules.CheckAttention(query, keyCache, valueCache, keyMask, layout, output);
         int d = layout.HeadDim;
 
         // One task per (sequence, KV head): the query heads of its group share one packed copy of its keys and values.

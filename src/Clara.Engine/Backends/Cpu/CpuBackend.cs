@@ -21,6 +21,10 @@ public sealed class CpuBackend : IBackend
     public unsafe DeviceBuffer Wrap(byte* pointer, long byteLength, IDisposable? keepAlive) =>
         new CpuBuffer(this, pointer, byteLength, keepAlive);
 
+    /// <summary>The CPU's kernels read host memory, so a mapped file is used where it lies.</summary>
+    public unsafe DeviceBuffer? TryWrapHostMemory(nint address, long byteLength, IDisposable? keepAlive) =>
+        Wrap((byte*)address, byteLength, keepAlive);
+
     public void Upload(ReadOnlySpan<byte> source, Tensor destination)
     {
         if (source.Length != destination.ByteLength)

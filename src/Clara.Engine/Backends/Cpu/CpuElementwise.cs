@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Clara.Engine.Backends.Ops;
 using Clara.Engine.Tensors;
 
 namespace Clara.Engine.Backends.Cpu;
@@ -8,11 +9,10 @@ internal static class CpuElementwise
 {
     public static void SwiGlu(Tensor gate, Tensor up, Tensor output)
     {
+        ElementwiseRules.CheckSwiGlu(gate, up, output);
         var g = CpuTensor.F32(gate, "swiglu gate");
         var u = CpuTensor.F32(up, "swiglu up");
         var y = CpuTensor.F32(output, "swiglu output");
-        if (g.Length != u.Length || g.Length != y.Length)
-            throw new ArgumentException($"swiglu shapes disagree: gate {gate.Shape}, up {up.Shape}, output {output.Shape}");
         // silu(g)·u = g·sigmoid(g)·u, vectorised, in chunks that stay in L1 between the passes.
         const int Chunk = 4096;
         Span<float> silu = stackalloc float[Chunk];
@@ -29,11 +29,7 @@ internal static class CpuElementwise
 
     public static void Add(Tensor a, Tensor b, Tensor output)
     {
-        var x = CpuTensor.F32(a, "add a");
-        var z = CpuTensor.F32(b, "add b");
-        var y = CpuTensor.F32(output, "add output");
-        if (x.Length != z.Length || x.Length != y.Length)
-            throw new ArgumentException($"add shapes disagree: {a.Shape} + {b.Shape} -> {output.Shape}");
-        TensorPrimitives.Add(x, z, y);
+        ElementwiseRules.CheckAdd(a, b, output);
+        TensorPrimitives.Add(CpuTensor.F32(a, "add a"), CpuTensor.F32(b, "add b"), CpuTensor.F32(output, "add output"));
     }
 }

@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Clara.Engine.Backends.Ops;
 using Clara.Engine.Tensors;
 
 namespace Clara.Engine.Backends.Cpu;
@@ -26,17 +27,7 @@ internal static unsafe class CpuMatMul
 
     public static void Forward(Tensor input, Tensor weight, Tensor output, float alpha, float beta, int threads)
     {
-        CpuTensor.Require(input, DType.F32, "matmul input");
-        CpuTensor.Require(output, DType.F32, "matmul output");
-        WeightRows.Require(weight, "matmul weight");
-        if (weight.Shape.Rank != 2)
-            throw new ArgumentException($"matmul weight must be [out, in], got {weight.Shape}");
-        int n = weight.Shape[0], k = weight.Shape[1];
-        if (input.Shape[-1] != k)
-            throw new ArgumentException($"matmul input {input.Shape} has {input.Shape[-1]} columns, weight {weight.Shape} expects {k}");
-        long m = input.Shape.Rows;
-        if (output.Shape[-1] != n || output.Shape.Rows != m)
-            throw new ArgumentException($"matmul output {output.Shape} should be [{m}, {n}]");
+        var (m, n, k) = MatMulRules.Check(input, weight, output);
         if (m == 0 || n == 0) return;
         if (m > int.MaxValue / Math.Max(1, k)) throw new NotSupportedException($"matmul input {input.Shape} exceeds 2^31 elements");
 

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Clara.Engine.Backends.Ops;
 
 namespace Clara.Engine.Backends.Cpu;
 
@@ -7,12 +8,9 @@ internal static class CpuRmsNorm
 {
     public static void Forward(Tensors.Tensor input, Tensors.Tensor weight, float eps, Tensors.Tensor output)
     {
+        int hidden = RmsNormRules.Check(input, weight, output);
         var x = CpuTensor.F32(input, "rmsnorm input");
         var y = CpuTensor.F32(output, "rmsnorm output");
-        WeightRows.Require(weight, "rmsnorm weight");
-        int hidden = input.Shape[-1];
-        if (weight.ElementCount != hidden || output.ElementCount != input.ElementCount)
-            throw new ArgumentException($"rmsnorm shapes disagree: input {input.Shape}, weight {weight.Shape}, output {output.Shape}");
         Span<float> w = hidden <= 16384 ? stackalloc float[hidden] : new float[hidden];
         WeightRows.Read(weight, 0, w);
         for (long row = 0; row < input.Shape.Rows; row++)

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using Clara.Engine.Backends.Ops;
 
 namespace Clara.Engine.Backends.Cpu;
 
@@ -11,15 +12,10 @@ internal static class CpuRope
 {
     public static void Forward(Tensors.Tensor input, Tensors.Tensor positions, int headDim, float theta, Tensors.Tensor output)
     {
+        var (rows, width) = RopeRules.Check(input, positions, headDim, output);
         var x = CpuTensor.F32(input, "rope input");
         var y = CpuTensor.F32(output, "rope output");
         var pos = CpuTensor.I32(positions, "rope positions");
-        if (headDim <= 0 || headDim % 2 != 0) throw new ArgumentException($"rope head dimension {headDim} must be even and positive");
-        int width = input.Shape[-1];
-        if (width % headDim != 0) throw new ArgumentException($"rope input width {width} is not a multiple of head dimension {headDim}");
-        long rows = input.Shape.Rows;
-        if (pos.Length != rows) throw new ArgumentException($"rope has {rows} rows but {pos.Length} positions");
-        if (output.ElementCount != input.ElementCount) throw new ArgumentException($"rope output {output.Shape} differs from input {input.Shape}");
 
         int half = headDim / 2;
         Span<float> invFreq = stackalloc float[half];

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Clara.Engine.Backends.Ops;
 using Clara.Engine.Tensors;
 
 namespace Clara.Engine.Backends.Cpu;
@@ -8,42 +9,32 @@ internal static class CpuRows
 {
     public static void Gather(Tensor input, Tensor rows, Tensor output)
     {
+        var (n, width) = RowsRules.CheckGather(input, rows, output);
         var x = CpuTensor.F32(input, "gather input");
-        var idx = CpuTensor.I32(rows, "gather rows");
         var y = CpuTensor.F32(output, "gather output");
-        int width = input.Shape[-1];
-        long n = input.Shape.Rows;
-        if (y.Length != (long)idx.Length * width) throw new ArgumentException($"gather output {output.Shape} should be [{idx.Length}, {width}]");
-        for (int i = 0; i < idx.Length; i++)
-        {
-            if ((uint)idx[i] >= n) throw new ArgumentOutOfRangeException(nameof(rows), $"row {idx[i]} outside [0, {n})");
-            x.Slice(idx[i] * width, width).CopyTo(y.Slice(i * width, width));
-        }
+        var idx = CpuTensor.I32(rows, "gather rows");
+        for (int i = 0; i < idx.Length; i++) x.Slice(RowIndex(idx[i], n) * width, width).CopyTo(y.Slice(i * width, width));
     }
 
     public static void Scatter(Tensor source, Tensor rows, Tensor target)
     {
+        var (n, width) = RowsRules.CheckScatter(source, rows, target);
         var x = CpuTensor.F32(source, "scatter source");
-        var idx = CpuTensor.I32(rows, "scatter rows");
         var y = CpuTensor.F32(target, "scatter target");
-        int width = target.Shape[-1];
-        long n = target.Shape.Rows;
-        if (x.Length != (long)idx.Length * width) throw new ArgumentException($"scatter source {source.Shape} should be [{idx.Length}, {width}]");
-        for (int i = 0; i < idx.Length; i++)
-        {
-            if ((uint)idx[i] >= n) throw new ArgumentOutOfRangeException(nameof(rows), $"row {idx[i]} outside [0, {n})");
-            x.Slice(i * width, width).CopyTo(y.Slice(idx[i] * width, width));
-        }
+        var idx = CpuTensor.I32(rows, "scatter rows");
+        for (int i = 0; i < idx.Length; i++) x.Slice(i * width, width).CopyTo(y.Slice(RowIndex(idx[i], n) * width, width));
     }
+
+    /// <summary>A row index read from the data, refused when it falls outside the <paramref name="count"/> rows.</summary>
+    private static int RowIndex(int row, long count) =>
+        (uint)row < count ? row : throw new ArgumentOutOfRangeException("rows", $"row {row} outside [0, {count})");
 
     public static void CosineScores(Tensor query, Tensor candidates, Tensor scores)
     {
+        CosineRules.CheckScores(query, candidates, scores);
         var q = CpuTensor.F32(query, "cosine query");
-        WeightRows.Require(candidates, "cosine candidates");
         var s = CpuTensor.F32(scores, "cosine scores");
         int dim = q.Length;
-        if (candidates.Shape[-1] != dim || candidates.Shape.Rows != s.Length)
-            throw new ArgumentException($"cosine candidates {candidates.Shape} should be [{s.Length}, {dim}]");
         float qNorm = MathF.Sqrt(TensorPrimitives.Dot(q, q));
         var row = new float[dim];
         for (int i = 0; i < s.Length; i++)

@@ -1,3 +1,5 @@
+using Clara.Engine.Backends.Ops;
+
 namespace Clara.Engine.Backends.Cpu;
 
 /// <summary>CPU twin of the log-softmax in kernels/softmax_xent.cu: max-shifted, fp32.</summary>
@@ -5,10 +7,9 @@ internal static class CpuSoftmax
 {
     public static void LogSoftmax(Tensors.Tensor input, Tensors.Tensor output)
     {
+        int width = SoftmaxRules.CheckLogSoftmax(input, output);
         var x = CpuTensor.F32(input, "log-softmax input");
         var y = CpuTensor.F32(output, "log-softmax output");
-        if (x.Length != y.Length) throw new ArgumentException($"log-softmax output {output.Shape} differs from input {input.Shape}");
-        int width = input.Shape[-1];
         for (long r = 0; r < input.Shape.Rows; r++) LogSoftmaxRow(x.Slice((int)(r * width), width), y.Slice((int)(r * width), width));
     }
 

@@ -17,21 +17,15 @@ internal static unsafe class CpuTensor
 
     public static Span<float> F32(Tensor tensor, string operand)
     {
-        Require(tensor, DType.F32, operand);
+        Ops.OperandDTypes.RequireF32(tensor, operand);
         return Span<float>(tensor);
     }
 
     public static Span<int> I32(Tensor tensor, string operand)
     {
-        Require(tensor, DType.I32, operand);
+        Ops.OperandDTypes.RequireI32(tensor, operand);
         return Span<int>(tensor);
     }
 
     public static Span<byte> Bytes(Tensor tensor) => Span<byte>(tensor);
-
-    public static void Require(Tensor tensor, DType dtype, string operand)
-    {
-        if (tensor.DType != dtype)
-            throw new ArgumentException($"{operand} must be {dtype}, got {tensor.DType}{tensor.Shape}");
-    }
 }

@@ -7,12 +7,6 @@ namespace Clara.Engine.Backends.Cpu;
 /// <summary>Reads rows of a weight-like tensor stored as F32, BF16 or F16 into fp32.</summary>
 internal static class WeightRows
 {
-    public static void Require(Tensor weight, string operand)
-    {
-        if (weight.DType is not (DType.F32 or DType.BF16 or DType.F16))
-            throw new ArgumentException($"{operand} must be F32, BF16 or F16, got {weight.DType}{weight.Shape}");
-    }
-
     /// <summary>Widens <paramref name="count"/> elements starting at element <paramref name="start"/> into <paramref name="destination"/>.</summary>
     public static void Read(Tensor weight, long start, Span<float> destination)
     {

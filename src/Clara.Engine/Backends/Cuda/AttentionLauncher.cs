@@ -1,3 +1,4 @@
+using Clara.Engine.Backends.Ops;
 using Clara.Engine.Native.Cuda;
 
 namespace Clara.Engine.Backends.Cuda;
@@ -10,9 +11,9 @@ internal sealed class AttentionLauncher(KernelLauncher launcher)
 
     public void WriteCache(Tensor source, Tensor cache, int start)
     {
+        var (_, capacity, width, length) = AttentionRules.CheckCacheWrite(source, cache, start);
         var src = launcher.F32(source, "cache source");
         var dst = launcher.F32(cache, "cache");
-        var (_, capacity, width, length) = AttentionShapes.CheckCacheWrite(source, cache, start);
         if (length == 0) return;
 
         var args = new KernelArguments().Add(src).Add(dst).Add(length).Add(capacity).Add(width).Add(start);
@@ -21,12 +22,12 @@ internal sealed class AttentionLauncher(KernelLauncher launcher)
 
     public void Forward(Tensor query, Tensor keyCache, Tensor valueCache, Tensor keyMask, AttentionLayout layout, Tensor output)
     {
+        int capacity = AttentionRules.CheckAttention(query, keyCache, valueCache, keyMask, layout, output);
         var q = launcher.F32(query, "attention query");
         var k = launcher.F32(keyCache, "key cache");
         var v = launcher.F32(valueCache, "value cache");
         var mask = launcher.I32(keyMask, "key mask");
         var o = launcher.F32(output, "attention output");
-        int capacity = AttentionShapes.CheckAttention(query, keyCache, valueCache, keyMask, layout, output);
         int d = layout.HeadDim;
         if (d > MaxHeadDim) throw new NotSupportedException($"the CUDA attention kernel supports head dimensions up to {MaxHeadDim}, got {d}");
         if (layout.Heads > 65535) throw new NotSupportedException($"{layout.Heads} heads exceed the grid's y extent");

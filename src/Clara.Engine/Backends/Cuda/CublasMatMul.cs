@@ -1,3 +1,4 @@
+using Clara.Engine.Backends.Ops;
 using Clara.Engine.Native.Cublas;
 using Clara.Engine.Native.Cuda;
 using Clara.Engine.Tensors;
@@ -5,12 +6,15 @@ using Clara.Engine.Tensors;
 namespace Clara.Engine.Backends.Cuda;
 
 /// <summary>
-/// output[m, N] = alpha · input[m, K] · weight[N, K]ᵀ + beta · output through cublasGemmEx, fp32 compute.
-/// cuBLAS is column-major, so the row-major product is computed as its transpose,
-/// outputᵀ[N, m] = weight[N, K] · inputᵀ[K, m]: A = weight seen column-major as [K, N] and transposed,
-/// B = input seen column-major as [K, m], C = output seen column-major as [N, m].
-/// cuBLAS needs A and B of one type: with 16-bit weights either the weight is widened to fp32 or the
-/// input is rounded to the weight's type, in a scratch buffer (see <see cref="CudaMatMulPrecision"/>).
+/// The matrix products, through cublasGemmEx with fp32 compute: <see cref="IKernels.MatMul"/> and <see cref="IKernels.Gemm"/>
+/// (MatMul is Gemm(input, false, weight, true)).
+/// cuBLAS is column-major and a row-major matrix X [r, c] is the column-major Xᵀ [c, r] with leading dimension c, so the
+/// row-major output[M, N] = op(a) · op(b) is computed as its transpose, outputᵀ[N, M] = op(b)ᵀ · op(a)ᵀ: cuBLAS's first
+/// operand is b, its second is a, m = N, n = M, ldc = N. An untransposed b [K, N] seen column-major is already op(b)ᵀ
+/// (no transpose, ld N); a transposed b, stored [N, K], is seen as [K, N] and must be transposed (ld K). Likewise a
+/// [M, K] is already op(a)ᵀ (ld K), a transposed a, stored [K, M], is transposed (ld M).
+/// cuBLAS needs both operands of one type: with a 16-bit b either b is widened to fp32 or a is rounded to b's type, in
+/// a scratch buffer (see <see cref="CudaMatMulPrecision"/>).
 /// </summary>
 internal sealed class CublasMatMul(KernelLauncher launcher, CublasHandle blas, CudaContext context) : IDisposable
 {
@@ -19,47 +23,53 @@ internal sealed class CublasMatMul(KernelLauncher launcher, CublasHandle blas, C
 
     public void Forward(Tensor input, Tensor weight, Tensor output, float alpha, float beta, CudaMatMulPrecision precision)
     {
+        var (rows, n, k) = MatMulRules.Check(input, weight, output);
+        int m = CudaTensor.IntCount(rows, "matmul input rows");
         var x = launcher.F32(input, "matmul input");
         var y = launcher.F32(output, "matmul output");
-        CudaTensor.StorageSuffix(weight, "matmul weight");
         var w = launcher.Any(weight, "matmul weight");
-        if (weight.Shape.Rank != 2) throw new ArgumentException($"matmul weight must be [out, in], got {weight.Shape}");
-        int n = weight.Shape[0], k = weight.Shape[1];
-        if (input.Shape[-1] != k)
-            throw new ArgumentException($"matmul input {input.Shape} has {input.Shape[-1]} columns, weight {weight.Shape} expects {k}");
-        int m = CudaTensor.IntCount(input.Shape.Rows, "matmul input rows");
-        if (output.Shape[-1] != n || output.Shape.Rows != m)
-            throw new ArgumentException($"matmul output {output.Shape} should be [{m}, {n}]");
-        if (ReferenceEquals(input.Buffer, output.Buffer) && Overlaps(input, output))
-            throw new ArgumentException("matmul output must not overlap its input");
-        if (m == 0 || n == 0) return;
+        Product(x, input.ElementCount, false, w, weight, true, y, new GemmShape(m, n, k), alpha, beta, precision);
+    }
 
-        if (weight.DType == DType.F32)
+    public void Gemm(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor output, float alpha, float beta, CudaMatMulPrecision precision)
+    {
+        var shape = GemmRules.Check(a, transposeA, b, transposeB, output);
+        var pa = launcher.F32(a, "gemm a");
+        var pb = launcher.Any(b, "gemm b");
+        var pc = launcher.F32(output, "gemm output");
+        Product(pa, a.ElementCount, transposeA, pb, b, transposeB, pc, shape, alpha, beta, precision);
+    }
+
+    private void Product(DevicePointer a, long aCount, bool transposeA, DevicePointer b, Tensor bTensor, bool transposeB, DevicePointer output,
+        GemmShape shape, float alpha, float beta, CudaMatMulPrecision precision)
+    {
+        var (m, n, k) = (shape.M, shape.N, shape.K);
+        if (m == 0 || n == 0) return;
+        // cuBLAS wants every leading dimension ≥ 1 even when K = 0 (then the product is beta · output).
+        var opB = transposeB ? CublasOperation.Transpose : CublasOperation.None;
+        var opA = transposeA ? CublasOperation.Transpose : CublasOperation.None;
+        int ldb = Math.Max(1, transposeB ? k : n);
+        int lda = Math.Max(1, transposeA ? m : k);
+        int ldc = n;
+
+        if (bTensor.DType == DType.F32)
         {
-            Gemm(w, x, CudaDataType.R32F, y, m, n, k, alpha, beta);
+            blas.GemmEx(opB, opA, n, m, k, alpha, b, CudaDataType.R32F, ldb, a, CudaDataType.R32F, lda, beta, output, CudaDataType.R32F, ldc);
         }
         else if (precision == CudaMatMulPrecision.Fp32)
         {
-            var wide = _scratch.Get(weight.ElementCount * sizeof(float));
-            _cast.Run(w, weight.DType, wide, DType.F32, weight.ElementCount);
-            Gemm(wide, x, CudaDataType.R32F, y, m, n, k, alpha, beta);
+            var wide = _scratch.Get(bTensor.ElementCount * sizeof(float));
+            _cast.Run(b, bTensor.DType, wide, DType.F32, bTensor.ElementCount);
+            blas.GemmEx(opB, opA, n, m, k, alpha, wide, CudaDataType.R32F, ldb, a, CudaDataType.R32F, lda, beta, output, CudaDataType.R32F, ldc);
         }
         else
         {
-            var narrow = _scratch.Get(input.ElementCount * 2);
-            _cast.Run(x, DType.F32, narrow, weight.DType, input.ElementCount);
-            var type = weight.DType == DType.BF16 ? CudaDataType.R16BF : CudaDataType.R16F;
-            Gemm(w, narrow, type, y, m, n, k, alpha, beta, type);
+            var narrow = _scratch.Get(aCount * 2);
+            _cast.Run(a, DType.F32, narrow, bTensor.DType, aCount);
+            var type = bTensor.DType == DType.BF16 ? CudaDataType.R16BF : CudaDataType.R16F;
+            blas.GemmEx(opB, opA, n, m, k, alpha, b, type, ldb, narrow, type, lda, beta, output, CudaDataType.R32F, ldc);
         }
     }
-
-    private void Gemm(DevicePointer weight, DevicePointer input, CudaDataType inputType, DevicePointer output,
-        int m, int n, int k, float alpha, float beta, CudaDataType weightType = CudaDataType.R32F) =>
-        blas.GemmEx(CublasOperation.Transpose, CublasOperation.None, n, m, k, alpha,
-            weight, weightType, k, input, inputType, k, beta, output, CudaDataType.R32F, n);
-
-    private static bool Overlaps(Tensor a, Tensor b) =>
-        a.ByteOffset < b.ByteOffset + b.ByteLength && b.ByteOffset < a.ByteOffset + a.ByteLength;
 
     public void Dispose() => _scratch.Dispose();
 }

@@ -57,7 +57,6 @@ public sealed class CudaBackend : IBackend
         _blas = CublasHandle.Create(context, _stream);
         var launcher = new KernelLauncher(this, _stream, _modules, _faults, device.MultiprocessorCount);
         _kernels = new CudaKernels(launcher, _blas, context, options.MatMulPrecision);
-        Training = new CudaTrainingKernels(launcher);
     }
 
     /// <summary>
@@ -107,11 +106,8 @@ public sealed class CudaBackend : IBackend
     public string Name => $"cuda:{Device.Ordinal}";
     public IKernels Kernels => _kernels;
 
-    /// <summary>The kernels with the CUDA-only extras (fused cosine top-k, per-call matmul precision).</summary>
+    /// <summary>The kernels with the CUDA-only extras (fused cosine top-k, per-call matmul precision, storage casts).</summary>
     internal CudaKernels CudaKernels => _kernels;
-
-    /// <summary>The training-side kernels (loss, top-k straight-through, optimiser, casts).</summary>
-    public CudaTrainingKernels Training { get; }
 
     /// <summary>The stream all of this backend's work is queued on (for timing with events, graph capture).</summary>
     public CudaStream Stream => _stream;
@@ -126,6 +122,9 @@ public sealed class CudaBackend : IBackend
         _stream.Fill(memory.Pointer, 0, memory.ByteLength);
         return new CudaBuffer(this, memory, byteLength);
     }
+
+    /// <summary>The kernels read device memory only: weights are uploaded.</summary>
+    public DeviceBuffer? TryWrapHostMemory(nint address, long byteLength, IDisposable? keepAlive) => null;
 
     public void Upload(ReadOnlySpan<byte> source, Tensor destination)
     {

@@ -20,18 +20,21 @@ internal static class CudaTensor
 
     public static DevicePointer Typed(Tensor tensor, DType dtype, CudaBackend backend, string operand)
     {
-        if (tensor.DType != dtype) throw new ArgumentException($"{operand} must be {dtype}, got {tensor.DType}{tensor.Shape}");
+        Ops.OperandDTypes.Require(tensor, dtype, operand);
         return Pointer(tensor, backend, operand);
     }
 
     /// <summary>The entry-point suffix of a weight-like operand's storage type ("f32", "bf16", "f16").</summary>
-    public static string StorageSuffix(Tensor weight, string operand) => weight.DType switch
+    public static string StorageSuffix(Tensor weight, string operand)
     {
-        DType.F32 => "f32",
-        DType.BF16 => "bf16",
-        DType.F16 => "f16",
-        _ => throw new ArgumentException($"{operand} must be F32, BF16 or F16, got {weight.DType}{weight.Shape}"),
-    };
+        Ops.OperandDTypes.RequireFloatStorage(weight, operand);
+        return weight.DType switch
+        {
+            DType.F32 => "f32",
+            DType.BF16 => "bf16",
+            _ => "f16",
+        };
+    }
 
     /// <summary>Element count as an int, for kernels that index with 32-bit integers.</summary>
     public static int IntCount(long count, string what) =>

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Clara.Engine.Backends.Cpu;
+using Clara.Engine.Backends.Ops;
 using Clara.Engine.Native.Cuda;
 
 namespace Clara.Engine.Backends.Cuda;
@@ -17,19 +18,23 @@ internal sealed class RopeLauncher(KernelLauncher launcher, CudaContext context)
 
     public void Forward(Tensor input, Tensor positions, int headDim, float theta, Tensor output)
     {
+        var (rows, width) = RopeRules.Check(input, positions, headDim, output);
         var x = launcher.F32(input, "rope input");
         var y = launcher.F32(output, "rope output");
         var p = launcher.I32(positions, "rope positions");
-        if (headDim <= 0 || headDim % 2 != 0) throw new ArgumentException($"rope head dimension {headDim} must be even and positive");
-        int width = input.Shape[-1];
-        if (width % headDim != 0) throw new ArgumentException($"rope input width {width} is not a multiple of head dimension {headDim}");
-        long rows = input.Shape.Rows;
-        if (positions.ElementCount != rows) throw new ArgumentException($"rope has {rows} rows but {positions.ElementCount} positions");
-        if (output.ElementCount != input.ElementCount) throw new ArgumentException($"rope output {output.Shape} differs from input {input.Shape}");
         if (rows == 0) return;
 
         var args = new KernelArguments().Add(x).Add(p).Add(InverseFrequencies(headDim, theta)).Add(y).Add(width / headDim).Add(headDim);
         launcher.Launch("rope.cu", "clara_rope", LaunchShapes.PerRow(rows, Threads), args);
+    }
+
+    public void Backward(Tensor gradOutput, Tensor positions, int headDim, float theta, Tensor gradInput)
+    {
+        var shape = RopeBackwardRules.Check(gradOutput, positions, headDim, theta, gradInput);
+        var args = new KernelArguments().Add(launcher.F32(gradOutput, "rope-backward gradOutput")).Add(launcher.I32(positions, "rope-backward positions"))
+            .Add(InverseFrequencies(headDim, theta)).Add(launcher.F32(gradInput, "rope-backward gradInput")).Add(shape.Heads).Add(headDim);
+        if (shape.Rows == 0) return;
+        launcher.Launch("rope.cu", "clara_rope_backward", LaunchShapes.PerRow(shape.Rows, Threads), args);
     }
 
     private DevicePointer InverseFrequencies(int headDim, float theta)

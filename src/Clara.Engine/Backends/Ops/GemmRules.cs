@@ -26,6 +26,9 @@ public static class GemmRules
                 $"gemm b {b.Shape}{(transposeB ? "ᵀ" : "")} has {bk} rows of the product, a {a.Shape}{(transposeA ? "ᵀ" : "")} gives {k}");
         if (outRows != m || outColumns != n)
             throw new ArgumentException($"gemm output {output.Shape} should be [{m}, {n}]");
+        // Both backends read a and b while writing the output (cuBLAS in any order), so a shared byte would be read after it is written.
+        if (OperandDTypes.Overlap(a, output) || OperandDTypes.Overlap(b, output))
+            throw new ArgumentException("gemm output must not overlap a or b");
         return new GemmShape(m, n, k);
     }
 

@@ -7,6 +7,12 @@ public static class OperandDTypes
 {
     public static void RequireF32(Tensor tensor, string operand) => Require(tensor, DType.F32, operand);
 
+    /// <summary>Several F32 operands, checked in order.</summary>
+    public static void RequireF32(params ReadOnlySpan<(Tensor Tensor, string Name)> operands)
+    {
+        foreach (var (tensor, name) in operands) Require(tensor, DType.F32, name);
+    }
+
     public static void RequireI32(Tensor tensor, string operand) => Require(tensor, DType.I32, operand);
 
     /// <summary>Weight-like operands: any float storage the kernels widen to fp32.</summary>
@@ -23,10 +29,14 @@ public static class OperandDTypes
             throw new ArgumentException($"{operand} {tensor.Shape} has {tensor.ElementCount} elements, {reference} has {count}");
     }
 
-    private static void Require(Tensor tensor, DType dtype, string operand)
+    public static void Require(Tensor tensor, DType dtype, string operand)
     {
         ArgumentNullException.ThrowIfNull(tensor, operand);
         if (tensor.DType != dtype)
             throw new ArgumentException($"{operand} must be {dtype}, got {tensor.DType}{tensor.Shape}");
     }
+
+    /// <summary>True when the two views share bytes of one buffer.</summary>
+    public static bool Overlap(Tensor a, Tensor b) =>
+        ReferenceEquals(a.Buffer, b.Buffer) && a.ByteOffset < b.ByteOffset + b.ByteLength && b.ByteOffset < a.ByteOffset + a.ByteLength;
 }

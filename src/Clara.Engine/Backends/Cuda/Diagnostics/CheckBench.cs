@@ -5,19 +5,23 @@ using Clara.Engine.Tensors;
 
 namespace Clara.Engine.Backends.Cuda;
 
-/// <summary>The same tensor on the CPU and on the GPU, uploaded from the same bytes.</summary>
-internal readonly record struct TensorPair(Tensor Cpu, Tensor Gpu);
+/// <summary>The same tensor on the reference CPU backend and on the backend under test, uploaded from the same bytes.</summary>
+internal readonly record struct TensorPair(Tensor Cpu, Tensor Device);
 
 /// <summary>
-/// The workbench of one kernel check: identical random inputs on both backends, reading results back,
-/// the error measure and the bandwidth timer. Owns every buffer it allocates.
+/// The workbench of one kernel check: identical random inputs on the backend under test and on the CPU reference,
+/// reading results back, the error measure and the bandwidth timer. Owns every buffer it allocates. Any backend can
+/// be the one under test (a second CPU backend checks the checks themselves); CUDA adds timing and its extra kernels.
 /// </summary>
-internal sealed class CheckBench(CudaBackend gpu, CpuBackend cpu, int seed) : IDisposable
+internal sealed class CheckBench(IBackend device, CpuBackend cpu, int seed) : IDisposable
 {
     private const int TimedRepetitions = 20;
     private readonly List<DeviceBuffer> _buffers = [];
 
-    public CudaBackend Gpu { get; } = gpu;
+    public IBackend Device { get; } = device;
+
+    /// <summary>The CUDA-only kernels (per-call matmul precision, fused cosine top-k, casts), or null on another backend.</summary>
+    public CudaKernels? Cuda => (Device as CudaBackend)?.CudaKernels;
     public CpuBackend Cpu { get; } = cpu;
     public Random Random { get; } = new(seed);
 
@@ -55,10 +59,10 @@ internal sealed class CheckBench(CudaBackend gpu, CpuBackend cpu, int seed) : ID
     private TensorPair Upload(byte[] bytes, int[] dims, DType type)
     {
         var cpuTensor = Allocate(Cpu, dims, type);
-        var gpuTensor = Allocate(Gpu, dims, type);
+        var deviceTensor = Allocate(Device, dims, type);
         Cpu.Upload(bytes, cpuTensor);
-        Gpu.Upload(bytes, gpuTensor);
-        return new TensorPair(cpuTensor, gpuTensor);
+        Device.Upload(bytes, deviceTensor);
+        return new TensorPair(cpuTensor, deviceTensor);
     }
 
     private Tensor Allocate(IBackend backend, int[] dims, DType type)
@@ -85,23 +89,32 @@ internal sealed class CheckBench(CudaBackend gpu, CpuBackend cpu, int seed) : ID
         return maxRef == 0 ? maxDiff : maxDiff / maxRef;
     }
 
-    /// <summary>The error of the GPU tensor against the CPU tensor of a pair.</summary>
-    public static double Error(TensorPair pair) => MaxRelativeError(Read(pair.Gpu), Read(pair.Cpu));
+    /// <summary>The error of the tested backend's tensor against the CPU tensor of a pair.</summary>
+    public static double Error(TensorPair pair) => MaxRelativeError(Read(pair.Device), Read(pair.Cpu));
+
+    /// <summary>The largest <see cref="Error"/> over several outputs of one op.</summary>
+    public static double Error(params ReadOnlySpan<TensorPair> pairs)
+    {
+        double worst = 0;
+        foreach (var pair in pairs) worst = Math.Max(worst, Error(pair));
+        return worst;
+    }
 
     /// <summary>0 when the integer tensors agree, else the fraction of differing elements.</summary>
     public static double Mismatch(TensorPair pair)
     {
-        var a = pair.Gpu.ToIntArray();
+        var a = pair.Device.ToIntArray();
         var e = pair.Cpu.ToIntArray();
         return a.Length == 0 ? 0 : a.Zip(e).Count(p => p.First != p.Second) / (double)a.Length;
     }
 
     /// <summary>
     /// Effective bandwidth of <paramref name="launch"/> (which moves <paramref name="bytes"/>): one warm-up,
-    /// then the mean of several launches between two events on the backend's stream.
+    /// then the mean of several launches between two events on the backend's stream; null off CUDA.
     /// </summary>
-    public double Bandwidth(long bytes, Action launch)
+    public double? Bandwidth(long bytes, Action launch)
     {
+        if (Device is not CudaBackend Gpu) return null;
         launch();
         Gpu.Synchronize();
         using var start = Gpu.Context.CreateEvent(timing: true);

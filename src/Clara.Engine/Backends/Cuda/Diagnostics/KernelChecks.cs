@@ -1,5 +1,3 @@
-using Clara.Engine.Training;
-using Clara.Engine.Backends.Cpu.Training;
 using Clara.Engine.Tensors;
 
 namespace Clara.Engine.Backends.Cuda;
@@ -15,7 +13,7 @@ public sealed record KernelCheckResult(string Kernel, string Shape, double MaxRe
 internal sealed record KernelCheck(string Name, Func<CheckBench, IEnumerable<KernelCheckResult>> Run);
 
 /// <summary>
-/// Every CUDA kernel run against its CPU twin on fresh random inputs of awkward sizes (odd widths, counts
+/// Every kernel of the backend under test (CUDA in practice) run against its CPU twin on fresh random inputs of awkward sizes (odd widths, counts
 /// that are not multiples of a block, 16-bit storage). Used by `clara selftest` and by the GPU tests.
 /// Bandwidth-bound kernels are sized large enough to time; their GB/s counts the bytes they must move.
 /// </summary>
@@ -41,11 +39,7 @@ internal static class KernelChecks
         new("log_softmax", b => [LogSoftmax(b, 33, 32003)]),
         new("gather_scatter", b => [GatherScatter(b, 1029, 4099, 517)]),
         new("cosine", b => CosineRerank(b, DType.BF16, 37, 32771, 5).Concat(CosineRerank(b, DType.F32, 3, 129, 3))),
-        new("cross_entropy", b => CrossEntropy(b, 19, 32003)),
-        new("topk_straight_through", b => TopKStraightThrough(b, 3, 47, 5, 0.1f).Concat(TopKStraightThrough(b, 2, 9, 9, 0.02f))),
-        new("adamw", b => [AdamWStep(b, 1_000_007)]),
-        new("memory_alignment", b => MemoryAlignmentLoss(b, 3, 267, 515)),
-        new("cast", b => Casts(b, 1_000_003)),
+        .. TrainingKernelChecks.All,
     ];
 
     private static KernelCheckResult Embedding(CheckBench b, DType storage, int n, int vocab, int hidden)
@@ -54,9 +48,9 @@ internal static class KernelChecks
         var ids = b.Ints(b.Integers(n, vocab), n);
         var output = b.Zeros(DType.F32, n, hidden);
         b.Cpu.Kernels.Embedding(ids.Cpu, table.Cpu, output.Cpu);
-        b.Gpu.Kernels.Embedding(ids.Gpu, table.Gpu, output.Gpu);
+        b.Device.Kernels.Embedding(ids.Device, table.Device, output.Device);
         double error = CheckBench.Error(output);
-        double gbs = b.Bandwidth((long)n * hidden * (storage.SizeOf() + 4), () => b.Gpu.Kernels.Embedding(ids.Gpu, table.Gpu, output.Gpu));
+        var gbs = b.Bandwidth((long)n * hidden * (storage.SizeOf() + 4), () => b.Device.Kernels.Embedding(ids.Device, table.Device, output.Device));
         return new($"embedding {storage}", $"{n} ids of [{vocab}, {hidden}]", error, 0, gbs);
     }
 
@@ -66,9 +60,9 @@ internal static class KernelChecks
         var weight = b.Floats(b.Normal(hidden), [hidden], storage);
         var output = b.Zeros(DType.F32, rows, hidden);
         b.Cpu.Kernels.RmsNorm(input.Cpu, weight.Cpu, 1e-5f, output.Cpu);
-        b.Gpu.Kernels.RmsNorm(input.Gpu, weight.Gpu, 1e-5f, output.Gpu);
+        b.Device.Kernels.RmsNorm(input.Device, weight.Device, 1e-5f, output.Device);
         double error = CheckBench.Error(output);
-        double gbs = b.Bandwidth((long)rows * hidden * 8, () => b.Gpu.Kernels.RmsNorm(input.Gpu, weight.Gpu, 1e-5f, output.Gpu));
+        var gbs = b.Bandwidth((long)rows * hidden * 8, () => b.Device.Kernels.RmsNorm(input.Device, weight.Device, 1e-5f, output.Device));
         return new($"rmsnorm {storage}", $"[{rows}, {hidden}]", error, 1e-5, gbs);
     }
 
@@ -78,7 +72,8 @@ internal static class KernelChecks
         var weight = b.Floats(b.Normal((long)n * k, 0.05f), [n, k], storage);
         var output = b.Floats(b.Normal((long)m * n), [m, n]);
         b.Cpu.Kernels.MatMul(input.Cpu, weight.Cpu, output.Cpu, alpha, beta);
-        b.Gpu.CudaKernels.MatMul(input.Gpu, weight.Gpu, output.Gpu, alpha, beta, precision);
+        if (b.Cuda is { } cuda) cuda.MatMul(input.Device, weight.Device, output.Device, alpha, beta, precision);
+        else b.Device.Kernels.MatMul(input.Device, weight.Device, output.Device, alpha, beta);
         // Rounding the input to the weight's 16-bit type costs about 2^-9 per product; the fp32 path does not round.
         bool rounds = storage != DType.F32 && precision == CudaMatMulPrecision.TensorCore16Bit;
         return new($"matmul {storage}{(rounds ? " tensor-core" : "")}", $"[{m}, {k}]·[{n}, {k}]ᵀ α={alpha} β={beta}", CheckBench.Error(output), rounds ? 1e-2 : 1e-5);
@@ -90,9 +85,9 @@ internal static class KernelChecks
         var positions = b.Ints(b.Integers(rows, maxPosition), rows);
         var output = b.Zeros(DType.F32, rows, heads * headDim);
         b.Cpu.Kernels.Rope(input.Cpu, positions.Cpu, headDim, theta, output.Cpu);
-        b.Gpu.Kernels.Rope(input.Gpu, positions.Gpu, headDim, theta, output.Gpu);
+        b.Device.Kernels.Rope(input.Device, positions.Device, headDim, theta, output.Device);
         double error = CheckBench.Error(output);
-        double gbs = b.Bandwidth((long)rows * heads * headDim * 8, () => b.Gpu.Kernels.Rope(input.Gpu, positions.Gpu, headDim, theta, output.Gpu));
+        var gbs = b.Bandwidth((long)rows * heads * headDim * 8, () => b.Device.Kernels.Rope(input.Device, positions.Device, headDim, theta, output.Device));
         return new("rope", $"[{rows}, {heads}×{headDim}] positions < {maxPosition}", error, 1e-5, gbs);
     }
 
@@ -101,7 +96,7 @@ internal static class KernelChecks
         var source = b.Floats(b.Normal((long)batch * length * width), [batch * length, width]);
         var cache = b.Floats(b.Normal((long)batch * capacity * width), [batch, capacity, width]);
         b.Cpu.Kernels.WriteCache(source.Cpu, cache.Cpu, start);
-        b.Gpu.Kernels.WriteCache(source.Gpu, cache.Gpu, start);
+        b.Device.Kernels.WriteCache(source.Device, cache.Device, start);
         return new("write_cache", $"{batch}×{length} rows at {start} of [{batch}, {capacity}, {width}]", CheckBench.Error(cache), 0);
     }
 
@@ -120,7 +115,7 @@ internal static class KernelChecks
         var keyMask = b.Ints(mask, layout.Batch, capacity);
         var output = b.Zeros(DType.F32, rows, qWidth);
         b.Cpu.Kernels.Attention(query.Cpu, keys.Cpu, values.Cpu, keyMask.Cpu, layout, output.Cpu);
-        b.Gpu.Kernels.Attention(query.Gpu, keys.Gpu, values.Gpu, keyMask.Gpu, layout, output.Gpu);
+        b.Device.Kernels.Attention(query.Device, keys.Device, values.Device, keyMask.Device, layout, output.Device);
         string shape = $"b={layout.Batch} q={layout.QueryLength} start={layout.Start} heads={layout.Heads}/{layout.KvHeads} d={layout.HeadDim}";
         return new(layout.QueryLength == 1 ? "attention decode" : "attention prefill", shape, CheckBench.Error(output), 1e-5);
     }
@@ -131,9 +126,9 @@ internal static class KernelChecks
         var up = b.Floats(b.Normal(n), [n]);
         var output = b.Zeros(DType.F32, n);
         b.Cpu.Kernels.SwiGlu(gate.Cpu, up.Cpu, output.Cpu);
-        b.Gpu.Kernels.SwiGlu(gate.Gpu, up.Gpu, output.Gpu);
+        b.Device.Kernels.SwiGlu(gate.Device, up.Device, output.Device);
         double error = CheckBench.Error(output);
-        double gbs = b.Bandwidth(12L * n, () => b.Gpu.Kernels.SwiGlu(gate.Gpu, up.Gpu, output.Gpu));
+        var gbs = b.Bandwidth(12L * n, () => b.Device.Kernels.SwiGlu(gate.Device, up.Device, output.Device));
         return new("swiglu", $"[{n}]", error, 1e-6, gbs);
     }
 
@@ -143,9 +138,9 @@ internal static class KernelChecks
         var y = b.Floats(b.Normal(n), [n]);
         var output = b.Zeros(DType.F32, n);
         b.Cpu.Kernels.Add(x.Cpu, y.Cpu, output.Cpu);
-        b.Gpu.Kernels.Add(x.Gpu, y.Gpu, output.Gpu);
+        b.Device.Kernels.Add(x.Device, y.Device, output.Device);
         double error = CheckBench.Error(output);
-        double gbs = b.Bandwidth(12L * n, () => b.Gpu.Kernels.Add(x.Gpu, y.Gpu, output.Gpu));
+        var gbs = b.Bandwidth(12L * n, () => b.Device.Kernels.Add(x.Device, y.Device, output.Device));
         return new("add", $"[{n}]", error, 0, gbs);
     }
 
@@ -154,9 +149,9 @@ internal static class KernelChecks
         var input = b.Floats(b.Normal((long)rows * width, 5f), [rows, width]);
         var output = b.Zeros(DType.F32, rows, width);
         b.Cpu.Kernels.LogSoftmax(input.Cpu, output.Cpu);
-        b.Gpu.Kernels.LogSoftmax(input.Gpu, output.Gpu);
+        b.Device.Kernels.LogSoftmax(input.Device, output.Device);
         double error = CheckBench.Error(output);
-        double gbs = b.Bandwidth(8L * rows * width, () => b.Gpu.Kernels.LogSoftmax(input.Gpu, output.Gpu));
+        var gbs = b.Bandwidth(8L * rows * width, () => b.Device.Kernels.LogSoftmax(input.Device, output.Device));
         return new("log_softmax", $"[{rows}, {width}]", error, 1e-5, gbs);
     }
 
@@ -166,12 +161,12 @@ internal static class KernelChecks
         var rows = b.Ints(Enumerable.Range(0, n).OrderBy(_ => b.Random.Next()).Take(m).ToArray(), m);
         var gathered = b.Zeros(DType.F32, m, width);
         b.Cpu.Kernels.GatherRows(input.Cpu, rows.Cpu, gathered.Cpu);
-        b.Gpu.Kernels.GatherRows(input.Gpu, rows.Gpu, gathered.Gpu);
+        b.Device.Kernels.GatherRows(input.Device, rows.Device, gathered.Device);
         var target = b.Floats(b.Normal((long)n * width), [n, width]);
         b.Cpu.Kernels.ScatterRows(gathered.Cpu, rows.Cpu, target.Cpu);
-        b.Gpu.Kernels.ScatterRows(gathered.Gpu, rows.Gpu, target.Gpu);
+        b.Device.Kernels.ScatterRows(gathered.Device, rows.Device, target.Device);
         double error = Math.Max(CheckBench.Error(gathered), CheckBench.Error(target));
-        double gbs = b.Bandwidth(8L * m * width, () => b.Gpu.Kernels.GatherRows(input.Gpu, rows.Gpu, gathered.Gpu));
+        var gbs = b.Bandwidth(8L * m * width, () => b.Device.Kernels.GatherRows(input.Device, rows.Device, gathered.Device));
         return new("gather/scatter rows", $"{m} of [{n}, {width}]", error, 0, gbs);
     }
 
@@ -182,138 +177,18 @@ internal static class KernelChecks
         var scores = b.Zeros(DType.F32, count);
         var topk = b.Zeros(DType.I32, k);
         b.Cpu.Kernels.CosineScores(query.Cpu, candidates.Cpu, scores.Cpu);
-        b.Gpu.CudaKernels.CosineTopK(query.Gpu, candidates.Gpu, k, scores.Gpu, topk.Gpu);
+        if (b.Cuda is not { } cuda)
+        {
+            b.Device.Kernels.CosineScores(query.Device, candidates.Device, scores.Device);
+            yield return new($"cosine scores {storage}", $"{count} × [{dim}]", CheckBench.Error(scores), 1e-5);
+            yield break;
+        }
+        cuda.CosineTopK(query.Device, candidates.Device, k, scores.Device, topk.Device);
         var expectedOrder = CheckBench.Read(scores.Cpu).Select((s, i) => (s, i)).OrderByDescending(p => p.s).ThenBy(p => p.i).Take(k).Select(p => p.i).ToArray();
-        var picked = topk.Gpu.ToIntArray();
-        double gbs = b.Bandwidth((long)count * dim * storage.SizeOf() + 4L * dim,
-            () => b.Gpu.CudaKernels.CosineTopK(query.Gpu, candidates.Gpu, k, scores.Gpu, topk.Gpu));
+        var picked = topk.Device.ToIntArray();
+        var gbs = b.Bandwidth((long)count * dim * storage.SizeOf() + 4L * dim,
+            () => cuda.CosineTopK(query.Device, candidates.Device, k, scores.Device, topk.Device));
         yield return new($"cosine scores {storage}", $"{count} × [{dim}]", CheckBench.Error(scores), 1e-5, gbs);
         yield return new("cosine top-k", $"k={k} of {count}", picked.SequenceEqual(expectedOrder) ? 0 : 1, 0);
-    }
-
-    private static IEnumerable<KernelCheckResult> CrossEntropy(CheckBench b, int rows, int width)
-    {
-        var logits = b.Normal((long)rows * width, 4f);
-        var targets = b.Integers(rows, width);
-        targets[1] = SoftmaxCrossEntropy.DefaultIgnoreIndex;
-        var x = b.Floats(logits, [rows, width]);
-        var t = b.Ints(targets, rows);
-        var losses = b.Zeros(DType.F32, rows);
-        var lse = b.Zeros(DType.F32, rows);
-        var grad = b.Zeros(DType.F32, rows, width);
-        float scale = 1f / SoftmaxCrossEntropy.CountTargets(targets, SoftmaxCrossEntropy.DefaultIgnoreIndex);
-        b.Gpu.Training.CrossEntropyForward(x.Gpu, t.Gpu, losses.Gpu, lse.Gpu);
-        b.Gpu.Training.CrossEntropyBackward(x.Gpu, t.Gpu, lse.Gpu, scale, grad.Gpu);
-        var expectedLosses = new float[rows];
-        var expectedLse = new float[rows];
-        var expectedGrad = new float[logits.Length];
-        SoftmaxCrossEntropy.Forward(logits, targets, width, SoftmaxCrossEntropy.DefaultIgnoreIndex, expectedLosses, expectedLse);
-        SoftmaxCrossEntropy.Backward(logits, targets, expectedLse, width, SoftmaxCrossEntropy.DefaultIgnoreIndex, scale, expectedGrad);
-        double forwardGbs = b.Bandwidth(4L * rows * width, () => b.Gpu.Training.CrossEntropyForward(x.Gpu, t.Gpu, losses.Gpu, lse.Gpu));
-        double backwardGbs = b.Bandwidth(8L * rows * width, () => b.Gpu.Training.CrossEntropyBackward(x.Gpu, t.Gpu, lse.Gpu, scale, grad.Gpu));
-        yield return new("cross-entropy forward", $"[{rows}, {width}]",
-            Math.Max(CheckBench.MaxRelativeError(CheckBench.Read(losses.Gpu), expectedLosses), CheckBench.MaxRelativeError(CheckBench.Read(lse.Gpu), expectedLse)), 1e-5, forwardGbs);
-        yield return new("cross-entropy backward", $"[{rows}, {width}]", CheckBench.MaxRelativeError(CheckBench.Read(grad.Gpu), expectedGrad), 1e-5, backwardGbs);
-    }
-
-    private static IEnumerable<KernelCheckResult> TopKStraightThrough(CheckBench b, int batch, int n, int k, float temperature)
-    {
-        var scores = b.Normal((long)batch * n, 0.3f);
-        var upstream = b.Normal((long)batch * k * n);
-        var s = b.Floats(scores, [batch, n]);
-        var gw = b.Floats(upstream, [batch, k, n]);
-        var hard = b.Zeros(DType.F32, batch, k, n);
-        var soft = b.Zeros(DType.F32, batch, k, n);
-        var indices = b.Zeros(DType.I32, batch, k);
-        var ds = b.Zeros(DType.F32, batch, n);
-        b.Gpu.Training.TopKForward(s.Gpu, k, temperature, hard.Gpu, soft.Gpu, indices.Gpu);
-        b.Gpu.Training.TopKBackward(soft.Gpu, gw.Gpu, k, temperature, ds.Gpu);
-        var expectedHard = new float[batch * k * n];
-        var expectedSoft = new float[batch * k * n];
-        var expectedIndices = new int[batch * k];
-        var expectedGrad = new float[batch * n];
-        StraightThroughTopK.Forward(scores, n, k, temperature, expectedHard, expectedSoft, expectedIndices);
-        StraightThroughTopK.Backward(expectedSoft, upstream, n, k, temperature, expectedGrad);
-        bool picksAgree = indices.Gpu.ToIntArray().SequenceEqual(expectedIndices) && CheckBench.Read(hard.Gpu).SequenceEqual(expectedHard);
-        string shape = $"[{batch}, {n}] k={k} τ={temperature}";
-        yield return new("top-k straight-through picks", shape, picksAgree ? 0 : 1, 0);
-        yield return new("top-k straight-through soft", shape, CheckBench.MaxRelativeError(CheckBench.Read(soft.Gpu), expectedSoft), 1e-5);
-        yield return new("top-k straight-through backward", shape, CheckBench.MaxRelativeError(CheckBench.Read(ds.Gpu), expectedGrad), 1e-4);
-    }
-
-    private static KernelCheckResult AdamWStep(CheckBench b, int n)
-    {
-        var settings = new AdamWSettings(LearningRate: 1e-3, WeightDecay: 0.01);
-        var param = b.Normal(n);
-        var grad = b.Normal(n, 0.1f);
-        var m = b.Normal(n, 0.01f);
-        var v = b.Normal(n, 0.01f).Select(MathF.Abs).ToArray();
-        var p = b.Floats(param, [n]);
-        var g = b.Floats(grad, [n]);
-        var mg = b.Floats(m, [n]);
-        var vg = b.Floats(v, [n]);
-        var scalars = AdamWScalars.For(settings, 3);
-        b.Gpu.Training.AdamWStep(p.Gpu, g.Gpu, mg.Gpu, vg.Gpu, scalars, gradScale: 0.75f);
-        AdamW.Step(param, grad, m, v, scalars, gradScale: 0.75f);
-        double error = Math.Max(CheckBench.MaxRelativeError(CheckBench.Read(p.Gpu), param),
-            Math.Max(CheckBench.MaxRelativeError(CheckBench.Read(mg.Gpu), m), CheckBench.MaxRelativeError(CheckBench.Read(vg.Gpu), v)));
-        double gbs = b.Bandwidth(28L * n, () => b.Gpu.Training.AdamWStep(p.Gpu, g.Gpu, mg.Gpu, vg.Gpu, scalars));
-        return new("adamw", $"[{n}]", error, 1e-6, gbs);
-    }
-
-    private static IEnumerable<KernelCheckResult> MemoryAlignmentLoss(CheckBench b, int batch, int len, int width)
-    {
-        var hidden = b.Normal((long)batch * len * width);
-        var roles = new int[batch * len];
-        for (int d = 0; d < batch; d++)
-            for (int t = 0; t < len; t++)
-                roles[d * len + t] = t >= len - 8 ? (int)MemoryTokenRole.Memory : t < 3 * d ? (int)MemoryTokenRole.Ignored : (int)MemoryTokenRole.Document;
-        var gradMse = b.Normal(batch);
-        var gradHidden = b.Normal((long)batch * len * width);
-        var h = b.Floats(hidden, [batch, len, width]);
-        var r = b.Ints(roles, batch, len);
-        var gm = b.Floats(gradMse, [batch]);
-        var gh = b.Floats(gradHidden, [batch, len, width]);
-        var docMean = b.Zeros(DType.F32, batch, width);
-        var memMean = b.Zeros(DType.F32, batch, width);
-        var mse = b.Zeros(DType.F32, batch);
-        b.Gpu.Training.MemoryMeans(h.Gpu, r.Gpu, docMean.Gpu, memMean.Gpu);
-        b.Gpu.Training.MemoryMse(docMean.Gpu, memMean.Gpu, mse.Gpu);
-        b.Gpu.Training.MemoryMseBackward(r.Gpu, docMean.Gpu, memMean.Gpu, gm.Gpu, gh.Gpu);
-        var expectedDoc = new float[batch * width];
-        var expectedMem = new float[batch * width];
-        var expectedMse = new float[batch];
-        MemoryAlignment.Means(hidden, roles, len, width, expectedDoc, expectedMem);
-        MemoryAlignment.Mse(expectedDoc, expectedMem, width, expectedMse);
-        MemoryAlignment.MseBackward(roles, expectedDoc, expectedMem, gradMse, len, width, gradHidden);
-        string shape = $"[{batch}, {len}, {width}]";
-        yield return new("alignment means", shape, Math.Max(CheckBench.MaxRelativeError(CheckBench.Read(docMean.Gpu), expectedDoc),
-            CheckBench.MaxRelativeError(CheckBench.Read(memMean.Gpu), expectedMem)), 1e-5);
-        yield return new("alignment mse", shape, CheckBench.MaxRelativeError(CheckBench.Read(mse.Gpu), expectedMse), 1e-5);
-        yield return new("alignment backward", shape, CheckBench.MaxRelativeError(CheckBench.Read(gh.Gpu), gradHidden), 1e-5);
-    }
-
-    private static IEnumerable<KernelCheckResult> Casts(CheckBench b, int n)
-    {
-        var values = b.Normal(n, 100f);
-        values[0] = float.PositiveInfinity;
-        values[1] = 1e6f;          // overflows f16
-        values[2] = 1f + 1f / 256; // a bf16 tie
-        values[3] = 3e-8f;         // an f16 subnormal
-        foreach (var (from, to) in new[] { (DType.F32, DType.BF16), (DType.F32, DType.F16), (DType.BF16, DType.F32), (DType.F16, DType.F32), (DType.BF16, DType.F16), (DType.F16, DType.BF16) })
-        {
-            var source = b.Floats(values, [n], from);
-            var destination = b.Zeros(to, n);
-            b.Gpu.Training.Cast(source.Gpu, destination.Gpu);
-            var sourceBytes = new byte[n * from.SizeOf()];
-            b.Cpu.Download(source.Cpu, sourceBytes);
-            var expected = new byte[n * to.SizeOf()];
-            StorageCast.Convert(from, sourceBytes, to, expected);
-            var actual = new byte[expected.Length];
-            b.Gpu.Download(destination.Gpu, actual);
-            double mismatch = actual.SequenceEqual(expected) ? 0 : 1;
-            double gbs = b.Bandwidth((long)n * (from.SizeOf() + to.SizeOf()), () => b.Gpu.Training.Cast(source.Gpu, destination.Gpu));
-            yield return new($"cast {from}→{to}", $"[{n}] bitwise", mismatch, 0, gbs);
-        }
     }
 }

@@ -111,7 +111,8 @@ public static class SelfTest
                 using var bench = new CheckBench(gpu, cpu, seed++);
                 results = check.Run(bench).ToList();
             }
-            catch (Exception e) when (e is CudaException or InvalidOperationException or ArgumentException or NotSupportedException or Native.Cublas.CublasException or NvrtcException)
+            catch (Exception e) when (e is CudaException or InvalidOperationException or ArgumentException or NotSupportedException or NotImplementedException
+                                       or Native.Cublas.CublasException or NvrtcException)
             {
                 failed++;
                 output.WriteLine($"{check.Name,-34} ERROR: {e.Message}");

@@ -1,14 +1,12 @@
-namespace Clara.Engine.Backends;
+namespace Clara.Engine.Backends.Ops;
 
-/// <summary>
-/// The operand-shape rules of <see cref="IKernels.WriteCache"/> and <see cref="IKernels.Attention"/>, shared by every
-/// backend's launcher so the two backends refuse exactly the same calls with the same messages.
-/// </summary>
-public static class AttentionShapes
+/// <summary>The operand rules of <see cref="IKernels.WriteCache"/> and <see cref="IKernels.Attention"/>.</summary>
+public static class AttentionRules
 {
     /// <summary>Checks a cache write and returns the cache geometry and the rows per sequence.</summary>
     public static (int Batch, int Capacity, int Width, int Length) CheckCacheWrite(Tensor source, Tensor cache, int start)
     {
+        OperandDTypes.RequireF32((source, "cache source"), (cache, "cache"));
         if (cache.Shape.Rank != 3) throw new ArgumentException($"cache must be [batch, capacity, width], got {cache.Shape}");
         int batch = cache.Shape[0], capacity = cache.Shape[1], width = cache.Shape[2];
         if (source.Shape[-1] != width || source.Shape.Rows % batch != 0)
@@ -22,6 +20,8 @@ public static class AttentionShapes
     /// <summary>Checks an attention call against its layout and returns the cache capacity.</summary>
     public static int CheckAttention(Tensor query, Tensor keyCache, Tensor valueCache, Tensor keyMask, AttentionLayout layout, Tensor output)
     {
+        OperandDTypes.RequireF32((query, "attention query"), (keyCache, "key cache"), (valueCache, "value cache"), (output, "attention output"));
+        OperandDTypes.RequireI32(keyMask, "key mask");
         layout.Validate();
         int d = layout.HeadDim, qWidth = layout.Heads * d, kvWidth = layout.KvHeads * d;
         if (query.Shape.Rows != (long)layout.Batch * layout.QueryLength || query.Shape[-1] != qWidth)
