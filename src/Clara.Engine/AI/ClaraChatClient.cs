@@ -11,6 +11,10 @@ namespace Clara.Engine.AI;
 /// answer comes from the top-k memories. The response's AdditionalProperties carry the chosen document ids and
 /// every score, so callers can cite sources.
 /// </summary>
+/// <remarks>
+/// Safe to share (register it as a singleton): concurrent requests and streams give the answers they give alone,
+/// and a stream that ends early (cancelled, abandoned, failed) has stopped its generation when its enumeration ends.
+/// </remarks>
 public sealed class ClaraChatClient(DocumentIndexer index, int? topK = null) : IChatClient
 {
     public const string DocumentIdsKey = "clara.document_ids";
@@ -31,43 +35,57 @@ public sealed class ClaraChatClient(DocumentIndexer index, int? topK = null) : I
         return response;
     }
 
+    /// <remarks>
+    /// The answer is generated on another thread and streamed token by token. Whatever way the enumeration ends
+    /// (completion, cancellation, an exception, or the caller leaving the loop early), the generation is stopped and
+    /// awaited before the enumerator finishes, so nothing keeps running against the model afterwards.
+    /// </remarks>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var (question, candidates, generation) = Prepare(messages, options);
         var channel = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        // Linked so that a caller who stops reading (without cancelling) also stops the generation.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var work = Task.Run(() =>
         {
             try
             {
-                return index.Model.Ask(question, candidates.Memory, generation, topK, onToken: (_, token) => channel.Writer.TryWrite(token), cancellation: cancellationToken);
+                return index.Model.Ask(question, candidates.Memory, generation, topK, onToken: (_, token) => channel.Writer.TryWrite(token), cancellation: stop.Token);
             }
             finally
             {
                 channel.Writer.Complete();
             }
-        }, cancellationToken);
+        }, stop.Token);
 
-        var ids = new List<int>();
-        string printed = "";
-        await foreach (var token in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            ids.Add(token);
-            // Decode the whole answer so far: token-by-token decoding loses SentencePiece's leading spaces.
-            var text = index.Model.Decode(ids) ?? string.Join(" ", ids);
-            if (text.Length > printed.Length && text.StartsWith(printed, StringComparison.Ordinal) && !text.EndsWith('\uFFFD'))
+            var text = new StreamedText(ids => index.Model.Decode(ids) ?? string.Join(" ", ids));
+            await foreach (var token in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                if (text.Add(token) is { } delta)
+                    yield return new ChatResponseUpdate(ChatRole.Assistant, delta);
+            var answer = await work.ConfigureAwait(false);
+            if (text.Flush() is { } rest)
+                yield return new ChatResponseUpdate(ChatRole.Assistant, rest);
+            yield return new ChatResponseUpdate
             {
-                yield return new ChatResponseUpdate(ChatRole.Assistant, text[printed.Length..]);
-                printed = text;
-            }
+                Role = ChatRole.Assistant,
+                FinishReason = answer.AnswerIds.Length < generation.MaxNewTokens ? ChatFinishReason.Stop : ChatFinishReason.Length,
+                AdditionalProperties = Provenance(answer, candidates.Documents),
+            };
         }
-        var answer = await work.ConfigureAwait(false);
-        yield return new ChatResponseUpdate
+        finally
         {
-            Role = ChatRole.Assistant,
-            FinishReason = answer.AnswerIds.Length < generation.MaxNewTokens ? ChatFinishReason.Stop : ChatFinishReason.Length,
-            AdditionalProperties = Provenance(answer, candidates.Documents),
-        };
+            await StopAsync(stop, work).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Cancels the generation if it still runs and waits for it; its outcome was already reported, or nobody listens any more.</summary>
+    private static async Task StopAsync(CancellationTokenSource stop, Task work)
+    {
+        if (!work.IsCompleted) await stop.CancelAsync().ConfigureAwait(false);
+        await work.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>

@@ -8,6 +8,7 @@ namespace Clara.Engine.AI;
 /// n_mem·hidden query vector, in the same space as the compressed documents (cosine similarity ranks them), so a
 /// vector database can serve as CLaRa's first-stage retriever.
 /// </summary>
+/// <remarks>Safe to share: concurrent calls give the vectors they give alone (the model is shared safely).</remarks>
 public sealed class ClaraQueryEmbeddingGenerator(ClaraModel model) : IEmbeddingGenerator<string, Embedding<float>>
 {
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null,

@@ -12,6 +12,12 @@ public sealed record ClaraAnswer(int[] AnswerIds, int[] TopK, float[] Scores, fl
 /// adapters on it, and clara.json. Every stage is exposed on its own so it can be checked against another
 /// implementation (spec §9).
 /// </summary>
+/// <remarks>
+/// Safe to share: one instance may serve any number of threads at once (on the CPU backend), and every call gives
+/// the bits it gives when the calls run one after another: each forward runs in its own executor arena, each
+/// generation owns its KV cache and its seeded sampler, and nothing else is mutable. Dispose it only once no call
+/// is running.
+/// </remarks>
 public sealed class ClaraModel : IDisposable
 {
     public const string EncoderAdapter = "encoder_adapter";
