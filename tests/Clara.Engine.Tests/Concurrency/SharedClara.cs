@@ -1,6 +1,7 @@
 using Clara.Engine.AI;
 using Clara.Engine.Documents;
 using Clara.Engine.Pipeline;
+using Clara.Engine.Pipeline.Scheduling;
 using Clara.Engine.Tests.Support;
 
 namespace Clara.Engine.Tests.Concurrency;
@@ -30,9 +31,9 @@ internal sealed class SharedClara : IDisposable
         "What is the capital of Germany?",
     ];
 
-    public SharedClara()
+    public SharedClara(SchedulerOptions? scheduling = null)
     {
-        Model = ClaraModel.Load(Fixtures.Clara("clara-text"));
+        Model = ClaraModel.Load(Fixtures.Clara("clara-text"), null, scheduling);
         Store = new InMemoryDocumentStore(Model.Fingerprint);
         Index = new DocumentIndexer(Model, Store);
         Index.Index(Corpus.Select((text, i) => new Document($"doc{i}", text)).ToList());

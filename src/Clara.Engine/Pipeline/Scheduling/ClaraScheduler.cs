@@ -26,6 +26,7 @@ public sealed class ClaraScheduler : IDisposable
     private readonly Queue<GenerationWork> _waitingGenerations = [];
     private readonly HashSet<int> _modelStops;
     private readonly Thread _worker;
+    private readonly SchedulerCounters _counters = new();
     private int _disposed;
 
     public ClaraScheduler(DecoderModel model, ClaraConfig config, SchedulerOptions? options = null)
@@ -35,14 +36,17 @@ public sealed class ClaraScheduler : IDisposable
         _model = model;
         _config = config;
         _admitted = new SemaphoreSlim(Options.QueueCapacity, Options.QueueCapacity);
-        _compressions = new CompressionBatcher(new Compressor(model, config), Options.MaxCompressionBatch);
-        _decode = new DecodeBatch(model, ClaraModel.DecoderAdapter, Options.DecodeRows);
+        _compressions = new CompressionBatcher(new Compressor(model, config), Options.MaxCompressionBatch, _counters);
+        _decode = new DecodeBatch(model, ClaraModel.DecoderAdapter, Options.DecodeRows, _counters);
         _modelStops = [config.EosTokenId, .. model.Config.EosTokenIds];
         _worker = new Thread(Work) { IsBackground = true, Name = "clara-scheduler" };
         _worker.Start();
     }
 
     public SchedulerOptions Options { get; }
+
+    /// <summary>How the requests so far were batched.</summary>
+    public SchedulerStatistics Statistics => _counters.Snapshot();
 
     /// <summary>Requests admitted and not yet finished (waiting or running).</summary>
     public int Pending => Options.QueueCapacity - _admitted.CurrentCount;

@@ -5,7 +5,7 @@ namespace Clara.Engine.Pipeline.Scheduling;
 /// served; one adapter per forward). A document's memory does not depend on its batch-mates: every encoder row has
 /// the same length and the kernels treat rows of one shape alike (bit-identical, tested).
 /// </summary>
-internal sealed class CompressionBatcher(Compressor compressor, int maxBatch)
+internal sealed class CompressionBatcher(Compressor compressor, int maxBatch, SchedulerCounters counters)
 {
     private readonly List<CompressionWork> _waiting = [];
 
@@ -46,6 +46,7 @@ internal sealed class CompressionBatcher(Compressor compressor, int maxBatch)
         try
         {
             batch = compressor.Compress(texts, adapter, batchSize: texts.Count);
+            counters.Compressed(texts.Count);
         }
         catch (Exception e)
         {

@@ -9,7 +9,7 @@ namespace Clara.Engine.Pipeline.Scheduling;
 /// The batch's KV cache holds one row per request, right-aligned (left padding masked); it is rebuilt, copying the
 /// rows on the device, only when the members change, so a steady batch decodes without copies.
 /// </summary>
-internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRows) : IDisposable
+internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRows, SchedulerCounters counters) : IDisposable
 {
     private readonly List<Member> _members = [];
     private KvCache? _cache;
@@ -34,6 +34,7 @@ internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRow
         try
         {
             var logits = model.Forward(cache, work.Prefill, adapter).Logits!;
+            counters.Prefilled();
             work.Take(logits);
         }
         catch (Exception e)
@@ -65,6 +66,7 @@ internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRow
         try
         {
             logits = model.Forward(_cache!, inputs, adapter).Logits!;
+            counters.Decoded(rows);
         }
         catch (Exception e)
         {
