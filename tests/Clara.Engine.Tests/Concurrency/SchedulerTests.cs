@@ -38,39 +38,37 @@ public class SchedulerTests
     {
         const int Requests = 6;
         using var exact = new SharedClara();
-        var expected = Enumerable.Range(0, Requests).Select(r => exact.Ask(r).AnswerIds).ToArray();
+        var expected = Enumerable.Range(0, Requests).Select(r => exact.Ask(r)).ToArray();
 
         using var clara = new SharedClara(Continuous);
         // Request 0 runs alone for two tokens; the others join its batch then, and leave at their own lengths.
         using var gate = new WorkerGate(clara, request: 0, atToken: 2);
-        var others = Enumerable.Range(1, Requests - 1).Select(r => clara.Model.AskAsync(SharedClara.Question(r), clara.Candidates,
-            SharedClara.Options(r), SharedClara.K(r))).ToArray();
+        var others = Enumerable.Range(1, Requests - 1).Select(r => clara.Generate(r, expected[r].TopK)).ToArray();
         gate.Release();
-        var answers = (await Task.WhenAll(others.Prepend(gate.Answer))).Select(a => a.AnswerIds).ToArray();
-        for (int r = 0; r < Requests; r++) Assert.That(answers[r], Is.EqualTo(expected[r]), $"request {r}");
+        var answers = await Task.WhenAll(others.Prepend(gate.Answer.ContinueWith(t => t.Result.AnswerIds, TaskScheduler.Default)));
+        for (int r = 0; r < Requests; r++) Assert.That(answers[r], Is.EqualTo(expected[r].AnswerIds), $"request {r}");
         var statistics = clara.Model.Scheduler.Statistics;
         Assert.That(statistics.LargestDecodeBatch, Is.EqualTo(Requests), "every request decoded in one batch");
-        Assert.That(statistics.DecodedRows, Is.EqualTo(expected.Sum(e => e.Length - 1L)), "one row per token after each prefill's first");
+        Assert.That(statistics.DecodedRows, Is.EqualTo(expected.Sum(e => e.AnswerIds.Length - 1L)), "one row per token after each prefill's first");
     }
 
     [Test]
     public async Task ARequestCancelledInTheBatchLeavesAndTheOthersFinish()
     {
         using var exact = new SharedClara();
-        var expected = Enumerable.Range(0, 4).Select(r => exact.Ask(r).AnswerIds).ToArray();
+        var expected = Enumerable.Range(0, 4).Select(r => exact.Ask(r)).ToArray();
         using var clara = new SharedClara(Continuous);
         using var cancel = new CancellationTokenSource();
         using var gate = new WorkerGate(clara);
         int tokens = 0;
-        var cancelled = clara.Model.AskAsync(SharedClara.Question(9), clara.Candidates, new GenerationOptions { MaxNewTokens = 50 }, 2,
-            onToken: (_, _) => { if (++tokens == 3) cancel.Cancel(); }, cancellation: cancel.Token);
-        var others = Enumerable.Range(1, 3).Select(r => clara.Model.AskAsync(SharedClara.Question(r), clara.Candidates,
-            SharedClara.Options(r), SharedClara.K(r))).ToArray();
+        var cancelled = clara.Generate(9, [0], cancel.Token, _ => { if (++tokens == 3) cancel.Cancel(); });
+        var others = Enumerable.Range(1, 3).Select(r => clara.Generate(r, expected[r].TopK)).ToArray();
         gate.Release();
         Assert.That(async () => await cancelled, Throws.InstanceOf<OperationCanceledException>());
-        var answers = (await Task.WhenAll(others.Prepend(gate.Answer))).Select(a => a.AnswerIds).ToArray();
-        for (int r = 0; r < 4; r++) Assert.That(answers[r], Is.EqualTo(expected[r]), $"request {r}");
+        var answers = await Task.WhenAll(others.Prepend(gate.Answer.ContinueWith(t => t.Result.AnswerIds, TaskScheduler.Default)));
+        for (int r = 0; r < 4; r++) Assert.That(answers[r], Is.EqualTo(expected[r].AnswerIds), $"request {r}");
         Assert.That(tokens, Is.EqualTo(3), "no token after the cancellation");
+        Assert.That(clara.Model.Scheduler.Statistics.LargestDecodeBatch, Is.EqualTo(5), "all five decoded together");
     }
 
     [Test]

@@ -57,6 +57,16 @@ internal sealed class SharedClara : IDisposable
     public ClaraAnswer Ask(int request, Action<int, int>? onToken = null, CancellationToken cancellation = default) =>
         Model.Ask(Question(request), Candidates, Options(request), K(request), onToken, cancellation);
 
+    /// <summary>
+    /// Request <paramref name="request"/>'s generation alone (the prompt and memories <see cref="Ask"/> builds for it),
+    /// submitted straight to the scheduler: one stage, so it is queued the moment this returns.
+    /// </summary>
+    public Task<int[]> Generate(int request, int[] topK, CancellationToken cancellation = default, Action<int>? onToken = null)
+    {
+        var prompt = new GenerationPrompt(Model.BuildPrompt(Question(request), K(request)), topK.Select(Candidates.Document).ToArray());
+        return Model.Scheduler.GenerateAsync(prompt, Options(request), onToken, cancellation);
+    }
+
     /// <summary>A compression request: a slice of the corpus (its ids) with a batch size, both varying by request.</summary>
     public CompressedDocuments Compress(int request)
     {
