@@ -7,6 +7,11 @@ namespace Clara.Engine.Models;
 /// A decoder with its frozen base weights and any number of named LoRA adapters on one backend. The adapter is
 /// chosen per call; adapters share the base weights, which are never copied.
 /// </summary>
+/// <remarks>
+/// Safe to share between threads (on the CPU backend): concurrent <see cref="Forward"/> calls with different caches
+/// give the bits each gives alone (see <see cref="DecoderRunner"/>); a <see cref="KvCache"/> belongs to one call at a
+/// time.
+/// </remarks>
 public sealed class DecoderModel : IDisposable
 {
     private readonly Dictionary<string, LoraAdapter> _adapters;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Clara.Engine.Backends;
 using Clara.Engine.Graph;
 using Clara.Engine.Tensors;
@@ -40,14 +41,22 @@ public sealed record ForwardInputs(int Batch, int Length, int[] Ids, int[] Atten
 /// <summary>Results of one forward, copied to the host.</summary>
 public sealed record ForwardOutputs(float[] Hidden, float[]? Logits, IReadOnlyDictionary<string, float[]> Trace);
 
-/// <summary>Runs decoder forwards on a backend: builds the graph for the request's shape and executes it against a KV cache.</summary>
+/// <summary>
+/// Runs decoder forwards on a backend: builds the graph for the request's shape and executes it against a KV cache.
+/// Safe to share between threads: each forward borrows an executor (its own arena) for its whole run, and the plan
+/// cache is concurrent, so concurrent forwards never share a mutable buffer and each gives the bits it gives alone.
+/// A cache itself belongs to one forward at a time.
+/// </summary>
 public sealed class DecoderRunner(ModelWeights weights, IBackend backend) : IDisposable
 {
-    private readonly GraphExecutor _executor = new(backend);
+    // Bounds the plan cache: a long-lived runner sees few distinct shapes per workload, but prompt lengths vary.
+    private const int MaxPlans = 64;
+
+    private readonly ExecutorPool _executors = new(backend);
 
     // Planning a 32-block graph takes milliseconds; a decode step's graph differs from the last one only in the cache
-    // position, so its plan is reused.
-    private readonly Dictionary<(object Request, string? Adapter), BufferPlan> _plans = [];
+    // position, so its plan is reused. Plans are immutable, so concurrent forwards may share one.
+    private readonly ConcurrentDictionary<(object Request, string? Adapter), BufferPlan> _plans = new();
 
     public ModelWeights Weights { get; } = weights;
     public IBackend Backend { get; } = backend;
@@ -62,8 +71,8 @@ public sealed class DecoderRunner(ModelWeights weights, IBackend backend) : IDis
             inputs.LogitRows?.Length ?? 0, inputs.SpliceRows?.Length ?? 0, inputs.Trace);
         var planKey = (request.PlanKey, adapter?.Name);
         var graph = new DecoderGraph(Weights, adapter, cache, request, _plans.GetValueOrDefault(planKey));
-        if (_plans.Count > 64) _plans.Clear();
-        _plans[planKey] = graph.Plan;
+        if (_plans.Count > MaxPlans) _plans.Clear();
+        _plans.TryAdd(planKey, graph.Plan);
         cache.Reserve(inputs.Length, inputs.Attend);
 
         var owned = new List<Tensor>();
@@ -83,7 +92,9 @@ public sealed class DecoderRunner(ModelWeights weights, IBackend backend) : IDis
                 owned.Add(values);
                 bound[graph.SpliceValues!] = values;
             }
-            var result = _executor.Run(graph.Graph, bound, graph.Plan);
+            // The outputs are views of the executor's arena: copy them out before another forward may borrow it.
+            using var lease = _executors.Rent();
+            var result = lease.Executor.Run(graph.Graph, bound, graph.Plan);
             var trace = inputs.Trace
                 ? graph.NamedValues.ToDictionary(kv => kv.Key, kv => result[kv.Value].ToFloatArray())
                 : new Dictionary<string, float[]>();
@@ -95,5 +106,5 @@ public sealed class DecoderRunner(ModelWeights weights, IBackend backend) : IDis
         }
     }
 
-    public void Dispose() => _executor.Dispose();
+    public void Dispose() => _executors.Dispose();
 }
