@@ -20,6 +20,7 @@ internal sealed class AddedTokenVocabulary
     private readonly Dictionary<string, int> _special;
     private readonly HashSet<int> _specialIds;
     private readonly Dictionary<int, string> _content;
+    private readonly Dictionary<int, string> _tokenString;
     private readonly AddedTokenMatcher _raw;
     private readonly AddedTokenMatcher _normalized;
     private readonly Func<string, string>? _normalizer;
@@ -30,6 +31,9 @@ internal sealed class AddedTokenVocabulary
         _special = tokens.Where(t => t.Special).GroupBy(t => t.Content).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
         _specialIds = tokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
         _content = tokens.GroupBy(t => t.Id).ToDictionary(g => g.Key, g => g.First().Content);
+        // Hugging Face stores a "normalized" token in its normalized form, and decodes that form (legacy: "▁<tag>").
+        _tokenString = tokens.GroupBy(t => t.Id).ToDictionary(g => g.Key,
+            g => g.First() is { Normalized: true } t && normalizer is not null ? normalizer(t.Content) : g.First().Content);
         // Without a normalizer a "normalized" token is matched in the same text, only in the second pass.
         _raw = new AddedTokenMatcher(tokens.Where(t => !t.Normalized).Select(t => (t.Content, t)));
         _normalized = new AddedTokenMatcher(tokens.Where(t => t.Normalized).Select(t => (normalizer is null ? t.Content : normalizer(t.Content), t)));
@@ -105,7 +109,8 @@ internal sealed class AddedTokenVocabulary
 
     /// <summary>
     /// Decodes <paramref name="ids"/> as Hugging Face's Tokenizer.decode: special ids are skipped, every other id
-    /// becomes its token string (an added token's content, or <paramref name="modelToken"/>), and the whole list goes
+    /// becomes its token string (an added token's content — normalized for a "normalized" one — or
+    /// <paramref name="modelToken"/>), and the whole list goes
     /// through <paramref name="decodeTokens"/> at once, so a word after an added token keeps its space.
     /// </summary>
     public string DecodeTokens(IEnumerable<int> ids, int vocabSize, Func<int, string> modelToken, Func<List<string>, string> decodeTokens)
@@ -116,7 +121,7 @@ internal sealed class AddedTokenVocabulary
         {
             CheckRange(id, vocabSize, nameof(ids));
             if (_specialIds.Contains(id)) continue;
-            tokens.Add(_content.TryGetValue(id, out var content) ? content : modelToken(id));
+            tokens.Add(_tokenString.TryGetValue(id, out var token) ? token : modelToken(id));
         }
         return decodeTokens(tokens);
     }
