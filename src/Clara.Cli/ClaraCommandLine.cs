@@ -12,6 +12,7 @@ public static class ClaraCommandLine
         new AskCommand(),
         new ConvertVerb(),
         new SelfTestCommand(),
+        new TokenizeCommand(),
     ];
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
