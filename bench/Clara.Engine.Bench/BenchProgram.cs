@@ -19,6 +19,7 @@ public static class BenchProgram
             if (args.Length > 0 && args[0] == "workload") return WorkloadCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "peaks") return PeaksCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "check") return CheckCommand.Run(args[1..]);
+            if (args.Length > 0 && args[0] == "tokenizer") return TokenizerCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] is "-h" or "--help" or "help")
             {
                 Console.WriteLine(Help);
@@ -80,5 +81,6 @@ public static class BenchProgram
         "      [--threads N] [--large] [--device cpu|cuda|cuda:N]   (--device works in every mode)\n" +
         "  " + WorkloadCommand.Usage + "\n" +
         "  " + PeaksCommand.Usage + "\n" +
+        "  " + TokenizerCommand.Usage + "\n" +
         "  check [--threads N]   (CPU matmul against a float64 loop over awkward shapes)";
 }
