@@ -7,27 +7,56 @@ namespace Clara.Engine.Tokenization.SentencePiece;
 /// character differently ("aaaa", "((((", "========"); this is the reason the engine segments on its own.
 /// UNUSED pieces may be formed by a merge but are split back into the two pieces they were made of.
 /// </summary>
-internal sealed class BpeSegmenter(SentencePieceVocabulary vocabulary) : ISegmenter
+internal sealed class BpeSegmenter : ISegmenter
 {
+    private readonly SentencePieceVocabulary _vocabulary;
+
+    /// <summary>(left id, right id) → id of the piece they concatenate to, for every split of every piece into two pieces.</summary>
+    private readonly Dictionary<long, int> _merges = new();
+
+    /// <summary>The segmentable id of each UTF-16 code unit taken alone, −1 when it is no piece.</summary>
+    private readonly int[] _charIds = new int[char.MaxValue + 1];
+
+    public BpeSegmenter(SentencePieceVocabulary vocabulary)
+    {
+        _vocabulary = vocabulary;
+        foreach (var (piece, id) in vocabulary.Segmentable)
+        {
+            for (int cut = 1; cut < piece.Length; cut++)
+            {
+                if (char.IsLowSurrogate(piece[cut])) continue;
+                int left = vocabulary.SegmentableId(piece.AsSpan(0, cut)), right = vocabulary.SegmentableId(piece.AsSpan(cut));
+                if (left >= 0 && right >= 0) _merges[Key(left, right)] = id;
+            }
+        }
+        for (int c = 0; c <= char.MaxValue; c++)
+        {
+            char ch = (char)c;
+            _charIds[c] = vocabulary.SegmentableId(new ReadOnlySpan<char>(in ch));
+        }
+    }
+
+    private static long Key(int left, int right) => (long)left << 32 | (uint)right;
+
     private struct Symbol
     {
-        public int Start, Length, Prev, Next;
+        public int Start, Length, Prev, Next, Id;
         public bool Frozen;
     }
 
     /// <summary>A candidate merge; <see cref="Size"/> detects candidates made stale by an earlier merge.</summary>
-    private readonly record struct Candidate(int Left, int Right, int Size);
+    private readonly record struct Candidate(int Left, int Right, int Size, int Id);
 
-    /// <summary>Highest score first, then the smallest left index (the leftmost pair).</summary>
-    private sealed class Order : IComparer<(float Score, int Left)>
+    /// <summary>
+    /// The agenda's order as one integer, smallest first: the highest score, then the smallest left index (the
+    /// leftmost pair). Scores map to unsigned integers in float order (−0 taken as +0, as C++ compares them), so
+    /// the heap compares longs instead of calling a comparer.
+    /// </summary>
+    private static long Priority(float score, int left)
     {
-        public static readonly Order Instance = new();
-
-        public int Compare((float Score, int Left) a, (float Score, int Left) b)
-        {
-            int byScore = b.Score.CompareTo(a.Score);
-            return byScore != 0 ? byScore : a.Left.CompareTo(b.Left);
-        }
+        uint bits = BitConverter.SingleToUInt32Bits(score == 0 ? 0f : score);
+        uint ordered = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
+        return (long)(uint.MaxValue - ordered) << 31 | (uint)left;
     }
 
     public void Segment(string normalized, List<Segment> output)
@@ -37,15 +66,16 @@ internal sealed class BpeSegmenter(SentencePieceVocabulary vocabulary) : ISegmen
         int count = 0;
         for (int i = 0; i < normalized.Length;)
         {
-            int length = vocabulary.UserDefined.Match(normalized.AsSpan(i));
+            int length = _vocabulary.UserDefined.Match(normalized.AsSpan(i));
             bool frozen = length > 0;
             if (!frozen) length = char.IsHighSurrogate(normalized[i]) && i + 1 < normalized.Length && char.IsLowSurrogate(normalized[i + 1]) ? 2 : 1;
-            symbols[count] = new Symbol { Start = i, Length = length, Prev = count - 1, Next = i + length < normalized.Length ? count + 1 : -1, Frozen = frozen };
+            int id = length == 1 ? _charIds[normalized[i]] : _vocabulary.SegmentableId(normalized.AsSpan(i, length));
+            symbols[count] = new Symbol { Start = i, Length = length, Prev = count - 1, Next = i + length < normalized.Length ? count + 1 : -1, Id = id, Frozen = frozen };
             count++;
             i += length;
         }
 
-        var agenda = new PriorityQueue<Candidate, (float, int)>(Order.Instance);
+        var agenda = new PriorityQueue<Candidate, long>(count);
         Dictionary<string, (int, int, int, int)>? unusedOrigins = null;
         for (int i = 1; i < count; i++) Consider(i - 1, i);
 
@@ -55,6 +85,7 @@ internal sealed class BpeSegmenter(SentencePieceVocabulary vocabulary) : ISegmen
             ref var right = ref symbols[top.Right];
             if (left.Length == 0 || right.Length == 0 || left.Length + right.Length != top.Size) continue;
             left.Length += right.Length;
+            left.Id = top.Id;
             left.Next = right.Next;
             if (right.Next >= 0) symbols[right.Next].Prev = top.Left;
             right.Length = 0;
@@ -69,10 +100,14 @@ internal sealed class BpeSegmenter(SentencePieceVocabulary vocabulary) : ISegmen
         {
             if (left < 0 || right < 0 || symbols[left].Frozen || symbols[right].Frozen) return;
             int start = symbols[left].Start, size = symbols[left].Length + symbols[right].Length;
-            int id = vocabulary.SegmentableId(normalized.AsSpan(start, size));
+            // Both sides are pieces almost always, and then the pair table answers; a side that is no piece (a
+            // character outside the vocabulary) is looked up by its text, as sentencepiece always does.
+            int id = symbols[left].Id >= 0 && symbols[right].Id >= 0
+                ? _merges.GetValueOrDefault(Key(symbols[left].Id, symbols[right].Id), -1)
+                : _vocabulary.SegmentableId(normalized.AsSpan(start, size));
             if (id < 0) return;
-            agenda.Enqueue(new Candidate(left, right, size), (vocabulary.Scores[id], left));
-            if (vocabulary.Types[id] == PieceType.Unused)
+            agenda.Enqueue(new Candidate(left, right, size, id), Priority(_vocabulary.Scores[id], left));
+            if (_vocabulary.Types[id] == PieceType.Unused)
             {
                 unusedOrigins ??= new Dictionary<string, (int, int, int, int)>(StringComparer.Ordinal);
                 unusedOrigins[normalized.Substring(start, size)] = (start, symbols[left].Length, symbols[right].Start, symbols[right].Length);
@@ -81,8 +116,8 @@ internal sealed class BpeSegmenter(SentencePieceVocabulary vocabulary) : ISegmen
 
         void Emit(int start, int length)
         {
-            int id = vocabulary.PieceToId(normalized.AsSpan(start, length));
-            if (id != vocabulary.UnknownId && vocabulary.Types[id] == PieceType.Unused
+            int id = _vocabulary.PieceToId(normalized.AsSpan(start, length));
+            if (id != _vocabulary.UnknownId && _vocabulary.Types[id] == PieceType.Unused
                 && unusedOrigins is not null && unusedOrigins.TryGetValue(normalized.Substring(start, length), out var origin))
             {
                 Emit(origin.Item1, origin.Item2);
