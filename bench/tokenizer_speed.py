@@ -64,12 +64,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", default="/tmp/clara-tokenizer-bench")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N documents (0: all)")
     args = parser.parse_args()
     work = Path(args.work)
     if not (work / "tokenizer.model").exists() or not (work / "corpus.jsonl").exists():
         build(work)
     sp = spm.SentencePieceProcessor(model_file=str(work / "tokenizer.model"))
     texts = [json.loads(line)["text"] for line in open(work / "corpus.jsonl", encoding="utf-8")]
+    if args.limit > 0:
+        texts = texts[:args.limit]
     tokens = sum(len(sp.encode(t)) for t in texts)  # warm-up
     best = float("inf")
     for _ in range(args.repeat):

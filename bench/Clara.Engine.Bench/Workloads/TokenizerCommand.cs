@@ -12,7 +12,7 @@ namespace Clara.Engine.Bench.Workloads;
 /// </summary>
 public static class TokenizerCommand
 {
-    public const string Usage = "tokenizer --model DIR --corpus F.jsonl [--repeat N (5)]";
+    public const string Usage = "tokenizer --model DIR --corpus F.jsonl [--repeat N (5)] [--limit DOCUMENTS] [--engine-only]";
 
     public static int Run(IReadOnlyList<string> args)
     {
@@ -20,13 +20,15 @@ public static class TokenizerCommand
         string model = cli.String("--model") ?? throw new ArgumentException("--model DIR is required");
         string corpus = cli.String("--corpus") ?? throw new ArgumentException("--corpus F.jsonl is required");
         int repeat = cli.Int("--repeat", 5);
+        int limit = cli.Int("--limit", int.MaxValue);
+        bool engineOnly = cli.Has("--engine-only");
         cli.RejectUnknown();
 
         var texts = File.ReadLines(corpus).Select(line =>
         {
             using var doc = JsonDocument.Parse(line);
             return doc.RootElement.GetProperty("text").GetString()!;
-        }).ToList();
+        }).Take(limit).ToList();
         long characters = texts.Sum(t => (long)t.Length);
 
         var engine = TokenizerLoader.Load(model);
@@ -35,7 +37,7 @@ public static class TokenizerCommand
 
         Timing? library = null;
         string spm = Path.Combine(model, TokenizerLoader.SentencePieceFile);
-        if (File.Exists(spm))
+        if (File.Exists(spm) && !engineOnly)
         {
             using var stream = File.OpenRead(spm);
             var ml = LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false);
