@@ -75,11 +75,11 @@ internal sealed class BpeSegmenter : ISegmenter
             i += length;
         }
 
-        var agenda = new PriorityQueue<Candidate, long>(count);
+        var agenda = new CandidateHeap(2 * count);
         Dictionary<string, (int, int, int, int)>? unusedOrigins = null;
         for (int i = 1; i < count; i++) Consider(i - 1, i);
 
-        while (agenda.TryDequeue(out var top, out _))
+        while (agenda.TryPop(out var top))
         {
             ref var left = ref symbols[top.Left];
             ref var right = ref symbols[top.Right];
@@ -94,7 +94,14 @@ internal sealed class BpeSegmenter : ISegmenter
         }
 
         for (int i = 0; i != -1; i = symbols[i].Next)
-            Emit(symbols[i].Start, symbols[i].Length);
+        {
+            // The symbol's id is already known unless it is no piece, an UNUSED piece, or shares its text with a reserved one.
+            int id = symbols[i].Id;
+            if (id >= 0 && _vocabulary.Types[id] != PieceType.Unused && !_vocabulary.IsAlsoReserved(id))
+                output.Add(new Segment(symbols[i].Start, symbols[i].Length, id));
+            else
+                Emit(symbols[i].Start, symbols[i].Length);
+        }
 
         void Consider(int left, int right)
         {
@@ -106,7 +113,7 @@ internal sealed class BpeSegmenter : ISegmenter
                 ? _merges.GetValueOrDefault(Key(symbols[left].Id, symbols[right].Id), -1)
                 : _vocabulary.SegmentableId(normalized.AsSpan(start, size));
             if (id < 0) return;
-            agenda.Enqueue(new Candidate(left, right, size, id), Priority(_vocabulary.Scores[id], left));
+            agenda.Push(Priority(_vocabulary.Scores[id], left), new Candidate(left, right, size, id));
             if (_vocabulary.Types[id] == PieceType.Unused)
             {
                 unusedOrigins ??= new Dictionary<string, (int, int, int, int)>(StringComparer.Ordinal);
@@ -125,6 +132,56 @@ internal sealed class BpeSegmenter : ISegmenter
                 return;
             }
             output.Add(new Segment(start, length, id));
+        }
+    }
+
+    /// <summary>A binary min-heap on the integer priority (no comparer calls: this is the inner loop).</summary>
+    private sealed class CandidateHeap(int capacity)
+    {
+        private long[] _keys = new long[Math.Max(4, capacity)];
+        private Candidate[] _items = new Candidate[Math.Max(4, capacity)];
+        private int _count;
+
+        public void Push(long key, Candidate item)
+        {
+            if (_count == _keys.Length)
+            {
+                Array.Resize(ref _keys, _count * 2);
+                Array.Resize(ref _items, _count * 2);
+            }
+            int i = _count++;
+            while (i > 0)
+            {
+                int parent = (i - 1) >> 1;
+                if (_keys[parent] <= key) break;
+                _keys[i] = _keys[parent];
+                _items[i] = _items[parent];
+                i = parent;
+            }
+            _keys[i] = key;
+            _items[i] = item;
+        }
+
+        public bool TryPop(out Candidate top)
+        {
+            if (_count == 0) { top = default; return false; }
+            top = _items[0];
+            long key = _keys[--_count];
+            var item = _items[_count];
+            int i = 0;
+            while (true)
+            {
+                int child = 2 * i + 1;
+                if (child >= _count) break;
+                if (child + 1 < _count && _keys[child + 1] < _keys[child]) child++;
+                if (key <= _keys[child]) break;
+                _keys[i] = _keys[child];
+                _items[i] = _items[child];
+                i = child;
+            }
+            _keys[i] = key;
+            _items[i] = item;
+            return true;
         }
     }
 }

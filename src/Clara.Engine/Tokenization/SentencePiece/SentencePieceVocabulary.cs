@@ -49,10 +49,17 @@ internal sealed class SentencePieceVocabulary
             if (missing >= 0) throw new InvalidDataException($"{path}: byte_fallback is set but the byte piece {BytePiece.Of((byte)missing)} is missing");
             ByteIds = byteIds;
         }
+        _alsoReserved = new bool[count];
+        foreach (var (text, id) in _segmentable) _alsoReserved[id] = _reserved.ContainsKey(text);
         _segmentableBySpan = _segmentable.GetAlternateLookup<ReadOnlySpan<char>>();
         _reservedBySpan = _reserved.GetAlternateLookup<ReadOnlySpan<char>>();
         UserDefined = new UserDefinedMatcher(userDefined);
     }
+
+    private readonly bool[] _alsoReserved;
+
+    /// <summary>Whether a segmentable piece's text is also a reserved piece's, so <see cref="PieceToId"/> answers the reserved id.</summary>
+    public bool IsAlsoReserved(int id) => _alsoReserved[id];
 
     public string[] Pieces { get; }
     public float[] Scores { get; }
