@@ -20,6 +20,7 @@ public static class BenchProgram
             if (args.Length > 0 && args[0] == "concurrency") return ConcurrencyCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "peaks") return PeaksCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "check") return CheckCommand.Run(args[1..]);
+            if (args.Length > 0 && args[0] == "tokenizer") return TokenizerCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] is "-h" or "--help" or "help")
             {
                 Console.WriteLine(Help);
@@ -82,5 +83,6 @@ public static class BenchProgram
         "  " + WorkloadCommand.Usage + "\n" +
         "  " + ConcurrencyCommand.Usage + "\n" +
         "  " + PeaksCommand.Usage + "\n" +
+        "  " + TokenizerCommand.Usage + "\n" +
         "  check [--threads N]   (CPU matmul against a float64 loop over awkward shapes)";
 }

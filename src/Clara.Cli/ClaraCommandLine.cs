@@ -15,6 +15,7 @@ public static class ClaraCommandLine
         new SelfTestCommand(),
         new GradCommand(),
         new TrainCommand(),
+        new TokenizeCommand(),
     ];
 
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);

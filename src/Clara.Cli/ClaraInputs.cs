@@ -6,7 +6,7 @@ namespace Clara.Cli;
 internal static class ClaraInputs
 {
     public static IReadOnlyList<IReadOnlyList<int>> DocumentIds(ClaraModel model, IReadOnlyList<DocumentLine> docs, string path) =>
-        docs.Select(d => (IReadOnlyList<int>)Checked(model, d.Ids ?? Tokenize(model, d.Text!, $"{path}: document '{d.Id}'"), $"{path}: document '{d.Id}'")).ToList();
+        docs.Select(d => (IReadOnlyList<int>)Checked(model, d.Ids ?? TokenizeDocument(model, d.Text!, $"{path}: document '{d.Id}'"), $"{path}: document '{d.Id}'")).ToList();
 
     public static int[] Question(ClaraModel model, CommandArguments a)
     {
@@ -23,6 +23,12 @@ internal static class ClaraInputs
             if ((uint)id >= (uint)vocab) throw new ArgumentException($"{what}: token id {id} is outside the vocabulary of {vocab}");
         return ids;
     }
+
+    /// <summary>Only the tokens the encoder row keeps (<see cref="ClaraModel.EncodeDocument"/>): the rest would be cut anyway.</summary>
+    private static int[] TokenizeDocument(ClaraModel model, string text, string what) =>
+        model.Tokenizer is null
+            ? throw new InvalidOperationException($"{what} is text, but {model.Decoder.Source} has no tokenizer files: pass token ids instead")
+            : model.EncodeDocument(text);
 
     private static int[] Tokenize(ClaraModel model, string text, string what) =>
         model.Tokenizer is null

@@ -157,6 +157,14 @@ public sealed class ClaraModel : IDisposable
     public int[] Encode(string text) =>
         (Tokenizer ?? throw new InvalidOperationException($"{Decoder.Source} has no tokenizer files (tokenizer.model or tokenizer.json): pass token ids instead")).Encode(text);
 
+    /// <summary>
+    /// Token ids of a document's text, only as many as the encoder row keeps (spec §2: L0 minus &lt;ENC&gt; and
+    /// &lt;s&gt;; <see cref="EncoderLayout"/> cuts the rest), so a long document is not tokenized whole.
+    /// </summary>
+    public int[] EncodeDocument(string text) =>
+        (Tokenizer ?? throw new InvalidOperationException($"{Decoder.Source} has no tokenizer files (tokenizer.model or tokenizer.json): pass token ids instead"))
+            .Encode(text, EncoderLayout.DocumentTokensKept(Config));
+
     public string? Decode(IEnumerable<int> ids) => Tokenizer?.Decode(ids);
 
     /// <summary>

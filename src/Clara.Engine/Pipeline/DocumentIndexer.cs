@@ -21,7 +21,7 @@ public sealed class DocumentIndexer
     /// <summary>Compresses every document (text through the tokenizer, or its token ids) and upserts it with its memory.</summary>
     public void Index(IReadOnlyList<Document> documents, int batchSize = 8, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
-        var ids = documents.Select(d => d.TokenIds ?? (d.Text is { } t ? Model.Encode(t) : throw new ArgumentException($"document '{d.Id}' has neither text nor token ids"))).ToList();
+        var ids = documents.Select(d => d.TokenIds ?? (d.Text is { } t ? Model.EncodeDocument(t) : throw new ArgumentException($"document '{d.Id}' has neither text nor token ids"))).ToList();
         var compressed = Model.Compress(ids, batchSize, progress, cancellation);
         for (int i = 0; i < documents.Count; i++)
             Store.Upsert(documents[i], new DocumentMemory(Model.Fingerprint, compressed.MemoryTokens, compressed.Hidden, compressed.Document(i).Span));

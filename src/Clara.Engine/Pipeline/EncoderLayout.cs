@@ -10,6 +10,9 @@ public sealed class EncoderLayout(ClaraConfig config)
     public ClaraConfig Config { get; } = config;
     public int Length => Config.EncoderLength;
 
+    /// <summary>How many of a document's own tokens a row can keep: L0 less &lt;ENC&gt; and &lt;s&gt;.</summary>
+    public static int DocumentTokensKept(ClaraConfig config) => Math.Max(0, config.EncoderTextLength - 2);
+
     /// <summary>Fills row-major ids/mask/positions [texts, Length].</summary>
     public (int[] Ids, int[] Mask, int[] Positions) Build(IReadOnlyList<IReadOnlyList<int>> texts)
     {

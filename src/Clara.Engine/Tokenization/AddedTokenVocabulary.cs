@@ -1,40 +1,45 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Clara.Engine.Tokenization;
+
+/// <summary>Encodes one stretch of text between added tokens, appending at most about <c>budget</c> ids (more are cut by the caller).</summary>
+/// <param name="startsText">Whether the stretch starts the whole text (Metaspace prepend_scheme "first").</param>
+internal delegate void PieceEncoder(string piece, bool startsText, int budget, List<int> ids);
 
 /// <summary>
 /// The tokens recognised in text before the model's own tokenization, and the ids that decoding skips.
 /// Recognised: every added token of the directory plus the model's UNK/BOS/EOS pieces (Hugging Face treats
-/// those as added tokens too, so "&lt;s&gt;" written in text is the BOS id). Matching is leftmost-longest, and
-/// each text segment between matches is tokenized on its own — Hugging Face's "legacy" behaviour, which the
-/// Mistral/Llama tokenizers use: a SentencePiece segment after an added token gets its own dummy prefix.
-/// (The added tokens' lstrip/rstrip/single_word flags are not applied; CLaRa's tokens use none of them.)
+/// those as added tokens too, so "&lt;s&gt;" written in text is the BOS id). As Hugging Face's AddedVocabulary:
+/// tokens that are not "normalized" are found in the raw text first; each stretch between them is normalized
+/// (when the tokenizer has a normalizer) and searched for the "normalized" tokens; what remains goes to the model.
+/// Each stretch is tokenized on its own — the "legacy" behaviour of the Mistral/Llama tokenizers: a
+/// SentencePiece stretch after an added token gets its own dummy prefix.
 /// </summary>
 internal sealed class AddedTokenVocabulary
 {
-    private readonly Dictionary<string, int> _recognised;
     private readonly Dictionary<string, int> _special;
     private readonly HashSet<int> _specialIds;
-    private readonly Dictionary<int, string> _plainAddedContent;
-    private readonly Regex? _matcher;
+    private readonly Dictionary<int, string> _content;
+    private readonly Dictionary<int, string> _tokenString;
+    private readonly AddedTokenMatcher _raw;
+    private readonly AddedTokenMatcher _normalized;
+    private readonly Func<string, string>? _normalizer;
 
-    private AddedTokenVocabulary(Dictionary<string, int> recognised, Dictionary<string, int> special, Dictionary<int, string> plainAddedContent,
-        int? bosId, int? eosId)
+    private AddedTokenVocabulary(IReadOnlyList<AddedToken> tokens, Func<string, string>? normalizer, int? bosId, int? eosId)
     {
-        _recognised = recognised;
-        _special = special;
-        _specialIds = special.Values.ToHashSet();
-        _plainAddedContent = plainAddedContent;
+        _normalizer = normalizer;
+        _special = tokens.Where(t => t.Special).GroupBy(t => t.Content).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+        _specialIds = tokens.Where(t => t.Special).Select(t => t.Id).ToHashSet();
+        _content = tokens.GroupBy(t => t.Id).ToDictionary(g => g.Key, g => g.First().Content);
+        // Hugging Face stores a "normalized" token in its normalized form, and decodes that form (legacy: "▁<tag>").
+        _tokenString = tokens.GroupBy(t => t.Id).ToDictionary(g => g.Key,
+            g => g.First() is { Normalized: true } t && normalizer is not null ? normalizer(t.Content) : g.First().Content);
+        // Without a normalizer a "normalized" token is matched in the same text, only in the second pass.
+        _raw = new AddedTokenMatcher(tokens.Where(t => !t.Normalized).Select(t => (t.Content, t)));
+        _normalized = new AddedTokenMatcher(tokens.Where(t => t.Normalized).Select(t => (normalizer is null ? t.Content : normalizer(t.Content), t)));
         BosId = bosId;
         EosId = eosId;
-        MaxId = recognised.Count == 0 ? -1 : recognised.Values.Max();
-        if (recognised.Count > 0)
-        {
-            // Longest first, so an alternation at one position picks the longest token.
-            var alternatives = recognised.Keys.OrderByDescending(k => k.Length).ThenBy(k => k, StringComparer.Ordinal).Select(Regex.Escape);
-            _matcher = new Regex(string.Join('|', alternatives), RegexOptions.CultureInvariant);
-        }
+        MaxId = tokens.Count == 0 ? -1 : tokens.Max(t => t.Id);
     }
 
     public IReadOnlyDictionary<string, int> SpecialTokens => _special;
@@ -44,63 +49,87 @@ internal sealed class AddedTokenVocabulary
     /// <summary>The largest recognised id, −1 when there is none.</summary>
     public int MaxId { get; }
 
+    public bool IsSpecial(int id) => _specialIds.Contains(id);
+
+    /// <summary>The content of an added token's id (special or not); null for a model id.</summary>
+    public string? ContentOf(int id) => _content.GetValueOrDefault(id);
+
     /// <param name="modelVocabulary">The model's own pieces (content → id).</param>
     /// <param name="modelSpecialPieces">The model's UNK/BOS/EOS pieces, when it has them.</param>
+    /// <param name="normalizer">The tokenizer's normalizer (tokenizer.json), which "normalized" tokens are matched after.</param>
+    /// <param name="onePass">Match every token in the raw text in one pass, whatever its "normalized" flag (how
+    /// Hugging Face's slow, sentencepiece-backed tokenizers match added tokens).</param>
     public static AddedTokenVocabulary Build(TokenizerDirectoryConfig config, IReadOnlyDictionary<string, int> modelVocabulary,
-        IEnumerable<string?> modelSpecialPieces, string? modelBos, string? modelEos)
+        IEnumerable<string?> modelSpecialPieces, string? modelBos, string? modelEos, Func<string, string>? normalizer = null, bool onePass = false)
     {
-        var recognised = new Dictionary<string, int>(StringComparer.Ordinal);
-        var special = new Dictionary<string, int>(StringComparer.Ordinal);
-        var plain = new Dictionary<int, string>();
-        foreach (var token in config.AddedTokens)
-        {
-            recognised[token.Content] = token.Id;
-            if (token.Special) special[token.Content] = token.Id;
-            else plain[token.Id] = token.Content;
-        }
+        var byContent = new Dictionary<string, AddedToken>(StringComparer.Ordinal);
+        foreach (var token in config.AddedTokens) byContent[token.Content] = onePass ? token with { Normalized = false } : token;
         int? Resolve(string? content) =>
             content is null ? null
-            : recognised.TryGetValue(content, out int id) ? id
-            : modelVocabulary.TryGetValue(content, out id) ? id
+            : byContent.TryGetValue(content, out var token) ? token.Id
+            : modelVocabulary.TryGetValue(content, out int id) ? id
             : null;
         foreach (var piece in modelSpecialPieces.Concat(config.NamedSpecialTokens))
         {
             // A named special token with no id anywhere cannot occur in ids; Hugging Face would append it to the
             // vocabulary, beyond the model's embedding, so it is left out rather than invented.
             if (Resolve(piece) is not int id) continue;
-            recognised[piece!] = id;
-            special[piece!] = id;
-            plain.Remove(id);
+            byContent[piece!] = byContent.TryGetValue(piece!, out var known) ? known with { Special = true } : new AddedToken(piece!, id, Special: true);
         }
-        return new AddedTokenVocabulary(recognised, special, plain,
+        return new AddedTokenVocabulary(byContent.Values.ToList(), normalizer,
             Resolve(config.BosToken) ?? Resolve(modelBos), Resolve(config.EosToken) ?? Resolve(modelEos));
     }
 
     /// <summary>
-    /// Encodes <paramref name="text"/>: recognised tokens become their ids, every other segment goes through
-    /// <paramref name="encodeSegment"/> (given the segment and whether it starts the text).
+    /// Encodes <paramref name="text"/>: recognised tokens become their ids, every other stretch goes through
+    /// <paramref name="encodePiece"/> (normalized first when the tokenizer has a normalizer). Stops once
+    /// <paramref name="maxTokens"/> ids exist and returns the first <paramref name="maxTokens"/>.
     /// </summary>
-    public int[] Encode(string text, Action<ReadOnlyMemory<char>, bool, List<int>> encodeSegment)
+    public int[] Encode(string text, int maxTokens, PieceEncoder encodePiece)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var ids = new List<int>(text.Length / 3 + 4);
-        int position = 0;
-        if (_matcher is not null)
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
+        var ids = new List<int>(Math.Min(text.Length / 3 + 4, maxTokens == int.MaxValue ? int.MaxValue : maxTokens + 16));
+        foreach (var split in _raw.Split(text))
         {
-            for (var match = _matcher.Match(text); match.Success; match = match.NextMatch())
+            if (ids.Count >= maxTokens) break;
+            if (split.IsToken) { ids.Add(split.TokenId); continue; }
+            string stretch = text[split.Start..split.End];
+            if (_normalizer is not null) stretch = _normalizer(stretch);
+            foreach (var inner in _normalized.Split(stretch))
             {
-                if (match.Index > position) encodeSegment(text.AsMemory(position, match.Index - position), position == 0, ids);
-                ids.Add(_recognised[match.Value]);
-                position = match.Index + match.Length;
+                if (ids.Count >= maxTokens) break;
+                if (inner.IsToken) ids.Add(inner.TokenId);
+                else encodePiece(stretch[inner.Start..inner.End], split.Start == 0 && inner.Start == 0, maxTokens - ids.Count, ids);
             }
         }
-        if (position < text.Length) encodeSegment(text.AsMemory(position), position == 0, ids);
+        if (ids.Count > maxTokens) ids.RemoveRange(maxTokens, ids.Count - maxTokens);
         return ids.ToArray();
     }
 
     /// <summary>
+    /// Decodes <paramref name="ids"/> as Hugging Face's Tokenizer.decode: special ids are skipped, every other id
+    /// becomes its token string (an added token's content — normalized for a "normalized" one — or
+    /// <paramref name="modelToken"/>), and the whole list goes
+    /// through <paramref name="decodeTokens"/> at once, so a word after an added token keeps its space.
+    /// </summary>
+    public string DecodeTokens(IEnumerable<int> ids, int vocabSize, Func<int, string> modelToken, Func<List<string>, string> decodeTokens)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var tokens = new List<string>();
+        foreach (int id in ids)
+        {
+            CheckRange(id, vocabSize, nameof(ids));
+            if (_specialIds.Contains(id)) continue;
+            tokens.Add(_tokenString.TryGetValue(id, out var token) ? token : modelToken(id));
+        }
+        return decodeTokens(tokens);
+    }
+
+    /// <summary>
     /// Decodes <paramref name="ids"/>: special ids are skipped, a non-special added token is its content, and
-    /// each run of model ids between them goes through <paramref name="decodeRun"/>.
+    /// each run of model ids between them goes through <paramref name="decodeRun"/> on its own (how a
+    /// SentencePiece-backed tokenizer decodes).
     /// </summary>
     public string Decode(IEnumerable<int> ids, int vocabSize, Func<List<int>, string> decodeRun)
     {
@@ -109,10 +138,9 @@ internal sealed class AddedTokenVocabulary
         var run = new List<int>();
         foreach (int id in ids)
         {
-            if ((uint)id >= (uint)vocabSize)
-                throw new ArgumentOutOfRangeException(nameof(ids), id, $"token id {id} is outside the vocabulary [0, {vocabSize})");
+            CheckRange(id, vocabSize, nameof(ids));
             if (_specialIds.Contains(id)) continue;
-            if (_plainAddedContent.TryGetValue(id, out var content))
+            if (_content.TryGetValue(id, out var content))
             {
                 Flush();
                 text.Append(content);
@@ -129,5 +157,11 @@ internal sealed class AddedTokenVocabulary
             text.Append(decodeRun(run));
             run.Clear();
         }
+    }
+
+    private static void CheckRange(int id, int vocabSize, string name)
+    {
+        if ((uint)id >= (uint)vocabSize)
+            throw new ArgumentOutOfRangeException(name, id, $"token id {id} is outside the vocabulary [0, {vocabSize})");
     }
 }

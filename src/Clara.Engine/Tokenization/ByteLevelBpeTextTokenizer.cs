@@ -13,6 +13,7 @@ internal sealed class ByteLevelBpeTextTokenizer : ITextTokenizer
     private readonly ByteLevelLayout _layout;
     private readonly AddedTokenVocabulary _added;
     private readonly bool[] _isModelId;
+    private readonly string?[] _tokenOfId;
     private readonly string _path;
 
     public ByteLevelBpeTextTokenizer(BpeTokenizer bpe, HfBpeModel model, ByteLevelLayout layout, AddedTokenVocabulary added, string path)
@@ -23,7 +24,12 @@ internal sealed class ByteLevelBpeTextTokenizer : ITextTokenizer
         _path = path;
         VocabSize = Math.Max(model.Vocabulary.Values.DefaultIfEmpty(-1).Max() + 1, added.MaxId + 1);
         _isModelId = new bool[VocabSize];
-        foreach (int id in model.Vocabulary.Values) _isModelId[id] = true;
+        _tokenOfId = new string?[VocabSize];
+        foreach (var (token, id) in model.Vocabulary)
+        {
+            _isModelId[id] = true;
+            _tokenOfId[id] = token;
+        }
     }
 
     public static PreTokenizer SplitBy(ByteLevelLayout layout) =>
@@ -34,14 +40,21 @@ internal sealed class ByteLevelBpeTextTokenizer : ITextTokenizer
     public int? EosId => _added.EosId;
     public int VocabSize { get; }
 
-    public int[] Encode(string text) => _added.Encode(text, (segment, _, ids) =>
+    public int[] Encode(string text) => _added.Encode(text, int.MaxValue, EncodePiece);
+
+    public int[] Encode(string text, int maxTokens) => _added.Encode(text, maxTokens, EncodePiece);
+
+    private void EncodePiece(string piece, bool startsText, int budget, List<int> ids)
     {
         // Hugging Face's add_prefix_space: a segment not starting with a space gets one, so its first word is
         // encoded like a word in the middle of a sentence.
-        var span = segment.Span;
-        string input = _layout.AddPrefixSpace && (span.IsEmpty || span[0] != ' ') ? " " + span.ToString() : span.ToString();
+        string input = _layout.AddPrefixSpace && (piece.Length == 0 || piece[0] != ' ') ? " " + piece : piece;
         ids.AddRange(_bpe.EncodeToIds(input, considerPreTokenization: true, considerNormalization: false));
-    });
+    }
+
+    public string IdToToken(int id) =>
+        _added.ContentOf(id) ?? ((uint)id < (uint)_tokenOfId.Length ? _tokenOfId[id] : null)
+        ?? throw new ArgumentOutOfRangeException(nameof(id), id, $"token id {id} is neither in the vocabulary of {_path} nor an added token");
 
     public string Decode(IEnumerable<int> ids) => _added.Decode(ids, VocabSize, run =>
     {

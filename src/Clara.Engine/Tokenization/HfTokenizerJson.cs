@@ -13,7 +13,10 @@ internal abstract record BpeTextLayout;
 /// runs over the whole segment (or over "▁"-started words when <paramref name="Split"/>), unknown characters
 /// fall back to byte pieces.
 /// </summary>
-internal sealed record MetaspaceLayout(char Replacement, PrependScheme Prepend, bool Split, bool PrependEvenAfterReplacement) : BpeTextLayout;
+/// <param name="IsNormalizer">The layout is the file's normalizer (legacy Prepend + Replace): it runs once per stretch
+/// between raw-matched added tokens, before the "normalized" added tokens are matched; otherwise it is the
+/// Metaspace pre-tokenizer, which runs on each stretch the model receives.</param>
+internal sealed record MetaspaceLayout(char Replacement, PrependScheme Prepend, bool Split, bool PrependEvenAfterReplacement, bool IsNormalizer = false) : BpeTextLayout;
 
 /// <summary>GPT-2-style byte-level BPE: a regex splits the text into words, each mapped byte-to-unicode.</summary>
 internal sealed record ByteLevelLayout(string SplitPattern, bool AddPrefixSpace) : BpeTextLayout;
@@ -111,7 +114,7 @@ internal static class HfTokenizerJson
             if (preTokenizer is not null)
                 throw new NotSupportedException($"{path}: normalizer '{TypeOf(n)}' together with pre_tokenizer '{TypeOf(preTokenizer.Value)}' is not supported");
             if (IsLegacySentencePieceNormalizer(n, out char replacement))
-                return new MetaspaceLayout(replacement, PrependScheme.Always, Split: false, PrependEvenAfterReplacement: true);
+                return new MetaspaceLayout(replacement, PrependScheme.Always, Split: false, PrependEvenAfterReplacement: true, IsNormalizer: true);
             throw new NotSupportedException($"{path}: normalizer '{Describe(n)}' is not supported (only Prepend(\"▁\") + Replace(\" \", \"▁\"))");
         }
         if (preTokenizer is not { } p)

@@ -10,8 +10,18 @@ public interface ITextTokenizer
     /// <summary>The ids of <paramref name="text"/>, without BOS/EOS.</summary>
     int[] Encode(string text);
 
+    /// <summary>
+    /// The first <paramref name="maxTokens"/> ids of <see cref="Encode(string)"/>, tokenizing no more of the text
+    /// than they need where the tokenizer can cut text exactly (SentencePiece BPE at characters no piece joins);
+    /// elsewhere the whole text is tokenized and the ids cut. For documents that are truncated anyway.
+    /// </summary>
+    int[] Encode(string text, int maxTokens);
+
     /// <summary>The text of <paramref name="ids"/>, skipping special ids as Hugging Face's skip_special_tokens does.</summary>
     string Decode(IEnumerable<int> ids);
+
+    /// <summary>The token string of one id: the model's piece, or an added token's content (Hugging Face's id_to_token).</summary>
+    string IdToToken(int id);
 
     /// <summary>Every special token (content → id): the model's BOS/EOS/UNK and the special added tokens.</summary>
     IReadOnlyDictionary<string, int> SpecialTokens { get; }

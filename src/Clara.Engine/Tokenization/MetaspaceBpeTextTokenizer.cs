@@ -51,14 +51,24 @@ internal sealed class MetaspaceBpeTextTokenizer : ITextTokenizer
     public int? EosId => _added.EosId;
     public int VocabSize { get; }
 
-    public int[] Encode(string text) => _added.Encode(text, EncodeSegment);
+    public int[] Encode(string text) => _added.Encode(text, int.MaxValue, EncodePiece);
 
-    public string Decode(IEnumerable<int> ids) => _added.Decode(ids, VocabSize, run => _decoder.Decode(run.Select(id =>
-        _pieceOfId[id] ?? throw new ArgumentOutOfRangeException(nameof(ids), id, $"token id {id} is neither in the vocabulary of {_path} nor an added token"))));
+    public int[] Encode(string text, int maxTokens) => _added.Encode(text, maxTokens, EncodePiece);
 
-    private void EncodeSegment(ReadOnlyMemory<char> segment, bool startsText, List<int> ids)
+    public string Decode(IEnumerable<int> ids) => _added.DecodeTokens(ids, VocabSize, IdToToken, _decoder.Decode);
+
+    public string IdToToken(int id) =>
+        _added.ContentOf(id) ?? ((uint)id < (uint)_pieceOfId.Length ? _pieceOfId[id] : null)
+        ?? throw new ArgumentOutOfRangeException(nameof(id), id, $"token id {id} is neither in the vocabulary of {_path} nor an added token");
+
+    /// <summary>Hugging Face's Prepend("▁") + Replace(" ", "▁") normalizer; Prepend leaves empty text empty.</summary>
+    public static Func<string, string>? NormalizerOf(MetaspaceLayout layout) =>
+        layout.IsNormalizer ? text => text.Length == 0 ? text : layout.Replacement + text.Replace(' ', layout.Replacement) : null;
+
+    private void EncodePiece(string piece, bool startsText, int budget, List<int> ids)
     {
-        string normalized = Normalize(segment.Span, startsText);
+        // With the normalizer layout the stretch arrives normalized; the Metaspace pre-tokenizer runs here.
+        string normalized = _layout.IsNormalizer ? piece : Normalize(piece, startsText);
         int wordStart = 0;
         bool lastWasUnknown = false;
         for (int i = 0; i < normalized.Length;)

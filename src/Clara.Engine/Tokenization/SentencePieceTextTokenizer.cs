@@ -1,38 +1,37 @@
-using Microsoft.ML.Tokenizers;
+using Clara.Engine.Tokenization.SentencePiece;
 
 namespace Clara.Engine.Tokenization;
 
-/// <summary>A SentencePiece model (<c>tokenizer.model</c>) through Microsoft.ML.Tokenizers, plus the directory's added tokens.</summary>
+/// <summary>
+/// A SentencePiece model (<c>tokenizer.model</c>) through the engine's own port of sentencepiece's encoder
+/// (<see cref="SentencePieceProcessor"/>), plus the directory's added tokens.
+/// </summary>
 internal sealed class SentencePieceTextTokenizer : ITextTokenizer
 {
-    private readonly SentencePieceTokenizer _model;
+    private readonly SentencePieceProcessor _model;
     private readonly AddedTokenVocabulary _added;
+    private readonly string _path;
 
-    private SentencePieceTextTokenizer(SentencePieceTokenizer model, AddedTokenVocabulary added)
+    private SentencePieceTextTokenizer(SentencePieceProcessor model, AddedTokenVocabulary added, string path)
     {
         _model = model;
         _added = added;
+        _path = path;
         VocabSize = Math.Max(model.Vocabulary.Count, added.MaxId + 1);
     }
 
+    /// <exception cref="InvalidDataException">The file is not a SentencePiece model.</exception>
+    /// <exception cref="NotSupportedException">The model asks for something the engine does not implement (named in the message).</exception>
     public static SentencePieceTextTokenizer Load(string modelPath, TokenizerDirectoryConfig config)
     {
         // Read first, so that every failure of the parse below is about the content, not the file system.
         var bytes = File.ReadAllBytes(modelPath);
-        SentencePieceTokenizer model;
-        try
-        {
-            // No BOS/EOS from the model: ITextTokenizer.Encode adds no special tokens; callers add the ids.
-            model = LlamaTokenizer.Create(new MemoryStream(bytes, writable: false), addBeginOfSentence: false, addEndOfSentence: false);
-        }
-        catch (Exception e)
-        {
-            throw new InvalidDataException($"{modelPath}: not a SentencePiece BPE model this engine can read ({e.Message})", e);
-        }
-        var added = AddedTokenVocabulary.Build(config, model.Vocabulary,
-            [model.UnknownToken, model.BeginningOfSentenceToken, model.EndOfSentenceToken],
-            model.BeginningOfSentenceToken, model.EndOfSentenceToken);
-        return new SentencePieceTextTokenizer(model, added);
+        var model = SentencePieceProcessor.Load(bytes, modelPath);
+        var vocabulary = model.Vocabulary;
+        string unk = vocabulary.Pieces[vocabulary.UnknownId];
+        string? bos = model.BosPiece, eos = model.EosPiece;
+        var added = AddedTokenVocabulary.Build(config, vocabulary.All(), [unk, bos, eos], bos, eos, onePass: true);
+        return new SentencePieceTextTokenizer(model, added, modelPath);
     }
 
     public IReadOnlyDictionary<string, int> SpecialTokens => _added.SpecialTokens;
@@ -40,14 +39,25 @@ internal sealed class SentencePieceTextTokenizer : ITextTokenizer
     public int? EosId => _added.EosId;
     public int VocabSize { get; }
 
-    public int[] Encode(string text) => _added.Encode(text, (segment, _, ids) =>
-        ids.AddRange(_model.EncodeToIds(segment.Span, addBeginningOfSentence: false, addEndOfSentence: false)));
+    public int[] Encode(string text) => _added.Encode(text, int.MaxValue, EncodePiece);
+
+    public int[] Encode(string text, int maxTokens) => _added.Encode(text, maxTokens, EncodePiece);
+
+    private void EncodePiece(string piece, bool startsText, int budget, List<int> ids)
+    {
+        if (budget == int.MaxValue) _model.Encode(piece, ids);
+        else PrefixEncoder.Encode(_model, piece, budget, ids);
+    }
 
     public string Decode(IEnumerable<int> ids) => _added.Decode(ids, VocabSize, run =>
     {
         foreach (int id in run)
             if (id >= _model.Vocabulary.Count)
-                throw new ArgumentOutOfRangeException(nameof(ids), id, $"token id {id} is neither a SentencePiece piece nor an added token");
-        return _model.Decode(run, considerSpecialTokens: false);
+                throw new ArgumentOutOfRangeException(nameof(ids), id, $"token id {id} is neither a piece of {_path} nor an added token");
+        return _model.Decode(run);
     });
+
+    public string IdToToken(int id) =>
+        _added.ContentOf(id) ?? ((uint)id < (uint)_model.Vocabulary.Count ? _model.Vocabulary.Pieces[id]
+            : throw new ArgumentOutOfRangeException(nameof(id), id, $"token id {id} is neither a piece of {_path} nor an added token"));
 }

@@ -60,7 +60,7 @@ internal sealed class TokenizerDirectoryConfig
     {
         if (!root.TryGetProperty("added_tokens", out var list) || list.ValueKind == JsonValueKind.Null) return;
         foreach (var entry in list.EnumerateArray())
-            Add(new AddedToken(RequiredString(entry, "content", path), entry.GetProperty("id").GetInt32(), OptionalBool(entry, "special")), path);
+            Add(ReadToken(entry, entry.GetProperty("id").GetInt32(), path), path);
     }
 
     private void ReadTokenizerConfig(JsonElement root, string path)
@@ -71,7 +71,7 @@ internal sealed class TokenizerDirectoryConfig
             {
                 if (!int.TryParse(entry.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id))
                     throw new InvalidDataException($"{path}: added_tokens_decoder key '{entry.Name}' is not a token id");
-                Add(new AddedToken(RequiredString(entry.Value, "content", path), id, OptionalBool(entry.Value, "special")), path);
+                Add(ReadToken(entry.Value, id, path), path);
             }
         }
         ReadSpecialTokenNames(root, path);
@@ -94,6 +94,16 @@ internal sealed class TokenizerDirectoryConfig
                 if (property.Name == "eos_token") EosToken = content;
             }
         }
+    }
+
+    /// <summary>An added token with its matching flags; "normalized" defaults to !special, as in Hugging Face.</summary>
+    private static AddedToken ReadToken(JsonElement entry, int id, string path)
+    {
+        bool special = OptionalBool(entry, "special");
+        bool normalized = entry.TryGetProperty("normalized", out var n) && n.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? n.GetBoolean() : !special;
+        return new AddedToken(RequiredString(entry, "content", path), id, special,
+            LStrip: OptionalBool(entry, "lstrip"), RStrip: OptionalBool(entry, "rstrip"), SingleWord: OptionalBool(entry, "single_word"), Normalized: normalized);
     }
 
     private void ReadAddedTokensJson(JsonElement root, string path)

@@ -57,7 +57,8 @@ public static class TokenizerLoader
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
-        var added = AddedTokenVocabulary.Build(config, model.Vocabulary, [model.UnknownToken], modelBos: null, modelEos: null);
+        var normalizer = definition.Layout is MetaspaceLayout metaspaceLayout ? MetaspaceBpeTextTokenizer.NormalizerOf(metaspaceLayout) : null;
+        var added = AddedTokenVocabulary.Build(config, model.Vocabulary, [model.UnknownToken], modelBos: null, modelEos: null, normalizer);
         return definition.Layout switch
         {
             MetaspaceLayout metaspace => new MetaspaceBpeTextTokenizer(bpe, definition, metaspace, added, path),

@@ -1,0 +1,124 @@
+namespace Clara.Engine.Tokenization.SentencePiece;
+
+/// <summary>
+/// One <c>tokenizer.model</c> as sentencepiece's SentencePieceProcessor runs it: normalize, segment (BPE or
+/// unigram), then the unknown pieces — bytes when the model falls back to bytes, otherwise one unknown id for a
+/// run of them. What the engine does not implement is refused at load with the field that asks for it.
+/// </summary>
+internal sealed class SentencePieceProcessor
+{
+    private readonly SentencePieceNormalizer _normalizer;
+    private readonly ISegmenter _segmenter;
+    private readonly SentencePieceDecoder _decoder;
+
+    private SentencePieceProcessor(SentencePieceModelData model, string path)
+    {
+        Vocabulary = new SentencePieceVocabulary(model, path);
+        _normalizer = new SentencePieceNormalizer(model.Normalizer, Vocabulary.UserDefined);
+        _segmenter = model.Model == SegmentationModel.Bpe ? new BpeSegmenter(Vocabulary) : new UnigramSegmenter(Vocabulary);
+        _decoder = new SentencePieceDecoder(Vocabulary, model.Normalizer, model.UnknownSurface ?? SentencePieceDecoder.DefaultUnknownSurface);
+        Model = model.Model;
+        // sentencepiece's bos_id()/eos_id(): the trainer's bos/eos piece, when the model has it.
+        BosPiece = Vocabulary.PieceToId(model.BosPiece) != Vocabulary.UnknownId ? model.BosPiece : null;
+        EosPiece = Vocabulary.PieceToId(model.EosPiece) != Vocabulary.UnknownId ? model.EosPiece : null;
+        _joinedPairs = Model == SegmentationModel.Bpe ? JoinedPairs(Vocabulary) : null;
+    }
+
+    public SentencePieceVocabulary Vocabulary { get; }
+    public SegmentationModel Model { get; }
+    public string? BosPiece { get; }
+    public string? EosPiece { get; }
+
+    /// <summary>Every pair of adjacent characters inside a segmentable piece; null for unigram models (no safe cuts).</summary>
+    private readonly HashSet<uint>? _joinedPairs;
+
+    /// <summary>
+    /// Whether encoding text[..cut] and then text[cut..] (<see cref="EncodeContinuation"/>) gives exactly the ids of
+    /// the whole text. For BPE that holds when no piece contains the two characters around the cut: no merge can
+    /// then join the sides, and merges on one side never depend on the other. The normalizer must also treat the
+    /// cut as an ordinary position (no space folding across it, no surrogate pair split). Unigram sums float scores
+    /// along the whole path, so a cut could change which of two nearly equal paths wins: never cut.
+    /// </summary>
+    public bool IsExactCut(ReadOnlySpan<char> text, int cut)
+    {
+        if (_joinedPairs is null || cut <= 0 || cut >= text.Length) return false;
+        char before = text[cut - 1], after = text[cut];
+        if (char.IsSurrogate(before) || char.IsSurrogate(after)) return false;  // pairs, and lone ones that become U+FFFD
+        if (_normalizer.Settings.RemoveExtraWhitespaces && before is ' ' or SentencePieceNormalizer.SpaceSymbol) return false;
+        return !_joinedPairs.Contains(Pair(Escaped(before), Escaped(after)));
+    }
+
+    private char Escaped(char c) => c == ' ' && _normalizer.Settings.EscapeWhitespaces ? SentencePieceNormalizer.SpaceSymbol : c;
+
+    private static uint Pair(char a, char b) => (uint)a << 16 | b;
+
+    public static SentencePieceProcessor Load(byte[] bytes, string path)
+    {
+        var model = SentencePieceModelFile.Read(bytes, path);
+        if (model.Model is not (SegmentationModel.Bpe or SegmentationModel.Unigram))
+            throw new NotSupportedException($"{path}: trainer_spec.model_type {model.Model} is not supported (only BPE and UNIGRAM)");
+        if (model.Normalizer.HasCharsMap)
+            throw new NotSupportedException(
+                $"{path}: normalizer_spec '{model.Normalizer.Name}' has a precompiled character map, which is not supported (only the identity rule of Llama/Mistral)");
+        if (model.HasDenormalizer)
+            throw new NotSupportedException($"{path}: denormalizer_spec has a precompiled character map, which is not supported");
+        if (model.TreatWhitespaceAsSuffix)
+            throw new NotSupportedException($"{path}: trainer_spec.treat_whitespace_as_suffix is not supported");
+        return new SentencePieceProcessor(model, path);
+    }
+
+    /// <summary>Appends the ids of <paramref name="text"/> (no BOS/EOS).</summary>
+    public void Encode(ReadOnlySpan<char> text, List<int> ids)
+    {
+        bool previousUnknown = false;
+        AppendIds(_normalizer.Normalize(text), ids, ref previousUnknown);
+    }
+
+    /// <summary>
+    /// Appends the ids of <paramref name="text"/> as the continuation of a text cut where <see cref="IsExactCut"/>
+    /// holds: no dummy prefix and no removal of its leading space.
+    /// </summary>
+    public void EncodeContinuation(ReadOnlySpan<char> text, List<int> ids, ref bool previousUnknown) =>
+        AppendIds(_normalizer.NormalizeContinuation(text), ids, ref previousUnknown);
+
+    public void EncodeStart(ReadOnlySpan<char> text, List<int> ids, ref bool previousUnknown) =>
+        AppendIds(_normalizer.Normalize(text), ids, ref previousUnknown);
+
+    public string Decode(IReadOnlyList<int> ids) => _decoder.Decode(ids);
+
+    private void AppendIds(string normalized, List<int> ids, ref bool previousUnknown)
+    {
+        var segments = new List<Segment>(normalized.Length / 2 + 1);
+        _segmenter.Segment(normalized, segments);
+        Span<byte> utf8 = stackalloc byte[4];
+        foreach (var segment in segments)
+        {
+            bool unknown = segment.Id == Vocabulary.UnknownId;
+            if (unknown && Vocabulary.ByteIds is { } byteIds)
+            {
+                var piece = normalized.AsSpan(segment.Start, segment.Length);
+                while (!piece.IsEmpty)
+                {
+                    System.Text.Rune.DecodeFromUtf16(piece, out var rune, out int width);
+                    int count = rune.EncodeToUtf8(utf8);
+                    for (int b = 0; b < count; b++) ids.Add(byteIds[utf8[b]]);
+                    piece = piece[width..];
+                }
+            }
+            else if (!(unknown && previousUnknown))
+            {
+                // sentencepiece merges a run of unknown pieces into one, so the run is one unknown id.
+                ids.Add(segment.Id);
+            }
+            previousUnknown = unknown;
+        }
+    }
+
+    private static HashSet<uint> JoinedPairs(SentencePieceVocabulary vocabulary)
+    {
+        var pairs = new HashSet<uint>();
+        foreach (var piece in vocabulary.Segmentable.Keys)
+            for (int i = 1; i < piece.Length; i++) pairs.Add(Pair(piece[i - 1], piece[i]));
+        return pairs;
+    }
+}
