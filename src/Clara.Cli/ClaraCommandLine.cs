@@ -32,7 +32,10 @@ public static class ClaraCommandLine
         }
         try
         {
-            return command.Run(args[1..], stdout, stderr);
+            using var scope = ParseScope.Begin();
+            int code = command.Run(args[1..], stdout, stderr);
+            scope.FinishAll();
+            return code;
         }
         catch (UsageException e)
         {

@@ -19,11 +19,13 @@ internal sealed class RerankCommand : ICommand
         var output = a.Required("out");
         int? k = a.OptionalInt("k");
         float? temperature = a.OptionalFloat("temperature");
-        var lines = DocumentsFile.Read(docsPath);
+        var questionArgument = QuestionArgument.Read(a);
         using var backend = a.Backend();
-        using var model = ClaraModel.Load(modelPath, backend);
-        var question = ClaraInputs.Question(model, a);
         a.RejectUnknown();
+
+        var lines = DocumentsFile.Read(docsPath);
+        using var model = ClaraModel.Load(modelPath, backend);
+        var question = ClaraInputs.Question(model, questionArgument);
 
         var documents = model.Compress(ClaraInputs.DocumentIds(model, lines, docsPath));
         var query = model.EncodeQuery(question);
