@@ -20,6 +20,8 @@ internal sealed class AskCommand : ICommand
         bool json = a.Flag("json");
         int? k = a.OptionalInt("k");
         float? temperature = a.OptionalFloat("temperature");
+        if (temperature is < 0) throw new UsageException($"--temperature must be ≥ 0, got {temperature}");
+        if (k is <= 0) throw new UsageException($"--k must be positive, got {k}");
         var options = new GenerationOptions
         {
             MaxNewTokens = a.OptionalInt("max-new-tokens") ?? 128,

@@ -45,7 +45,7 @@ public static class ClaraCommandLine
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
                                       or ArgumentException or KeyNotFoundException or InvalidOperationException
-                                      or NotSupportedException or FormatException)
+                                      or NotSupportedException or FormatException or System.Text.Json.JsonException)
         {
             stderr.WriteLine($"clara {command.Name}: {e.Message}");
             return 1;

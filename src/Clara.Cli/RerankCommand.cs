@@ -19,6 +19,8 @@ internal sealed class RerankCommand : ICommand
         var output = a.Required("out");
         int? k = a.OptionalInt("k");
         float? temperature = a.OptionalFloat("temperature");
+        if (temperature is < 0) throw new UsageException($"--temperature must be ≥ 0, got {temperature}");
+        if (k is <= 0) throw new UsageException($"--k must be positive, got {k}");
         var questionArgument = QuestionArgument.Read(a);
         using var backend = a.Backend();
         a.RejectUnknown();

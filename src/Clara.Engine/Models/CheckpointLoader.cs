@@ -26,6 +26,11 @@ public static class CheckpointLoader
 
     internal static ModelWeights Load(ModelConfig c, WeightSource source, IBackend backend, INameScheme names)
     {
+        // Checked before enumerating names, so a config claiming a million layers costs nothing.
+        long needed = (long)c.Layers * (2 + LinearSlots.All.Length) + 2;
+        if (source.Names.Count < needed)
+            throw new InvalidDataException($"{source.Description}: config num_hidden_layers = {c.Layers} needs at least {needed} tensors, " +
+                                           $"but the weights hold only {source.Names.Count}");
         var check = new WeightValidation(source.Description);
         var expected = new HashSet<string>(StringComparer.Ordinal);
         void Expect(string name, params int[] dims)
