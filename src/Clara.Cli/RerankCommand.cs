@@ -24,6 +24,7 @@ internal sealed class RerankCommand : ICommand
         var questionArgument = QuestionArgument.Read(a);
         using var backend = a.Backend();
         a.RejectUnknown();
+        OutputFile.Prepare(output, stderr);
 
         var lines = DocumentsFile.Read(docsPath);
         using var model = ClaraModel.Load(modelPath, backend);

@@ -19,7 +19,7 @@ public static class ConfigLimits
     public const double MaxRopeTheta = 1e12;
 
     /// <summary>How many problems an error message lists before it only counts the rest.</summary>
-    public const int MaxListedProblems = 20;
+    public const int MaxListedProblems = 50;
 
     /// <summary>"N problems:\n  a\n  b\n  ... and M more" with at most <see cref="MaxListedProblems"/> listed.</summary>
     public static string ListProblems(IReadOnlyCollection<string> problems)
