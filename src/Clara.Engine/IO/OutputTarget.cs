@@ -62,7 +62,7 @@ public static class OutputTarget
         }
     }
 
-    private static string Describe(FileKind kind) => kind switch
+    internal static string Describe(FileKind kind) => kind switch
     {
         FileKind.Directory => "directory",
         FileKind.Fifo => "FIFO (named pipe)",

@@ -26,6 +26,7 @@ public static class EngineFile
 
     public static (ModelWeights Weights, List<LoraAdapter> Adapters, string? ClaraJson) Load(string path, IBackend backend)
     {
+        EngineFileChecksums.VerifyPerPolicy(path);
         var source = WeightSource.OpenFile(path);
         var adapters = new List<LoraAdapter>();
         ModelWeights? weights = null;
