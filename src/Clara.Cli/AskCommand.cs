@@ -20,6 +20,8 @@ internal sealed class AskCommand : ICommand
         bool json = a.Flag("json");
         int? k = a.OptionalInt("k");
         float? temperature = a.OptionalFloat("temperature");
+        if (temperature is < 0) throw new UsageException($"--temperature must be ≥ 0, got {temperature}");
+        if (k is <= 0) throw new UsageException($"--k must be positive, got {k}");
         var options = new GenerationOptions
         {
             MaxNewTokens = a.OptionalInt("max-new-tokens") ?? 128,
@@ -27,14 +29,18 @@ internal sealed class AskCommand : ICommand
             TopP = a.OptionalFloat("top-p") ?? 1f,
             Seed = a.OptionalInt("seed"),
         };
-        var lines = DocumentsFile.Read(docsPath);
+        var questionArgument = QuestionArgument.Read(a);
+        var promptArgument = a.OptionalIds("prompt-ids");
+        ValidateOptions(options);
         using var backend = a.Backend();
-        using var model = ClaraModel.Load(modelPath, backend);
-        var question = ClaraInputs.Question(model, a);
-        // A text question goes into the prompt as text, as the reference renders and tokenizes the whole chat turn.
-        var promptIds = a.OptionalIds("prompt-ids") is { } p ? ClaraInputs.Checked(model, p, "--prompt-ids")
-            : a.Optional("question") is { } text ? model.BuildPrompt(text, k ?? model.Config.TopK) : null;
         a.RejectUnknown();
+
+        var lines = DocumentsFile.Read(docsPath);
+        using var model = ClaraModel.Load(modelPath, backend);
+        var question = ClaraInputs.Question(model, questionArgument);
+        // A text question goes into the prompt as text, as the reference renders and tokenizes the whole chat turn.
+        var promptIds = promptArgument is { } p ? ClaraInputs.Checked(model, p, "--prompt-ids")
+            : questionArgument.Text is { } text ? model.BuildPrompt(text, k ?? model.Config.TopK) : null;
 
         var documents = model.Compress(ClaraInputs.DocumentIds(model, lines, docsPath));
         using var cancel = new CancellationTokenSource();
@@ -66,6 +72,19 @@ internal sealed class AskCommand : ICommand
         finally
         {
             Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    // The options come from the command line, so a bad value is a usage mistake, reported before any work.
+    private static void ValidateOptions(GenerationOptions options)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new UsageException(e.Message.Split(" (Parameter", 2)[0]);
         }
     }
 }

@@ -36,7 +36,10 @@ public static class ClaraCommandLine
         }
         try
         {
-            return command.Run(args[1..], stdout, stderr);
+            using var scope = ParseScope.Begin();
+            int code = command.Run(args[1..], stdout, stderr);
+            scope.FinishAll();
+            return code;
         }
         catch (UsageException e)
         {
@@ -46,7 +49,7 @@ public static class ClaraCommandLine
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
                                       or ArgumentException or KeyNotFoundException or InvalidOperationException
-                                      or NotSupportedException or FormatException)
+                                      or NotSupportedException or FormatException or System.Text.Json.JsonException)
         {
             stderr.WriteLine($"clara {command.Name}: {e.Message}");
             return 1;

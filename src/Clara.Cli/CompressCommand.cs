@@ -21,6 +21,7 @@ internal sealed class CompressCommand : ICommand
         using var backend = a.Backend();
         a.RejectUnknown();
         if (batch <= 0) throw new UsageException("--batch must be positive");
+        OutputFile.Prepare(output, stderr);
 
         var lines = DocumentsFile.Read(docsPath);
         using var model = ClaraModel.Load(modelPath, backend);

@@ -13,7 +13,7 @@ internal static class DocumentsFile
 {
     public static IReadOnlyList<DocumentLine> Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"documents file {path} does not exist", path);
+        Clara.Engine.IO.InputFile.Require(path, "documents file");
         var lines = new List<DocumentLine>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         int number = 0;

@@ -13,10 +13,11 @@ internal sealed class InfoCommand : ICommand
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var a = new CommandArguments(args, new HashSet<string>());
+        if (a.Positional.Count != 1) throw new UsageException("expected exactly one PATH");
+        string path = a.Positional[0];
         using var backend = a.Backend();
         a.RejectUnknown();
-        if (a.Positional.Count != 1) throw new UsageException("expected exactly one PATH");
-        using var model = DecoderModel.Load(a.Positional[0], backend);
+        using var model = DecoderModel.Load(path, backend);
         var c = model.Config;
         var inv = CultureInfo.InvariantCulture;
         stdout.WriteLine($"model        {model.Source}");

@@ -21,6 +21,7 @@ internal sealed class LogitsCommand : ICommand
         using var backend = a.Backend();
         a.RejectUnknown();
         if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
+        OutputFile.Prepare(output, stderr);
 
         using var model = DecoderModel.Load(modelPath, backend);
         if (tokens.Length > model.Config.MaxPositionEmbeddings)

@@ -19,11 +19,16 @@ internal sealed class RerankCommand : ICommand
         var output = a.Required("out");
         int? k = a.OptionalInt("k");
         float? temperature = a.OptionalFloat("temperature");
-        var lines = DocumentsFile.Read(docsPath);
+        if (temperature is < 0) throw new UsageException($"--temperature must be ≥ 0, got {temperature}");
+        if (k is <= 0) throw new UsageException($"--k must be positive, got {k}");
+        var questionArgument = QuestionArgument.Read(a);
         using var backend = a.Backend();
-        using var model = ClaraModel.Load(modelPath, backend);
-        var question = ClaraInputs.Question(model, a);
         a.RejectUnknown();
+        OutputFile.Prepare(output, stderr);
+
+        var lines = DocumentsFile.Read(docsPath);
+        using var model = ClaraModel.Load(modelPath, backend);
+        var question = ClaraInputs.Question(model, questionArgument);
 
         var documents = model.Compress(ClaraInputs.DocumentIds(model, lines, docsPath));
         var query = model.EncodeQuery(question);

@@ -15,6 +15,12 @@ public sealed partial class PostgresDocumentStore : IDocumentStore
 {
     public const string DefaultTable = "clara_documents";
 
+    /// <summary>
+    /// Every table lives in this schema of our own, so a name like pg_class can never resolve to a system catalog
+    /// (pg_catalog is searched first for unqualified names) or to another application's table.
+    /// </summary>
+    public const string Schema = "clara";
+
     private const string Columns = "id, text, token_ids, fingerprint, memory_tokens, hidden, memory";
 
     private readonly NpgsqlDataSource _dataSource;
@@ -24,7 +30,8 @@ public sealed partial class PostgresDocumentStore : IDocumentStore
     private PostgresDocumentStore(NpgsqlDataSource dataSource, string table, string fingerprint)
     {
         _dataSource = dataSource;
-        _table = table;
+        // Quoted, so reserved words (select, user) are table names rather than SQL.
+        _table = $"\"{Schema}\".\"{table}\"";
         _name = $"PostgreSQL table {table}";
         Fingerprint = fingerprint;
     }
@@ -65,6 +72,7 @@ public sealed partial class PostgresDocumentStore : IDocumentStore
         using var transaction = connection.BeginTransaction();
         // Two processes creating the same table at once would collide in the catalog; the lock orders them.
         Execute(connection, "SELECT pg_advisory_xact_lock(hashtext(@table))", ("table", _table));
+        Execute(connection, $"CREATE SCHEMA IF NOT EXISTS \"{Schema}\"");
         Execute(connection, $"""
             CREATE TABLE IF NOT EXISTS {_table} (
                 id            text    PRIMARY KEY,
@@ -125,6 +133,8 @@ public sealed partial class PostgresDocumentStore : IDocumentStore
 
     public bool TryGet(string id, [NotNullWhen(true)] out StoredDocument? stored)
     {
+        // No stored id holds a NUL (Document refuses it), and PostgreSQL would reject the parameter: not found, as in memory.
+        if (id?.Contains('\0') == true) { stored = null; return false; }
         ArgumentNullException.ThrowIfNull(id);
         using var command = _dataSource.CreateCommand($"SELECT {Columns} FROM {_table} WHERE id = @id");
         command.Parameters.AddWithValue("id", id);
@@ -136,7 +146,7 @@ public sealed partial class PostgresDocumentStore : IDocumentStore
     public IReadOnlyDictionary<string, StoredDocument> GetMany(IEnumerable<string> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        var wanted = ids.Select(id => id ?? throw new ArgumentException("an id is null", nameof(ids))).Distinct(StringComparer.Ordinal).ToArray();
+        var wanted = ids.Select(id => id ?? throw new ArgumentException("an id is null", nameof(ids))).Where(id => !id.Contains('\0')).Distinct(StringComparer.Ordinal).ToArray();
         var found = new Dictionary<string, StoredDocument>(StringComparer.Ordinal);
         if (wanted.Length == 0) return found;
         using var command = _dataSource.CreateCommand($"SELECT {Columns} FROM {_table} WHERE id = ANY(@ids)");
@@ -152,6 +162,7 @@ public sealed partial class PostgresDocumentStore : IDocumentStore
 
     public bool Remove(string id)
     {
+        if (id?.Contains('\0') == true) return false; // see TryGet
         ArgumentNullException.ThrowIfNull(id);
         using var command = _dataSource.CreateCommand($"DELETE FROM {_table} WHERE id = @id");
         command.Parameters.AddWithValue("id", id);

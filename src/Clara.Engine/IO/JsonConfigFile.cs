@@ -7,7 +7,7 @@ public static class JsonConfigFile
 {
     public static T Load<T>(string path, Func<string, T> parse, string what)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{what} {path} does not exist", path);
+        InputFile.Require(path, what);
         try
         {
             return parse(File.ReadAllText(path));

@@ -26,6 +26,11 @@ public static class CheckpointLoader
 
     internal static ModelWeights Load(ModelConfig c, WeightSource source, IBackend backend, INameScheme names)
     {
+        // Checked before enumerating names, so a config claiming a million layers costs nothing.
+        long needed = (long)c.Layers * (2 + LinearSlots.All.Length) + 2;
+        if (source.Names.Count < needed)
+            throw new InvalidDataException($"{source.Description}: config num_hidden_layers = {c.Layers} needs at least {needed} tensors, " +
+                                           $"but the weights hold only {source.Names.Count}");
         var check = new WeightValidation(source.Description);
         var expected = new HashSet<string>(StringComparer.Ordinal);
         void Expect(string name, params int[] dims)
@@ -68,12 +73,15 @@ public static class CheckpointLoader
     public static LoraAdapter LoadAdapter(string directory, string name, ModelConfig config, IBackend backend)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"adapter directory {directory} does not exist");
-        var settings = PeftAdapterConfig.Load(Path.Combine(directory, "adapter_config.json"));
+        var configPath = Path.Combine(directory, "adapter_config.json");
+        var values = PeftAdapterConfig.LoadValues(configPath);
+        var settings = new LoraSettings(values.Rank, (float)values.Alpha, values.UseRsLora, values.TargetModules ?? []);
         var path = Path.Combine(directory, "adapter_model.safetensors");
         if (!File.Exists(path)) throw new FileNotFoundException($"adapter weights {path} do not exist", path);
         var source = WeightSource.OpenFile(path);
         try
         {
+            RefuseFactorsPeftWouldNotLoad(configPath, values, config, source);
             return LoadAdapter(name, settings, config, source, backend, (layer, slot, ab) => WeightNames.PeftLora(layer, slot, ab), namePrefix: "", ownsSource: true);
         }
         catch
@@ -81,6 +89,30 @@ public static class CheckpointLoader
             source.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// PEFT builds LoRA layers only on the modules target_modules names, in the layers layers_to_transform lists,
+    /// and ignores factors for anything else; applying them would give results PEFT does not, so they are refused.
+    /// </summary>
+    private static void RefuseFactorsPeftWouldNotLoad(string configPath, PeftConfigValues values, ModelConfig c, WeightSource source)
+    {
+        var problems = new List<string>();
+        foreach (int layer in values.LayersToTransform ?? [])
+            if (layer < 0 || layer >= c.Layers) problems.Add($"layers_to_transform names layer {layer}; the model has {c.Layers}");
+        for (int i = 0; i < c.Layers; i++)
+            foreach (var slot in LinearSlots.All)
+            {
+                string a = WeightNames.PeftLora(i, slot, 'A');
+                if (!source.Names.Contains(a) && !source.Names.Contains(WeightNames.PeftLora(i, slot, 'B'))) continue;
+                string module = slot.TargetName();
+                if (values.TargetModules is { } targets && !targets.Any(t => t == module || t.EndsWith("." + module, StringComparison.Ordinal)))
+                    problems.Add($"{a} adapts {module}, which target_modules ({string.Join(", ", targets)}) does not name");
+                else if (values.LayersToTransform is { } layers && !layers.Contains(i))
+                    problems.Add($"{a} adapts layer {i}, which layers_to_transform ({string.Join(", ", layers)}) does not list");
+            }
+        if (problems.Count > 0)
+            throw new InvalidDataException($"{configPath}: PEFT would not apply these factors, so neither does the engine:" + ConfigLimits.ListProblems(problems));
     }
 
     /// <param name="namePrefix">Only tensors whose names start with it belong to this adapter (a file may hold the base and several adapters).</param>

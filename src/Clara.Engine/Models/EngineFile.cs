@@ -26,6 +26,7 @@ public static class EngineFile
 
     public static (ModelWeights Weights, List<LoraAdapter> Adapters, string? ClaraJson) Load(string path, IBackend backend)
     {
+        EngineFileChecksums.VerifyPerPolicy(path);
         var source = WeightSource.OpenFile(path);
         var adapters = new List<LoraAdapter>();
         ModelWeights? weights = null;
@@ -34,7 +35,9 @@ public static class EngineFile
             var metadata = Read(path, source.Metadata);
             if (metadata.Version != SupportedVersion)
                 throw new InvalidDataException($"{path}: engine format version '{metadata.Version}' is not supported (this engine reads {SupportedVersion})");
-            var config = ModelConfig.Parse(metadata.Config ?? throw new InvalidDataException($"{path}: metadata lacks {ConfigKey}"));
+            var config = ParseMetadata(path, ConfigKey, metadata.Config ?? throw new InvalidDataException($"{path}: metadata lacks {ConfigKey}"), ModelConfig.Parse);
+            // Parsed here, where the key can be named; the CLaRa layer parses it again to use it.
+            if (metadata.Clara is { } claraJson) ParseMetadata(path, ClaraKey, claraJson, Pipeline.ClaraConfig.Parse);
             weights = CheckpointLoader.Load(config, source, backend, new EngineNames());
             foreach (var (name, settings) in metadata.Adapters)
                 adapters.Add(CheckpointLoader.LoadAdapter(name, settings, config, source, backend,
@@ -47,6 +50,18 @@ public static class EngineFile
             if (weights is null) source.Dispose();
             else weights.Dispose();
             throw;
+        }
+    }
+
+    private static T ParseMetadata<T>(string path, string key, string json, Func<string, T> parse)
+    {
+        try
+        {
+            return parse(json);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new InvalidDataException($"{path}: metadata {key} is malformed: {e.Message}", e);
         }
     }
 

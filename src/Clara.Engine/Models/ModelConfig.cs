@@ -55,8 +55,8 @@ public sealed record ModelConfig
             Heads = heads,
             KvHeads = OptionalInt(root, "num_key_value_heads") ?? heads,
             HeadDim = OptionalInt(root, "head_dim") ?? (heads > 0 ? hidden / heads : 0),
-            RmsNormEps = (float)(OptionalDouble(root, "rms_norm_eps") ?? 1e-6),
-            RopeTheta = (float)(OptionalDouble(root, "rope_theta") ?? 10000.0),
+            RmsNormEps = FiniteFloat(OptionalDouble(root, "rms_norm_eps") ?? 1e-6, "rms_norm_eps"),
+            RopeTheta = FiniteFloat(OptionalDouble(root, "rope_theta") ?? 10000.0, "rope_theta"),
             VocabSize = Int(root, "vocab_size"),
             MaxPositionEmbeddings = OptionalInt(root, "max_position_embeddings") ?? 32768,
             TieWordEmbeddings = root.TryGetProperty("tie_word_embeddings", out var tie) && tie.ValueKind == JsonValueKind.True,
@@ -71,28 +71,39 @@ public sealed record ModelConfig
 
     public void Validate()
     {
-        void Positive(int value, string name)
+        void Positive(int value, string name, int limit)
         {
             if (value <= 0) throw new FormatException($"{name} must be positive, got {value}");
+            if (value > limit) throw new FormatException($"{name} is {value}, past the limit of {limit} (ConfigLimits); no real model is that large");
         }
-        Positive(HiddenSize, "hidden_size");
-        Positive(IntermediateSize, "intermediate_size");
-        Positive(Layers, "num_hidden_layers");
-        Positive(Heads, "num_attention_heads");
-        Positive(KvHeads, "num_key_value_heads");
-        Positive(HeadDim, "head_dim");
-        Positive(VocabSize, "vocab_size");
+        Positive(HiddenSize, "hidden_size", ConfigLimits.MaxHiddenSize);
+        Positive(IntermediateSize, "intermediate_size", ConfigLimits.MaxIntermediateSize);
+        Positive(Layers, "num_hidden_layers", ConfigLimits.MaxLayers);
+        Positive(Heads, "num_attention_heads", ConfigLimits.MaxHeads);
+        Positive(KvHeads, "num_key_value_heads", ConfigLimits.MaxHeads);
+        Positive(HeadDim, "head_dim", ConfigLimits.MaxHeadDim);
+        Positive(VocabSize, "vocab_size", ConfigLimits.MaxVocabSize);
+        Positive(MaxPositionEmbeddings, "max_position_embeddings", ConfigLimits.MaxPositionEmbeddings);
         if (Heads % KvHeads != 0) throw new FormatException($"num_attention_heads {Heads} is not a multiple of num_key_value_heads {KvHeads}");
         if (HeadDim % 2 != 0) throw new FormatException($"head_dim {HeadDim} must be even for rotary embeddings");
         if (!(RmsNormEps > 0)) throw new FormatException($"rms_norm_eps must be positive, got {RmsNormEps}");
-        if (!(RopeTheta > 0)) throw new FormatException($"rope_theta must be positive, got {RopeTheta}");
+        if (!(RopeTheta > 0) || RopeTheta > ConfigLimits.MaxRopeTheta)
+            throw new FormatException($"rope_theta must be positive and at most {ConfigLimits.MaxRopeTheta:G} (ConfigLimits.MaxRopeTheta), got {RopeTheta}");
+        if (!(RmsNormEps < 1)) throw new FormatException($"rms_norm_eps must be below 1, got {RmsNormEps}");
     }
 
     private static int Int(JsonElement root, string name) =>
         OptionalInt(root, name) ?? throw new FormatException($"config lacks '{name}'");
 
     private static int? OptionalInt(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
+        root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? Int32(v, name) : null;
+
+    private static int Int32(JsonElement value, string name) =>
+        value.TryGetInt32(out int n) ? n : throw new FormatException($"'{name}' is {value.GetRawText()}, not a 32-bit integer");
+
+    // 1e300 parses as a double but becomes infinity as a float; a config value is either exact enough or refused.
+    private static float FiniteFloat(double value, string name) =>
+        double.IsFinite(value) && float.IsFinite((float)value) ? (float)value : throw new FormatException($"'{name}' is {value}, not a finite float32 number");
 
     private static double? OptionalDouble(JsonElement root, string name) =>
         root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
@@ -102,8 +113,8 @@ public sealed record ModelConfig
         if (!root.TryGetProperty(name, out var v)) return [];
         return v.ValueKind switch
         {
-            JsonValueKind.Number => [v.GetInt32()],
-            JsonValueKind.Array => v.EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+            JsonValueKind.Number => [Int32(v, name)],
+            JsonValueKind.Array => v.EnumerateArray().Select(e => Int32(e, name)).ToArray(),
             _ => [],
         };
     }

@@ -2,28 +2,74 @@ using System.Text.Json;
 
 namespace Clara.Engine.Models;
 
-/// <summary>Reads a PEFT adapter_config.json.</summary>
+/// <summary>
+/// What an adapter_config.json says, as both the engine and the converter understand it.
+/// <paramref name="TargetModules"/> is null for "all-linear" (or when absent); <paramref name="LayersToTransform"/> is null for every layer.
+/// </summary>
+public sealed record PeftConfigValues(int Rank, double Alpha, bool UseRsLora, IReadOnlyList<string>? TargetModules, IReadOnlyList<int>? LayersToTransform);
+
+/// <summary>
+/// Reads a PEFT adapter_config.json: the one parser the runtime and the converter share, so a setting is either
+/// honoured or refused the same way in both. Honoured: r, lora_alpha, use_rslora, target_modules (a list, or
+/// "all-linear"), layers_to_transform (the loader refuses factors outside them). Refused, because results would
+/// silently differ from PEFT's: use_dora, non-empty rank_pattern / alpha_pattern, a regular-expression
+/// target_modules, and any peft_type but LORA.
+/// </summary>
 public static class PeftAdapterConfig
 {
     public static LoraSettings Load(string path) => IO.JsonConfigFile.Load(path, Parse, "adapter config");
 
+    public static PeftConfigValues LoadValues(string path) => IO.JsonConfigFile.Load(path, ParseValues, "adapter config");
+
     public static LoraSettings Parse(string json)
+    {
+        var v = ParseValues(json);
+        return new LoraSettings(v.Rank, (float)v.Alpha, v.UseRsLora, v.TargetModules ?? []);
+    }
+
+    /// <exception cref="FormatException">Every problem at once, each naming its field.</exception>
+    public static PeftConfigValues ParseValues(string json)
     {
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new FormatException("adapter config is not a JSON object");
-        if (root.TryGetProperty("peft_type", out var type) && type.GetString() is { } t && t != "LORA")
-            throw new FormatException($"peft_type '{t}' is not supported (LORA is)");
-        int r = root.TryGetProperty("r", out var rv) ? rv.GetInt32() : throw new FormatException("adapter config lacks 'r'");
-        if (r <= 0) throw new FormatException($"LoRA rank r must be positive, got {r}");
-        float alpha = root.TryGetProperty("lora_alpha", out var av) ? av.GetSingle() : r;
-        bool rs = root.TryGetProperty("use_rslora", out var rsv) && rsv.ValueKind == JsonValueKind.True;
-        var targets = new List<string>();
+        var problems = new List<string>();
+        if (root.TryGetProperty("peft_type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() is { } t && t != "LORA")
+            problems.Add($"peft_type '{t}' is not supported (LORA is)");
+        int rank = root.TryGetProperty("r", out var rv) && rv.ValueKind == JsonValueKind.Number && rv.TryGetInt32(out int r) && r > 0 ? r : 0;
+        if (rank == 0) problems.Add("'r' is missing or not a positive integer");
+        double alpha = 8; // PEFT's LoraConfig default, which is what PEFT applies when the file omits it
+        if (root.TryGetProperty("lora_alpha", out var av))
+        {
+            if (av.ValueKind == JsonValueKind.Number && av.TryGetDouble(out double a) && float.IsFinite((float)a) && a > 0) alpha = a;
+            else problems.Add($"'lora_alpha' is {av.GetRawText()}, not a positive finite float32 number");
+        }
+        bool rsLora = root.TryGetProperty("use_rslora", out var rs) && rs.ValueKind == JsonValueKind.True;
+        if (root.TryGetProperty("use_dora", out var dora) && dora.ValueKind == JsonValueKind.True)
+            problems.Add("use_dora is true; DoRA adapters are not supported");
+        foreach (var key in new[] { "rank_pattern", "alpha_pattern" })
+            if (root.TryGetProperty(key, out var pattern) && pattern.ValueKind == JsonValueKind.Object && pattern.EnumerateObject().Any())
+                problems.Add($"'{key}' gives some modules their own rank/alpha; per-module LoRA settings are not supported");
+
+        IReadOnlyList<string>? targets = null;
         if (root.TryGetProperty("target_modules", out var tm))
         {
-            if (tm.ValueKind == JsonValueKind.Array) targets.AddRange(tm.EnumerateArray().Select(e => e.GetString() ?? ""));
-            else if (tm.ValueKind == JsonValueKind.String) targets.Add(tm.GetString()!);
+            if (tm.ValueKind == JsonValueKind.Array)
+                targets = tm.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : "").ToList();
+            else if (tm.ValueKind == JsonValueKind.String && tm.GetString() is { } s && s != "all-linear")
+                problems.Add($"target_modules is the regular expression '{s}'; list the modules instead");
         }
-        return new LoraSettings(r, alpha, rs, targets);
+        IReadOnlyList<int>? layers = null;
+        if (root.TryGetProperty("layers_to_transform", out var lt))
+        {
+            if (lt.ValueKind == JsonValueKind.Array && lt.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out _)))
+                layers = lt.EnumerateArray().Select(e => e.GetInt32()).ToList();
+            else if (lt.ValueKind == JsonValueKind.Number && lt.TryGetInt32(out int single)) layers = [single];
+            else if (lt.ValueKind != JsonValueKind.Null) problems.Add($"layers_to_transform is {lt.GetRawText()}, not a layer index or a list of them");
+        }
+        if (root.TryGetProperty("layers_pattern", out var lp) && lp.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined) && layers is null)
+            problems.Add("layers_pattern is set without layers_to_transform; it is not supported");
+        if (problems.Count > 0) throw new FormatException(string.Join("; ", problems));
+        return new PeftConfigValues(rank, alpha, rsLora, targets, layers);
     }
 }

@@ -25,6 +25,6 @@ internal sealed class WeightValidation(string source)
     public void ThrowIfAny()
     {
         if (_problems.Count == 0) return;
-        throw new InvalidDataException($"{source}: {_problems.Count} problem(s) with the weights:\n  " + string.Join("\n  ", _problems));
+        throw new InvalidDataException($"{source}: {_problems.Count} problem(s) with the weights:" + ConfigLimits.ListProblems(_problems));
     }
 }

@@ -28,35 +28,61 @@ public sealed record ClaraConfig
 
     public static ClaraConfig Load(string path) => IO.JsonConfigFile.Load(path, Parse, "CLaRa config (not a CLaRa directory?)");
 
+    /// <summary>Largest doc_max_length and top_k accepted: far past the paper's settings (256 tokens, k = 5).</summary>
+    public const int MaxDocLength = 1 << 16;
+    public const int MaxTopK = 4096;
+
     public static ClaraConfig Parse(string json)
     {
-        using var doc = JsonDocument.Parse(json);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"clara.json is not valid JSON ({e.Message})", e);
+        }
+        using var _ = doc;
         var r = doc.RootElement;
         if (r.ValueKind != JsonValueKind.Object) throw new FormatException("clara.json is not a JSON object");
-        int Int(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
-            ? v.GetInt32() : throw new FormatException($"clara.json lacks the integer '{name}'");
+        static int Int32(JsonElement v, string name) => v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n)
+            ? n : throw new FormatException($"clara.json '{name}' is {v.GetRawText()}, not a 32-bit integer");
+        int Int(string name) => r.TryGetProperty(name, out var v)
+            ? Int32(v, name) : throw new FormatException($"clara.json lacks the integer '{name}'");
         if (!r.TryGetProperty("mem_token_ids", out var mem) || mem.ValueKind != JsonValueKind.Array)
             throw new FormatException("clara.json lacks the list 'mem_token_ids'");
         var config = new ClaraConfig
         {
             DocMaxLength = Int("doc_max_length"),
             CompressionRate = Int("compression_rate"),
-            MemTokenIds = mem.EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+            MemTokenIds = mem.EnumerateArray().Select(e => Int32(e, "mem_token_ids")).ToArray(),
             EncTokenId = Int("enc_token_id"),
             SepTokenId = Int("sep_token_id"),
             AeTokenId = Int("ae_token_id"),
             PadTokenId = Int("pad_token_id"),
             BosTokenId = Int("bos_token_id"),
             EosTokenId = Int("eos_token_id"),
-            TopK = r.TryGetProperty("top_k", out var k) ? k.GetInt32() : 5,
-            Temperature = r.TryGetProperty("temperature", out var t) ? t.GetSingle() : 0.02f,
+            TopK = r.TryGetProperty("top_k", out var k) ? Int32(k, "top_k") : 5,
+            Temperature = r.TryGetProperty("temperature", out var t) ? ParseTemperature(t) : 0.02f,
         };
         if (config.DocMaxLength <= 0 || config.CompressionRate <= 0)
             throw new FormatException("doc_max_length and compression_rate must be positive");
+        if (config.DocMaxLength > MaxDocLength)
+            throw new FormatException($"clara.json doc_max_length is {config.DocMaxLength}, past the limit of {MaxDocLength} (ClaraConfig.MaxDocLength)");
+        if (config.TopK > MaxTopK) throw new FormatException($"clara.json top_k is {config.TopK}, past the limit of {MaxTopK} (ClaraConfig.MaxTopK)");
         if (config.MemTokenIds.Count != config.DocMaxLength / config.CompressionRate)
             throw new FormatException($"mem_token_ids holds {config.MemTokenIds.Count} ids but doc_max_length / compression_rate = {config.DocMaxLength / config.CompressionRate}");
         if (config.TopK <= 0) throw new FormatException($"top_k must be positive, got {config.TopK}");
         return config;
+    }
+
+    // An infinite temperature would make every s / τ zero, and top-k would return input order instead of the best documents.
+    private static float ParseTemperature(JsonElement t)
+    {
+        if (t.ValueKind != JsonValueKind.Number || !t.TryGetDouble(out double value) || !float.IsFinite((float)value) || value < 0)
+            throw new FormatException($"clara.json temperature is {t.GetRawText()}, not a finite float32 number ≥ 0");
+        return (float)value;
     }
 
     /// <summary>Every special id must be a row of the (resized) embedding.</summary>

@@ -8,6 +8,7 @@ internal sealed class TokenSampler(GenerationOptions options)
     public int Next(ReadOnlySpan<float> logits)
     {
         if (options.Temperature == 0f) return ArgMax(logits);
+        RequireFinite(logits);
         var probabilities = new double[logits.Length];
         double max = double.NegativeInfinity;
         for (int i = 0; i < logits.Length; i++) max = Math.Max(max, logits[i] / options.Temperature);
@@ -29,8 +30,18 @@ internal sealed class TokenSampler(GenerationOptions options)
     /// <summary>First index of the maximum, as torch.argmax does on ties.</summary>
     public static int ArgMax(ReadOnlySpan<float> logits)
     {
+        RequireFinite(logits);
         int best = 0;
         for (int i = 1; i < logits.Length; i++) if (logits[i] > logits[best]) best = i;
         return best;
+    }
+
+    // NaN compares false with everything, so argmax and sampling would answer token 0 as if nothing were wrong
+    // (NaN or infinite weights do that). +Inf is as meaningless after the softmax.
+    private static void RequireFinite(ReadOnlySpan<float> logits)
+    {
+        for (int i = 0; i < logits.Length; i++)
+            if (float.IsNaN(logits[i]) || float.IsPositiveInfinity(logits[i]))
+                throw new InvalidOperationException($"generation: the logit of token {i} is {logits[i]} (the model's weights or memories hold non-finite values)");
     }
 }

@@ -12,14 +12,25 @@ public static class TopKSelection
     {
         if (k <= 0) throw new ArgumentOutOfRangeException(nameof(k), $"k must be positive, got {k}");
         if (k > scores.Length) throw new ArgumentOutOfRangeException(nameof(k), $"k = {k} exceeds the {scores.Length} candidate documents");
-        float inv = 1f / MathF.Max(temperature, TemperatureFloor);
-        var z = new float[scores.Length];
-        for (int i = 0; i < z.Length; i++)
+        ValidateTemperature(temperature, "top-k temperature");
+        var s = new float[scores.Length];
+        for (int i = 0; i < s.Length; i++)
         {
-            if (float.IsNaN(scores[i])) throw new ArgumentException($"score {i} is NaN");
-            z[i] = scores[i] * inv;
+            // A NaN compares false with everything, so it would silently fall back to input order.
+            if (!float.IsFinite(scores[i]))
+                throw new InvalidOperationException($"rerank: the score of document {i} is {scores[i]} (the query or the document's memory holds non-finite values)");
+            s[i] = scores[i];
         }
+        // Dividing by τ > 0 keeps the order, so the selection ranks the scores themselves: s / τ could round distinct
+        // scores together (or all to zero, for a huge τ) and hand back input order.
         // Stable order: equal scores keep input order, so results do not depend on the sort implementation.
-        return Enumerable.Range(0, z.Length).OrderByDescending(i => z[i]).ThenBy(i => i).Take(k).ToArray();
+        return Enumerable.Range(0, s.Length).OrderByDescending(i => s[i]).ThenBy(i => i).Take(k).ToArray();
+    }
+
+    /// <summary>τ must be a finite number ≥ 0 (0 and anything below the floor act as the floor).</summary>
+    public static void ValidateTemperature(float temperature, string what)
+    {
+        if (!float.IsFinite(temperature) || temperature < 0)
+            throw new ArgumentOutOfRangeException(nameof(temperature), $"{what} must be a finite number ≥ 0, got {temperature}");
     }
 }

@@ -31,12 +31,12 @@ public sealed class PostgresDocumentStoreTests : DocumentStoreContract
     {
         if (string.IsNullOrEmpty(_connectionString) || _table is null) return;
         using var dataSource = NpgsqlDataSource.Create(_connectionString);
-        using var command = dataSource.CreateCommand($"DROP TABLE IF EXISTS {_table}");
+        using var command = dataSource.CreateCommand($"DROP TABLE IF EXISTS {PostgresDocumentStore.Schema}.{_table}");
         command.ExecuteNonQuery();
         _table = null!;
     }
 
-    private NpgsqlCommand Sql(NpgsqlDataSource dataSource, string sql) => dataSource.CreateCommand(sql.Replace("{table}", _table));
+    private NpgsqlCommand Sql(NpgsqlDataSource dataSource, string sql) => dataSource.CreateCommand(sql.Replace("{table}", PostgresDocumentStore.Schema + "." + _table));
 
     [Test]
     public void Memory_is_a_bytea_of_little_endian_float32()

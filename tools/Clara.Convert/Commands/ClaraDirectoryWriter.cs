@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Clara.Convert.Model;
 using Clara.Convert.Output;
 using Clara.Convert.Planning;
+using Clara.Engine.IO;
 using Clara.Engine.IO.Safetensors;
 
 namespace Clara.Convert.Commands;
@@ -16,12 +17,25 @@ internal static class ClaraDirectoryWriter
 {
     private const string AdapterPrefix = "adapters.";
 
-    public static string Write(ConversionPlan plan, string directory, ProgressSink progress)
+    /// <summary>
+    /// Refuses a target that exists and is not an empty directory, or whose parent is missing, and removes staging
+    /// directories that killed conversions left beside it (returned, so the caller can say so).
+    /// </summary>
+    public static IReadOnlyList<string> CheckTarget(string directory)
     {
         string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         if (File.Exists(target) || (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()))
             throw new IOException($"{target} already exists and is not empty; choose a new directory");
-        string staging = $"{target}.partial-{Guid.NewGuid():N}";
+        string parent = Path.GetDirectoryName(target)!;
+        if (!Directory.Exists(parent)) throw new DirectoryNotFoundException($"{directory}: the parent directory {parent} does not exist");
+        return TemporaryNames.RemoveStale(parent, Path.GetFileName(target));
+    }
+
+    public static string Write(ConversionPlan plan, string directory, ProgressSink progress)
+    {
+        string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        CheckTarget(target);
+        string staging = TemporaryNames.For(target);
         Directory.CreateDirectory(staging);
         try
         {

@@ -66,6 +66,14 @@ public static class ConvertCommand
 
     private static int Convert(ConvertArguments arguments, TextWriter stdout, ProgressSink progress)
     {
+        // The output is checked before the inputs are read: a conversion can take an hour.
+        if (!arguments.DryRun)
+        {
+            IReadOnlyList<string> removed;
+            if (arguments.OutFile is { } file) Clara.Engine.IO.OutputTarget.Prepare(file, out removed);
+            else removed = ClaraDirectoryWriter.CheckTarget(arguments.OutDirectory!);
+            foreach (var path in removed) stdout.WriteLine($"note: removed {path}, left by an interrupted conversion");
+        }
         using var inputs = InputLoader.Load(arguments.Inputs, arguments.ConfigPath, arguments.ClaraPath);
         var plan = PlanBuilder.Build(inputs, new PlanOptions(arguments.DType, arguments.LoraAlpha));
         if (arguments.Quiet) progress = ProgressSink.None;

@@ -5,6 +5,9 @@ namespace Clara.Convert.Model;
 /// <summary>The tensors a converted model must have and their shapes, derived from config.json alone.</summary>
 public static class ModelLayout
 {
+    /// <summary>Two norms and seven projections.</summary>
+    public const int TensorsPerLayer = 9;
+
     /// <summary>Every base tensor in the engine's canonical order. Linear weights are [out, in].</summary>
     public static IEnumerable<(string Name, Shape Shape)> BaseTensors(HfModelConfig c, int vocabSize)
     {

@@ -6,13 +6,39 @@ namespace Clara.Convert.Pickle;
 // int -> long (System.Numerics.BigInteger past 64 bits), float -> double, str -> string,
 // bytes -> byte[], list -> List<object?>, and the types below.
 
-/// <summary>A Python tuple. Structural equality, because tuples can be dict keys.</summary>
-public sealed class PickleTuple(ImmutableArray<object?> items) : IEquatable<PickleTuple>
+/// <summary>
+/// A Python tuple. Structural equality, because tuples can be dict keys. Equality, hashing and printing recurse
+/// into nested tuples, so the constructor refuses tuples past <see cref="PickleLimits"/>' depth and unfolded size.
+/// </summary>
+public sealed class PickleTuple : IEquatable<PickleTuple>
 {
     public static readonly PickleTuple Empty = new(ImmutableArray<object?>.Empty);
 
-    public ImmutableArray<object?> Items { get; } = items;
+    public PickleTuple(ImmutableArray<object?> items)
+    {
+        Items = items;
+        int depth = 1;
+        long size = 1;
+        foreach (var item in items)
+        {
+            if (item is not PickleTuple inner) { size++; continue; }
+            depth = Math.Max(depth, inner.Depth + 1);
+            size += inner.UnfoldedSize;
+        }
+        if (depth > PickleLimits.MaxNestingDepth) throw PickleLimits.DepthExceeded(depth);
+        if (size > PickleLimits.MaxUnfoldedTupleSize) throw PickleLimits.UnfoldedSizeExceeded(size);
+        Depth = depth;
+        UnfoldedSize = size;
+    }
+
+    public ImmutableArray<object?> Items { get; }
     public int Count => Items.Length;
+
+    /// <summary>1 for a tuple of no tuples; one more per level of tuples inside.</summary>
+    public int Depth { get; }
+
+    /// <summary>This tuple and its items, counting a nested tuple's items each time the tuple appears.</summary>
+    public long UnfoldedSize { get; }
     public object? this[int index] => Items[index];
 
     public bool Equals(PickleTuple? other) =>
@@ -28,7 +54,7 @@ public sealed class PickleTuple(ImmutableArray<object?> items) : IEquatable<Pick
         return hash.ToHashCode();
     }
 
-    public override string ToString() => "(" + string.Join(", ", Items.Select(PickleText.Describe)) + ")";
+    public override string ToString() => PickleText.Describe(this);
 }
 
 /// <summary>A Python dict or collections.OrderedDict; keeps insertion order as Python does.</summary>
@@ -77,7 +103,10 @@ public enum GlobalRole
 internal static class PickleText
 {
     /// <summary>A short description of a pickled value for error messages (never the whole of a big value).</summary>
-    public static string Describe(object? value) => value switch
+    public static string Describe(object? value) => Describe(value, levels: 3);
+
+    // Nested tuples are printed a few levels deep at most, so a message stays a line long.
+    private static string Describe(object? value, int levels) => value switch
     {
         null => "None",
         bool b => b ? "True" : "False",
@@ -86,7 +115,9 @@ internal static class PickleText
         byte[] bytes => $"bytes[{bytes.Length}]",
         List<object?> list => $"list[{list.Count}]",
         PickleDict dict => $"dict[{dict.Count}]",
-        PickleTuple tuple => tuple.Count <= 6 ? tuple.ToString() : $"tuple[{tuple.Count}]",
+        PickleTuple tuple => tuple.Count <= 6 && levels > 0
+            ? "(" + string.Join(", ", tuple.Items.Select(item => Describe(item, levels - 1))) + ")"
+            : $"tuple[{tuple.Count}]",
         PickleGlobal g => g.FullName,
         _ => value.ToString() ?? value.GetType().Name,
     };

@@ -22,6 +22,7 @@ internal sealed class RestrictedUnpickler
     private readonly List<object?> _stack = [];
     private readonly Stack<int> _marks = new();
     private readonly Dictionary<long, object?> _memo = [];
+    private long _operations;
 
     /// <param name="input">Positioned at the first opcode; left just past STOP.</param>
     /// <param name="source">Names the file in error messages.</param>
@@ -41,6 +42,9 @@ internal sealed class RestrictedUnpickler
             var op = (PickleOpcode)_input.ReadByte();
             try
             {
+                // Every opcode builds, stores or references at most one value, so counting opcodes bounds both
+                // the values on the stack and the memo entries (a file of BINPUTs builds nothing but memo slots).
+                if (++_operations > PickleLimits.MaxObjects) throw PickleLimits.ObjectCountExceeded();
                 if (op == PickleOpcode.Stop)
                 {
                     if (_stack.Count != 1 || _marks.Count != 0)

@@ -16,22 +16,35 @@ public sealed class TorchTensor
 {
     public TorchTensor(TorchStorage storage, long storageOffset, long[] size, long[] stride)
     {
+        string Where() => $"tensor size ({string.Join(", ", size)}), stride ({string.Join(", ", stride)}), offset {storageOffset}";
         if (size.Length != stride.Length)
             throw new PickleFormatException($"tensor has {size.Length} sizes but {stride.Length} strides");
         if (storageOffset < 0) throw new PickleFormatException($"tensor has a negative storage offset {storageOffset}");
-        long count = 1;
-        foreach (var s in size)
+        long count = 1, last = storageOffset;
+        try
         {
-            if (s < 0) throw new PickleFormatException($"tensor size ({string.Join(", ", size)}) has a negative dimension");
-            count = checked(count * s);
+            for (int axis = 0; axis < size.Length; axis++)
+            {
+                if (size[axis] < 0) throw new PickleFormatException($"{Where()} has a negative dimension");
+                if (stride[axis] < 0) throw new PickleFormatException($"{Where()} has a negative stride");
+                count = checked(count * size[axis]);
+            }
+            // Bytes must fit a long too: they become stream lengths and offsets.
+            _ = checked(count * storage.DType.SizeOf());
+            if (count > 0)
+                for (int axis = 0; axis < size.Length; axis++) last = checked(last + (size[axis] - 1) * stride[axis]);
+            _ = checked((last + 1) * storage.DType.SizeOf());
         }
-        foreach (var s in stride)
-            if (s < 0) throw new PickleFormatException($"tensor stride ({string.Join(", ", stride)}) is negative");
+        catch (OverflowException)
+        {
+            throw new PickleFormatException($"{Where()} overflows 64-bit element or byte counts; no real tensor is that large");
+        }
         Storage = storage;
         StorageOffset = storageOffset;
         Size = size;
         Stride = stride;
         ElementCount = count;
+        StorageElementsSpanned = count == 0 ? storageOffset : last + 1;
     }
 
     public TorchStorage Storage { get; }
@@ -58,16 +71,7 @@ public sealed class TorchTensor
     }
 
     /// <summary>One past the highest storage element this tensor reads (its offset when it has no elements).</summary>
-    public long StorageElementsSpanned
-    {
-        get
-        {
-            if (ElementCount == 0) return StorageOffset;
-            long last = StorageOffset;
-            for (int axis = 0; axis < Size.Length; axis++) last = checked(last + (Size[axis] - 1) * Stride[axis]);
-            return last + 1;
-        }
-    }
+    public long StorageElementsSpanned { get; }
 
     public string ShapeText => "[" + string.Join(", ", Size) + "]";
 

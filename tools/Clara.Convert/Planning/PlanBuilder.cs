@@ -33,6 +33,13 @@ public static class PlanBuilder
         if (config.TieWordEmbeddings && baseByName.Remove(EngineNames.LmHead, out var dropped))
             notes.Add($"lm_head ({dropped.Name} in {dropped.Origin}) not written: config.json ties it to the embedding");
 
+        // Said first and plainly when the missing tensors are too many to list: otherwise the only sign of a wrong
+        // layer count would be the first screenful of them.
+        int layerTensors = baseByName.Keys.Count(n => n.StartsWith("layers.", StringComparison.Ordinal));
+        if ((long)config.Layers * ModelLayout.TensorsPerLayer - layerTensors > Clara.Engine.Models.ConfigLimits.MaxListedProblems)
+            problems.Add($"config.json num_hidden_layers = {config.Layers}, but the weights hold {layerTensors} layer tensors " +
+                         $"({ModelLayout.TensorsPerLayer} per layer): at most {layerTensors / ModelLayout.TensorsPerLayer} layers");
+
         var tensors = new List<PlannedTensor>();
         foreach (var (name, shape) in ModelLayout.BaseTensors(config, vocab))
         {

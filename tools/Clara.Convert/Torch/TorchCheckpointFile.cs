@@ -1,3 +1,4 @@
+using Clara.Engine.Tensors;
 using Clara.Convert.Pickle;
 
 namespace Clara.Convert.Torch;
@@ -52,6 +53,8 @@ internal sealed class TorchStorageTable(string source)
             throw new PickleFormatException($"persistent id names {PickleText.Describe(id[1])} where a torch storage type belongs");
         if (id[2] is not string key) throw new PickleFormatException($"storage key {PickleText.Describe(id[2])} is not a string");
         if (id[4] is not long numel || numel < 0) throw new PickleFormatException($"storage '{key}' has element count {PickleText.Describe(id[4])}");
+        if (numel > long.MaxValue / dtype.SizeOf())
+            throw new PickleFormatException($"storage '{key}' declares {numel} {dtype} elements, more bytes than a 64-bit length holds");
         if (id.Count == 6 && id[5] is not null)
             throw new NotSupportedException($"{source}: storage '{key}' is a pre-PyTorch-0.4 storage view; re-save the file with a current PyTorch");
         string location = id[3] as string ?? "cpu";

@@ -21,6 +21,7 @@ public static class TorchFileSniffer
 
     public static TorchFileKind Sniff(string path)
     {
+        Clara.Engine.IO.InputFile.Require(path, "checkpoint");
         using var file = File.OpenRead(path);
         Span<byte> head = stackalloc byte[64];
         int read = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);

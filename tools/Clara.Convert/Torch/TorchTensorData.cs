@@ -7,6 +7,12 @@ namespace Clara.Convert.Torch;
 public static class TorchTensorData
 {
     /// <summary>
+    /// A strided view is gathered in memory from the part of the storage it spans. A storage record compresses
+    /// (2 GB of zeros deflate to 2 MB), so a small file could otherwise ask for any amount of memory.
+    /// </summary>
+    public const long MaxGatherBytes = 1L << 30;
+
+    /// <summary>
     /// A stream of exactly ElementCount × element-size bytes in row-major order. A contiguous tensor streams
     /// straight from its storage record; a strided view (transpose, column slice) is gathered into memory,
     /// which costs at most the part of the storage it spans.
@@ -23,11 +29,16 @@ public static class TorchTensorData
             Skip(storage, tensor.StorageOffset * elementSize);
             if (tensor.IsContiguous) return new LengthLimitedStream(storage, byteLength);
 
-            long spanElements = tensor.StorageElementsSpanned - tensor.StorageOffset;
-            var span = new byte[checked(spanElements * elementSize)];
+            long spanBytes = (tensor.StorageElementsSpanned - tensor.StorageOffset) * elementSize;
+            if (spanBytes > MaxGatherBytes || byteLength > MaxGatherBytes)
+                throw new InvalidDataException(
+                    $"{file.Path}: tensor '{name}' is a strided view ({tensor.DType} {tensor.ShapeText}, strides ({string.Join(", ", tensor.Stride)})) " +
+                    $"over {spanBytes} bytes of storage '{tensor.Storage.Key}'; views are gathered in memory up to {MaxGatherBytes} bytes " +
+                    "(TorchTensorData.MaxGatherBytes): save the tensor contiguous (tensor.contiguous()) instead");
+            var span = new byte[spanBytes];
             storage.ReadExactly(span);
             storage.Dispose();
-            var contiguous = new byte[checked((int)byteLength)];
+            var contiguous = new byte[byteLength];
             Gather(span, tensor.Size, tensor.Stride, elementSize, contiguous);
             return new MemoryStream(contiguous, writable: false);
         }

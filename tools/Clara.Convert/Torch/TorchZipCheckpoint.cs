@@ -48,19 +48,14 @@ internal sealed class TorchZipCheckpoint : TorchCheckpointFile
 
     public override Stream OpenStorage(TorchStorage storage)
     {
-        string name = $"{_archive}/data/{storage.Key}";
-        var entry = _zip.GetEntry(name)
-            ?? throw new InvalidDataException($"{Path}: storage '{storage.Key}' has no record {name} in the archive");
-        if (entry.Length != storage.ByteLength)
-            throw new InvalidDataException(
-                $"{Path}: record {name} holds {entry.Length} bytes, but its pickle declares {storage.ElementCount} {storage.DType} elements ({storage.ByteLength} bytes)");
+        var entry = StorageEntry(storage);
         try
         {
             return entry.Open();
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{Path}: record {name} cannot be read ({e.Message})", e);
+            throw new InvalidDataException($"{Path}: record {entry.FullName} cannot be read ({e.Message})", e);
         }
     }
 
@@ -85,6 +80,19 @@ internal sealed class TorchZipCheckpoint : TorchCheckpointFile
 
         var storages = new TorchStorageTable(Path);
         Root = new RestrictedUnpickler(pickle, $"{Path} ({_archive}/data.pkl)", storages.Load).Load();
+        // Sizes the pickle declares are checked against the records' real sizes now, before any tensor is planned.
+        foreach (var storage in storages.ByKey.Values) StorageEntry(storage);
+    }
+
+    private ZipArchiveEntry StorageEntry(TorchStorage storage)
+    {
+        string name = $"{_archive}/data/{storage.Key}";
+        var entry = _zip.GetEntry(name)
+            ?? throw new InvalidDataException($"{Path}: storage '{storage.Key}' has no record {name} in the archive");
+        if (entry.Length != storage.ByteLength)
+            throw new InvalidDataException(
+                $"{Path}: record {name} holds {entry.Length} bytes, but its pickle declares {storage.ElementCount} {storage.DType} elements ({storage.ByteLength} bytes)");
+        return entry;
     }
 
     private static string FindArchiveName(string path, ZipArchive zip)

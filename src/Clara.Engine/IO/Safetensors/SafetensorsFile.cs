@@ -57,6 +57,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
             throw new PlatformNotSupportedException("safetensors data is little-endian; big-endian hosts are not supported");
 
         string fullPath = System.IO.Path.GetFullPath(path);
+        InputFile.Require(fullPath, "safetensors file");
         var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
         ReadOnlyMappedFile? mapped = null;
         try
