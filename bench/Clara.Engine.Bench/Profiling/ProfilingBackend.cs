@@ -18,6 +18,7 @@ public sealed class ProfilingBackend(IBackend inner) : IBackend
     public DeviceBuffer Allocate(long byteLength) => inner.Allocate(byteLength);
     public void Upload(ReadOnlySpan<byte> source, Tensor destination) => inner.Upload(source, destination);
     public void Download(Tensor source, Span<byte> destination) => inner.Download(source, destination);
+    public DeviceBuffer? TryWrapHostMemory(nint address, long byteLength, IDisposable? keepAlive) => inner.TryWrapHostMemory(address, byteLength, keepAlive);
     public void Synchronize() => inner.Synchronize();
     public void Dispose() => inner.Dispose();
 }
