@@ -73,3 +73,17 @@ public class SelfTestTests
         Assert.That(output.ToString(), Does.Contain($"unknown device '{device}'"));
     }
 }
+
+/// <summary>The GB/s column is a percentage of the device's own measured copy, not of an H100's.</summary>
+public class BandwidthReferenceTests
+{
+    [Test]
+    public void PercentagesAreOfTheMeasuredCopyBandwidth()
+    {
+        var reference = new DeviceBaseline(CopyGigabytesPerSecond: 1500, MatMulTeraflops: 40, MatMulShape: "x").Bandwidth;
+
+        Assert.That(reference.Percent(750), Is.EqualTo(50).Within(1e-12));
+        Assert.That(reference.ColumnHeader, Is.EqualTo("% of 1500 GB/s"));
+        Assert.That(reference.Source, Does.Contain("measured"));
+    }
+}
