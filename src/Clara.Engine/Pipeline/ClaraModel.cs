@@ -110,28 +110,8 @@ public sealed class ClaraModel : IDisposable
     public async Task<float[]> EncodeQueryAsync(IReadOnlyList<int> question, CancellationToken cancellation = default) =>
         (await Scheduler.CompressAsync([question], QueryAdapter, cancellation: cancellation).ConfigureAwait(false)).Memory;
 
-    /// <summary>§3: cos(q, flat(D_i)) in fp32, on the model's backend.</summary>
-    public float[] Score(float[] query, CompressedDocuments documents)
-    {
-        int dim = documents.MemoryTokens * documents.Hidden;
-        if (query.Length != dim) throw new ArgumentException($"query has {query.Length} values, documents {dim}");
-        if (documents.Count == 0) return [];
-        var backend = Decoder.Backend;
-        var q = Tensor.FromFloats(backend, query, dim);
-        var d = Tensor.FromFloats(backend, documents.Memory, documents.Count, dim);
-        var s = Tensor.Allocate(backend, new Tensors.Shape(documents.Count), Tensors.DType.F32);
-        try
-        {
-            backend.Kernels.CosineScores(q, d, s);
-            return s.ToFloatArray();
-        }
-        finally
-        {
-            q.Buffer.Dispose();
-            d.Buffer.Dispose();
-            s.Buffer.Dispose();
-        }
-    }
+    /// <summary>§3: cos(q, flat(D_i)) in fp32, on the model's backend, a bounded chunk of documents at a time.</summary>
+    public float[] Score(float[] query, CompressedDocuments documents) => ChunkedScorer.Score(Decoder.Backend, query, documents);
 
     /// <summary>§4 forward: the k best documents, best first (τ from clara.json unless given).</summary>
     public int[] SelectTopK(ReadOnlySpan<float> scores, int? k = null, float? temperature = null) =>

@@ -35,14 +35,12 @@ public sealed class DocumentIndexer
             : ids.Select(id => Store.TryGet(id, out var s) ? s : throw new KeyNotFoundException($"document '{id}' is not in the store")).ToList();
         if (stored.Count == 0) throw new InvalidOperationException("the document store is empty: index documents first");
         int nMem = Model.Config.MemoryTokens, hidden = Model.Decoder.Config.HiddenSize;
-        var memory = new float[(long)stored.Count * nMem * hidden];
-        for (int i = 0; i < stored.Count; i++)
-        {
-            var m = stored[i].Memory;
-            if (m.MemoryTokens != nMem || m.Hidden != hidden)
-                throw new InvalidDataException($"document '{stored[i].Id}' holds a {m.MemoryTokens}×{m.Hidden} memory; this model makes {nMem}×{hidden}");
-            m.Values.CopyTo(memory.AsSpan(i * nMem * hidden, nMem * hidden));
-        }
-        return (stored.Select(s => s.Document).ToList(), new CompressedDocuments(stored.Count, nMem, hidden, memory, new float[stored.Count]));
+        foreach (var s in stored)
+            if (s.Memory.MemoryTokens != nMem || s.Memory.Hidden != hidden)
+                throw new InvalidDataException($"document '{s.Id}' holds a {s.Memory.MemoryTokens}×{s.Memory.Hidden} memory; this model makes {nMem}×{hidden}");
+        // Chunks of whole documents: one float[count·n_mem·hidden] passes the array limit for a large corpus.
+        var memory = CompressedDocuments.Gather(stored.Count, nMem, hidden,
+            (i, destination) => stored[i].Memory.Values.CopyTo(destination), new float[stored.Count]);
+        return (stored.Select(s => s.Document).ToList(), memory);
     }
 }

@@ -5,12 +5,12 @@ using NUnit.Framework;
 
 namespace Clara.Engine.Tests.Cuda;
 
-/// <summary>Opens the CUDA backend for a suite, or ignores the whole fixture (with the reason) where there is no device.</summary>
+/// <summary>Opens the CUDA backend for a suite, or ignores the whole fixture (with the reason) where there is no device; fails it under CLARA_REQUIRE_CUDA=1.</summary>
 internal static class CudaSuiteBackend
 {
     public static IBackend Create()
     {
-        if (!CudaBackend.Probe(out var reason)) Assert.Ignore($"no CUDA device: {reason}");
+        if (!CudaBackend.Probe(out var reason)) CudaRequirement.Missing("no CUDA device", reason);
         return CudaBackend.Create();
     }
 }

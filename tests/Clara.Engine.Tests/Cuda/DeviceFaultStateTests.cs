@@ -28,9 +28,24 @@ public class DeviceFaultStateTests
     [TestCase(CuResult.MisalignedAddress, true)]
     [TestCase(CuResult.IllegalInstruction, true)]
     [TestCase(CuResult.HardwareStackError, true)]
+    [TestCase(CuResult.Contained, true)]
+    [TestCase(CuResult.Assert, true)]
+    [TestCase(CuResult.TensorMemoryLeak, true)]
     [TestCase(CuResult.OutOfMemory, false)]
     [TestCase(CuResult.InvalidValue, false)]
     [TestCase(CuResult.LaunchOutOfResources, false)]
     public void OnlyTheDocumentedStickyErrorsFaultTheDevice(CuResult result, bool sticky) =>
         Assert.That(result.IsSticky(), Is.EqualTo(sticky));
+
+    /// <summary>The numbers are cuda.h's: a wrong value would make a real sticky code look harmless.</summary>
+    [TestCase(226, true, "CUDA_ERROR_CONTAINED")]
+    [TestCase(710, true, "CUDA_ERROR_ASSERT")]
+    [TestCase(721, true, "CUDA_ERROR_TENSOR_MEMORY_LEAK")]
+    [TestCase(720, false, "CUDA_ERROR_720")]
+    public void TheCodesCudaHCallsStickyAreStickyByNumber(int code, bool sticky, string name)
+    {
+        var result = (CuResult)code;
+        Assert.That(result.IsSticky(), Is.EqualTo(sticky));
+        Assert.That(result.FallbackName(), Is.EqualTo(name));
+    }
 }
