@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Clara.Engine.Training.Data;
 
 namespace Clara.Engine.Training;
 
@@ -32,38 +33,27 @@ public static class PretokenizedExamples
         return examples;
     }
 
-    /// <summary>One line of <paramref name="stage"/>'s form.</summary>
+    /// <summary>
+    /// One line of <paramref name="stage"/>'s form, read by the same parsers as <c>clara train</c>'s data files, with no
+    /// tokenizer behind them: a text field is refused by name.
+    /// </summary>
     public static TrainingExample Parse(string line, TrainingStage stage)
     {
         using var json = JsonDocument.Parse(line);
         var root = json.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new FormatException("a line must be a JSON object");
-        return stage switch
-        {
-            TrainingStage.Lm => new LmExample(Ids(root, "ids")),
-            TrainingStage.Scp => new ScpExample(Ids(root, "doc_ids"), Ids(root, "prompt_ids"), Ids(root, "target_ids")),
-            TrainingStage.Instruct => new InstructExample(Lists(root, "docs"), Ids(root, "prompt_ids"), Ids(root, "answer_ids")),
-            TrainingStage.E2e => new E2eExample(Ids(root, "question_ids"), Lists(root, "docs"), Ids(root, "prompt_ids"), Ids(root, "answer_ids")),
-            _ => throw new ArgumentOutOfRangeException(nameof(stage)),
-        };
+        return ParserFor(stage).Parse(new TrainingLine(root));
     }
 
-    private static JsonElement Field(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var v) ? v : throw new ExampleFieldException(name, "is missing (pre-tokenized lines need it)");
+    private static readonly ExampleText NoTokenizer = ExampleText.For(null, null, null, "a pre-tokenized data file");
 
-    private static int[] Ids(JsonElement root, string name) => IdArray(Field(root, name), name);
-
-    private static IReadOnlyList<int>[] Lists(JsonElement root, string name)
+    private static IExampleLineParser ParserFor(TrainingStage stage) => stage switch
     {
-        var v = Field(root, name);
-        if (v.ValueKind != JsonValueKind.Array) throw new ExampleFieldException(name, "must be an array of token-id arrays");
-        return v.EnumerateArray().Select((e, i) => (IReadOnlyList<int>)IdArray(e, $"{name}[{i}]")).ToArray();
-    }
-
-    private static int[] IdArray(JsonElement v, string name)
-    {
-        if (v.ValueKind != JsonValueKind.Array) throw new ExampleFieldException(name, "must be an array of token ids");
-        return v.EnumerateArray().Select((e, i) => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out var id) && id >= 0
-            ? id : throw new ExampleFieldException(name, $"index {i} holds {e.GetRawText()}, not a token id")).ToArray();
-    }
+        TrainingStage.Lm => new LmLineParser(NoTokenizer),
+        TrainingStage.Scp => new ScpLineParser(NoTokenizer),
+        TrainingStage.Instruct => new InstructLineParser(NoTokenizer),
+        // k only shapes a prompt built from text; a pre-tokenized line brings its own prompt_ids.
+        TrainingStage.E2e => new E2eLineParser(NoTokenizer, k: 1),
+        _ => throw new ArgumentOutOfRangeException(nameof(stage)),
+    };
 }
