@@ -1,3 +1,4 @@
+using Clara.Engine.Tests.Support;
 using System.Diagnostics;
 using NUnit.Framework;
 
@@ -21,10 +22,8 @@ internal static class HostileRun
 {
     public static HostileResult InProcess(params string[] args)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = global::Clara.Cli.ClaraCommandLine.Run(args, stdout, stderr);
-        return new HostileResult(code, stdout.ToString(), stderr.ToString());
+        var (code, stdout, stderr) = ClaraCli.Run(args);
+        return new HostileResult(code, stdout, stderr);
     }
 
     public static HostileResult Child(string[] args, int heapLimitMiB = 256, int timeoutSeconds = 60)

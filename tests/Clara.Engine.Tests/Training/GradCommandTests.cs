@@ -15,13 +15,7 @@ public class GradCommandTests
     [TearDown]
     public void Remove() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Clara(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = global::Clara.Cli.ClaraCommandLine.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Clara(params string[] args) => ClaraCli.Run(args);
 
     [TestCase("clara-distinct", "e2e")]
     [TestCase("clara-repeated", "e2e")]

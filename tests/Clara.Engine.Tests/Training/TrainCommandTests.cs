@@ -27,13 +27,7 @@ public class TrainCommandTests
 
     private static string Model => Fixtures.Clara("clara-text");
 
-    private static (int Code, string Out, string Err) Clara(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = global::Clara.Cli.ClaraCommandLine.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Clara(params string[] args) => ClaraCli.Run(args);
 
     [Test]
     public void ANonPositiveLearningRateIsAUsageError()
