@@ -75,7 +75,7 @@ internal static class CpuAttention
                         new Span<float>(QueryRow(qs, r0 + r), d).CopyTo(new Span<float>(q + r * paddedD, d));
                     RowBroadcastGemm.Multiply(q, paddedD, kt, paddedKeys, scores, paddedKeys, count, visibleKeys, d, layout.Scale, 0f);
                     for (int r = 0; r < count; r++)
-                        rowScale[r] = Exponentiate(new Span<float>(scores + (long)r * paddedKeys, visibleKeys), mask, anyMasked, layout.Start + (r0 + r) / group + 1);
+                        rowScale[r] = AttentionRowSoftmax.Exponentiate(new Span<float>(scores + (long)r * paddedKeys, visibleKeys), mask, anyMasked, layout.Start + (r0 + r) / group + 1, out _);
                     RowBroadcastGemm.Multiply(scores, paddedKeys, v, paddedD, o, paddedD, count, d, visibleKeys, 1f, 0f);
                     // Normalising the d outputs instead of the (many more) probabilities: softmax(s)·V = (exp(s)·V) / Σ exp(s).
                     for (int r = 0; r < count; r++)
@@ -116,39 +116,6 @@ internal static class CpuAttention
                 new Span<float>(cache + (long)j * stride, d).CopyTo(new Span<float>(v + (long)j * paddedD, d));
                 new Span<float>(v + (long)j * paddedD + d, paddedD - d).Clear();
             }
-        }
-
-        /// <summary>
-        /// Scaled scores → exp(score − max) over the <paramref name="visible"/> causal keys whose mask is set; later keys
-        /// of the block and masked keys get 0. Returns 1 / Σ exp, the factor that turns the row into probabilities, or
-        /// 0 when no key is visible (a padding query, whose output is then zero).
-        /// </summary>
-        private static float Exponentiate(Span<float> row, ReadOnlySpan<int> mask, bool anyMasked, int visible)
-        {
-            row[visible..].Clear();
-            var live = row[..visible];
-            float max;
-            if (!anyMasked)
-            {
-                max = TensorPrimitives.Max(live);
-            }
-            else
-            {
-                max = float.NegativeInfinity;
-                for (int j = 0; j < visible; j++)
-                {
-                    if (mask[j] == 0) live[j] = float.NegativeInfinity;
-                    else if (live[j] > max) max = live[j];
-                }
-            }
-            if (float.IsNegativeInfinity(max))
-            {
-                live.Clear();
-                return 0f;
-            }
-            TensorPrimitives.Subtract(live, max, live);
-            TensorPrimitives.Exp(live, live);
-            return 1f / TensorPrimitives.Sum(live);
         }
     }
 }

@@ -149,7 +149,7 @@ internal sealed unsafe class SequenceAttentionForward(SequenceOperands o, Tensor
                 {
                     int position = (r0 + r) / o.Group;
                     var row = new Span<float>(scores + (long)r * paddedKeys, visibleKeys);
-                    rowScale[r] = Exponentiate(row, mask, anyMasked, position + 1, out float logSum);
+                    rowScale[r] = AttentionRowSoftmax.Exponentiate(row, mask, anyMasked, position + 1, out float logSum);
                     lse[(int)o.StatisticIndex(b, kvh, r0 + r)] = logSum;
                 }
                 RowBroadcastGemm.Multiply(scores, paddedKeys, v, paddedD, result, paddedD, count, d, visibleKeys, 1f, 0f);
@@ -157,41 +157,6 @@ internal sealed unsafe class SequenceAttentionForward(SequenceOperands o, Tensor
                     TensorPrimitives.Multiply(new ReadOnlySpan<float>(result + r * paddedD, d), rowScale[r], new Span<float>(os + o.QueryOffset(b, kvh, r0 + r), d));
             }
         }
-    }
-
-    /// <summary>
-    /// The <paramref name="visible"/> causal scores → exp(score − max) (masked and later keys 0). Returns 1 / Σ exp and
-    /// the log-sum-exp, or 0 and 0 when the row sees no key.
-    /// </summary>
-    private static float Exponentiate(Span<float> row, ReadOnlySpan<int> mask, bool anyMasked, int visible, out float logSum)
-    {
-        row[visible..].Clear();
-        var live = row[..visible];
-        float max;
-        if (!anyMasked)
-        {
-            max = TensorPrimitives.Max(live);
-        }
-        else
-        {
-            max = float.NegativeInfinity;
-            for (int j = 0; j < visible; j++)
-            {
-                if (mask[j] == 0) live[j] = float.NegativeInfinity;
-                else if (live[j] > max) max = live[j];
-            }
-        }
-        if (float.IsNegativeInfinity(max))
-        {
-            live.Clear();
-            logSum = 0f;
-            return 0f;
-        }
-        TensorPrimitives.Subtract(live, max, live);
-        TensorPrimitives.Exp(live, live);
-        float sum = TensorPrimitives.Sum(live);
-        logSum = max + MathF.Log(sum);
-        return 1f / sum;
     }
 }
 
