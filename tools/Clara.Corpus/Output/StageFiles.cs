@@ -5,7 +5,7 @@ namespace Clara.Corpus.Output;
 
 /// <summary>
 /// Writes the corpus as the training stages read it (the text forms the team agreed on):
-/// lm {"text"}; scp {"document","target"}; instruct {"docs","question","answer"}; e2e and eval
+/// lm {"text"}; scp {"document","target"} (paraphrase and facts) or {"document","question","target"} (QA); instruct {"docs","question","answer"}; e2e and eval
 /// {"question","docs","answer","gold"}. Train files hold train entities only; eval/test.jsonl holds the test entities.
 /// </summary>
 public static class StageFiles
@@ -82,6 +82,15 @@ public static class StageFiles
                     w.WriteString("document", e.Document);
                     w.WriteString("target", target);
                 });
+        // QA pairs too (the spec's "one of its QA answers"): paraphrases teach the compressor to keep every fact,
+        // questions teach the generator to pick one fact out of the memory, which is what answering needs.
+        foreach (var q in corpus.QuestionsIn(split))
+            file.Write(w =>
+            {
+                w.WriteString("document", corpus.Texts(q.Entity).Document);
+                w.WriteString("question", q.Question);
+                w.WriteString("target", q.Answer);
+            });
         return file.Count;
     }
 
