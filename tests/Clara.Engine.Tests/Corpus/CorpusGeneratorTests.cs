@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Clara.Corpus;
 using Clara.Corpus.Generation;
 using Clara.Corpus.Output;
+using Clara.Engine.Tests.Support;
 using NUnit.Framework;
 
 namespace Clara.Engine.Tests.Corpus;
@@ -106,15 +107,9 @@ public class CorpusGeneratorTests
     [Test]
     public void SamplesReadmeStatesTheGeneratorsTemplates()
     {
-        var readme = Path.Combine(RepositoryRoot(), "samples", "README.md");
+        var readme = Path.Combine(Fixtures.RepositoryRoot, "samples", "README.md");
         Assert.That(File.ReadAllText(readme).ReplaceLineEndings("\n"), Does.Contain(TemplatesMarkdown.Render()),
             "samples/README.md is out of date: paste the output of `clara-corpus templates` into it");
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Clara.Engine.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException($"no Clara.Engine.sln above {AppContext.BaseDirectory}");
-    }
 }
