@@ -70,4 +70,9 @@ public sealed class LoraAdapter(string name, LoraSettings settings, IReadOnlyDic
 public sealed record LoraSettings(int Rank, float Alpha, bool UseRsLora, IReadOnlyList<string> TargetModules)
 {
     public float Scale => UseRsLora ? Alpha / MathF.Sqrt(Rank) : Alpha / Rank;
+
+    public static LoraSettings From(PeftConfigValues v) => new(v.Rank, (float)v.Alpha, v.UseRsLora, v.TargetModules ?? []);
+
+    /// <summary>As adapter_config.json states it (every layer adapted).</summary>
+    public PeftConfigValues ToPeftValues() => new(Rank, Alpha, UseRsLora, TargetModules, null);
 }
