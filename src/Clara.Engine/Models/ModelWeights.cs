@@ -73,6 +73,9 @@ public sealed record LoraSettings(int Rank, float Alpha, bool UseRsLora, IReadOn
 
     public static LoraSettings From(PeftConfigValues v) => new(v.Rank, (float)v.Alpha, v.UseRsLora, v.TargetModules ?? []);
 
-    /// <summary>As adapter_config.json states it (every layer adapted).</summary>
-    public PeftConfigValues ToPeftValues() => new(Rank, Alpha, UseRsLora, TargetModules, null);
+    /// <summary>
+    /// As adapter_config.json states it (every layer adapted). No target list is "all-linear" (what <see cref="From"/>
+    /// reads it as): an empty list would tell PEFT, and the loader, to apply none of the factors.
+    /// </summary>
+    public PeftConfigValues ToPeftValues() => new(Rank, Alpha, UseRsLora, TargetModules.Count > 0 ? TargetModules : null, null);
 }
