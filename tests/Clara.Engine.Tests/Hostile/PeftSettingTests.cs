@@ -81,7 +81,7 @@ public class PeftSettingTests
         {
             TensorToWrite.FromFloat32(WeightNames.PeftLora(layer, LinearSlot.Q, 'A'), new Shape(2, n), Values(2 * n)),
             TensorToWrite.FromFloat32(WeightNames.PeftLora(layer, LinearSlot.Q, 'B'), new Shape(o, 2), Values(o * 2)),
-        });
+        }).ToList();
         SafetensorsWriter.Write(Path.Combine(adapter, "adapter_model.safetensors"), factors);
         float[] Values(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
 
