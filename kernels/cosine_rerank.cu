@@ -1,5 +1,5 @@
-// cosine_rerank.cu — cosine similarity of one query against N candidates (spec §3), fused with the
-// top-k selection of the best candidates.
+// cosine_rerank.cu — cosine similarity of one query against N candidates (spec §3). The top-k of the
+// scores is picked on the host (TopKSelection): N is tens, so copying the scores back costs nothing.
 //
 //   score[i] = q·c_i / (max(‖q‖, 1e-12) · max(‖c_i‖, 1e-12))   (F.normalize's epsilon; zero vectors score 0)
 //
@@ -8,10 +8,9 @@
 // clara_cosine_partials_{f32,bf16,f16}: grid = (N, splits), block = 256. Block (i, s) reduces the
 //   slice [s·chunk, (s+1)·chunk) of candidate i to (q·c, c·c) in partials[i, s, 0..1]; the blocks of
 //   candidate 0 also write q·q of their slice to query_partials[s].
-// clara_cosine_finalize: grid = 1, block = 256. Sums the partials into scores[N] and, when k > 0, writes
-//   the indices of the k best scores to topk[k], best first (ties: lower index first; NaN ranks last).
+// clara_cosine_finalize: grid = 1, block = 256. Sums the partials into scores[N].
 // Layout: query F32 [dim]; candidates [N, dim] in F32, BF16 or F16; partials F32 [N, splits, 2];
-//         query_partials F32 [splits]; scores F32 [N]; topk I32 [k].
+//         query_partials F32 [splits]; scores F32 [N].
 // Numerics: fp32 partial sums per thread, block tree reductions, then a sum over splits in fixed order.
 //
 // Backward with respect to the query (the candidates are frozen), given grad_scores g [N]:
@@ -65,10 +64,8 @@ extern "C" __global__ void clara_cosine_partials_f16(const float* query, const f
 { cosine_partials(query, candidates, partials, query_partials, dim, chunk); }
 
 extern "C" __global__ void clara_cosine_finalize(const float* partials, const float* query_partials, float* scores,
-                                                 int* topk, int count, int splits, int k)
+                                                 int count, int splits)
 {
-    __shared__ float scratch_values[32];
-    __shared__ int scratch_indices[32];
     __shared__ float query_norm;
     if (threadIdx.x == 0)
     {
@@ -87,28 +84,6 @@ extern "C" __global__ void clara_cosine_finalize(const float* partials, const fl
             cc += partials[((long long)i * splits + s) * 2 + 1];
         }
         scores[i] = dot / (query_norm * fmaxf(sqrtf(cc), 1e-12f));
-    }
-    __syncthreads(); // scores written by one thread are read by others below (global memory, same block)
-
-    // Selection sort over the total order of ranks_before: pick j is the best candidate ranked after
-    // pick j−1, so no "taken" set is needed.
-    float previous_value = CLARA_INF;
-    int previous_index = -1;
-    for (int j = 0; j < k; j++)
-    {
-        ranked best;
-        best.value = -CLARA_INF;
-        best.index = -1;
-        for (int i = threadIdx.x; i < count; i += blockDim.x)
-        {
-            const float v = scores[i];
-            const bool after_previous = previous_index < 0 || ranks_before(previous_value, previous_index, v, i);
-            if (after_previous && ranks_before(v, i, best.value, best.index)) { best.value = v; best.index = i; }
-        }
-        best = block_best(best, scratch_values, scratch_indices);
-        if (threadIdx.x == 0) topk[j] = best.index;
-        previous_value = best.value;
-        previous_index = best.index;
     }
 }
 

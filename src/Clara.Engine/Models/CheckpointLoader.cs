@@ -27,29 +27,17 @@ public static class CheckpointLoader
     internal static ModelWeights Load(ModelConfig c, WeightSource source, IBackend backend, INameScheme names)
     {
         // Checked before enumerating names, so a config claiming a million layers costs nothing.
-        long needed = (long)c.Layers * (2 + LinearSlots.All.Length) + 2;
+        long needed = (long)c.Layers * WeightLayout.TensorsPerLayer + 2;
         if (source.Names.Count < needed)
             throw new InvalidDataException($"{source.Description}: config num_hidden_layers = {c.Layers} needs at least {needed} tensors, " +
                                            $"but the weights hold only {source.Names.Count}");
         var check = new WeightValidation(source.Description);
         var expected = new HashSet<string>(StringComparer.Ordinal);
-        void Expect(string name, params int[] dims)
+        foreach (var (engineName, shape) in WeightLayout.BaseTensors(c, c.VocabSize))
         {
+            string name = names.FromEngine(engineName);
             expected.Add(name);
-            check.Expect(source, name, dims);
-        }
-        Expect(names.Embedding, c.VocabSize, c.HiddenSize);
-        Expect(names.Norm, c.HiddenSize);
-        if (!c.TieWordEmbeddings) Expect(names.LmHead, c.VocabSize, c.HiddenSize);
-        for (int i = 0; i < c.Layers; i++)
-        {
-            Expect(names.AttnNorm(i), c.HiddenSize);
-            Expect(names.MlpNorm(i), c.HiddenSize);
-            foreach (var slot in LinearSlots.All)
-            {
-                var (o, n) = slot.Dims(c);
-                Expect(names.Linear(i, slot), o, n);
-            }
+            check.Expect(source, name, [.. shape.Dims]);
         }
         foreach (var name in source.Names.Where(n => !expected.Contains(n) && !names.IsIgnorable(n)).Order())
             check.Unexpected(name);
@@ -75,7 +63,7 @@ public static class CheckpointLoader
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"adapter directory {directory} does not exist");
         var configPath = Path.Combine(directory, "adapter_config.json");
         var values = PeftAdapterConfig.LoadValues(configPath);
-        var settings = new LoraSettings(values.Rank, (float)values.Alpha, values.UseRsLora, values.TargetModules ?? []);
+        var settings = LoraSettings.From(values);
         var path = Path.Combine(directory, "adapter_model.safetensors");
         if (!File.Exists(path)) throw new FileNotFoundException($"adapter weights {path} do not exist", path);
         var source = WeightSource.OpenFile(path);
@@ -159,6 +147,7 @@ internal interface INameScheme
     string AttnNorm(int layer);
     string MlpNorm(int layer);
     string Linear(int layer, LinearSlot slot);
+    string FromEngine(string engineName);
     bool IsIgnorable(string name);
 }
 
@@ -170,9 +159,9 @@ internal sealed class HfNames : INameScheme
     public string AttnNorm(int layer) => WeightNames.HfAttnNorm(layer);
     public string MlpNorm(int layer) => WeightNames.HfMlpNorm(layer);
     public string Linear(int layer, LinearSlot slot) => WeightNames.HfLinear(layer, slot);
+    public string FromEngine(string engineName) => WeightNames.HfBaseName(engineName);
 
-    // Older checkpoints saved RoPE's cached inverse frequencies; the engine recomputes them.
-    public bool IsIgnorable(string name) => name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal);
+    public bool IsIgnorable(string name) => WeightNames.IsIgnorableHf(name);
 }
 
 internal sealed class EngineNames : INameScheme
@@ -183,5 +172,6 @@ internal sealed class EngineNames : INameScheme
     public string AttnNorm(int layer) => WeightNames.EngineAttnNorm(layer);
     public string MlpNorm(int layer) => WeightNames.EngineMlpNorm(layer);
     public string Linear(int layer, LinearSlot slot) => WeightNames.EngineLinear(layer, slot);
-    public bool IsIgnorable(string name) => name.StartsWith("adapters.", StringComparison.Ordinal);
+    public string FromEngine(string engineName) => engineName;
+    public bool IsIgnorable(string name) => name.StartsWith(WeightNames.EngineAdapterPrefix, StringComparison.Ordinal);
 }

@@ -15,6 +15,8 @@ public static class EngineFile
     public const string ConfigKey = "clara.config";
     public const string ClaraKey = "clara.clara";
     public const string AdaptersKey = "clara.adapters";
+    public const string SpecialTokensKey = "clara.special_tokens";
+    public const string SourcesKey = "clara.sources";
 
     /// <summary>True when <paramref name="path"/> is a file (not a directory) that declares the engine format.</summary>
     public static bool Is(string path)
@@ -65,27 +67,11 @@ public static class EngineFile
         }
     }
 
-    private static (string? Version, string? Config, string? Clara, List<(string, LoraSettings)> Adapters) Read(string path, IReadOnlyDictionary<string, string> m)
+    private static (string? Version, string? Config, string? Clara, IReadOnlyList<(string, LoraSettings)> Adapters) Read(string path, IReadOnlyDictionary<string, string> m)
     {
-        var adapters = new List<(string, LoraSettings)>();
-        if (m.TryGetValue(AdaptersKey, out var json))
-        {
-            try
-            {
-                using var doc = JsonDocument.Parse(json);
-                foreach (var a in doc.RootElement.EnumerateObject())
-                {
-                    var v = a.Value;
-                    var targets = v.TryGetProperty("targets", out var t) ? t.EnumerateArray().Select(e => e.GetString() ?? "").ToArray() : [];
-                    adapters.Add((a.Name, new LoraSettings(v.GetProperty("r").GetInt32(), v.GetProperty("alpha").GetSingle(),
-                        v.TryGetProperty("rslora", out var rs) && rs.ValueKind == JsonValueKind.True, targets)));
-                }
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                throw new InvalidDataException($"{path}: metadata {AdaptersKey} is malformed: {e.Message}", e);
-            }
-        }
+        IReadOnlyList<(string, LoraSettings)> adapters = m.TryGetValue(AdaptersKey, out var json)
+            ? ParseMetadata(path, AdaptersKey, json, EngineAdapterMetadata.Parse).Select(a => (a.Name, a.ToLoraSettings())).ToList()
+            : [];
         return (m.GetValueOrDefault(FormatVersionKey), m.GetValueOrDefault(ConfigKey), m.GetValueOrDefault(ClaraKey), adapters);
     }
 }

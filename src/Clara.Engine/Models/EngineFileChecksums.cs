@@ -23,6 +23,21 @@ public static class EngineFileChecksums
     public const string ChecksumsKey = "clara.checksums";
     public const string AlgorithmKey = "clara.checksum_algorithm";
 
+    /// <summary>CRC-32 (IEEE 802.3, the zlib polynomial): every toolchain has it (Python: zlib.crc32), so a file can be checked without this engine.</summary>
+    public const string Algorithm = "crc32";
+
+    /// <summary>The checksum of a stored tensor's bytes, as 8 lowercase hex digits (Python's <c>format(zlib.crc32(data), "08x")</c>).</summary>
+    public static unsafe string Of(SafetensorsFile file, SafetensorsEntry entry)
+    {
+        var crc = new Crc32();
+        byte* start = file.GetPointer(entry);
+        for (long offset = 0; offset < entry.ByteLength; offset += 1 << 30)
+            crc.Append(new ReadOnlySpan<byte>(start + offset, (int)Math.Min(1 << 30, entry.ByteLength - offset)));
+        return Hex(crc);
+    }
+
+    public static string Hex(Crc32 crc) => crc.GetCurrentHashAsUInt32().ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>From $CLARA_VERIFY_CHECKSUMS (first | always | never); settable by a host.</summary>
     public static ChecksumPolicy Policy { get; set; } = Environment.GetEnvironmentVariable("CLARA_VERIFY_CHECKSUMS")?.ToLowerInvariant() switch
     {
@@ -47,12 +62,12 @@ public static class EngineFileChecksums
         }
     }
 
-    public static unsafe void Verify(string path)
+    public static void Verify(string path)
     {
         using var file = SafetensorsFile.Open(path);
         if (!file.Metadata.TryGetValue(ChecksumsKey, out var json)) return; // written before checksums existed
-        if (file.Metadata.TryGetValue(AlgorithmKey, out var algorithm) && algorithm != "crc32")
-            throw new InvalidDataException($"{path}: {AlgorithmKey} is '{algorithm}'; this engine checks crc32");
+        if (file.Metadata.TryGetValue(AlgorithmKey, out var algorithm) && algorithm != Algorithm)
+            throw new InvalidDataException($"{path}: {AlgorithmKey} is '{algorithm}'; this engine checks {Algorithm}");
         Dictionary<string, string> expected;
         try
         {
@@ -67,11 +82,7 @@ public static class EngineFileChecksums
         foreach (var entry in file.Tensors)
         {
             if (!expected.TryGetValue(entry.Name, out var want)) { bad.Add($"{entry.Name} has no checksum"); continue; }
-            var crc = new Crc32();
-            byte* start = file.GetPointer(entry);
-            for (long offset = 0; offset < entry.ByteLength; offset += 1 << 30)
-                crc.Append(new ReadOnlySpan<byte>(start + offset, (int)Math.Min(1 << 30, entry.ByteLength - offset)));
-            string actual = crc.GetCurrentHashAsUInt32().ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+            string actual = Of(file, entry);
             if (actual != want) bad.Add($"{entry.Name}: crc32 {actual}, expected {want}");
         }
         if (bad.Count > 0)

@@ -36,6 +36,27 @@ public static class LinearSlots
         _ => throw new ArgumentOutOfRangeException(nameof(slot)),
     };
 
+    /// <summary>The slot whose engine-native name is <paramref name="name"/> ("wq"), if any.</summary>
+    public static bool TryParseEngineName(string name, out LinearSlot slot) => TryFind(s => s.EngineName() == name, out slot);
+
+    /// <summary>The slot whose PEFT target_modules name is <paramref name="module"/> ("q_proj"), if any.</summary>
+    public static bool TryParseTargetName(string module, out LinearSlot slot) => TryFind(s => s.TargetName() == module, out slot);
+
+    /// <summary>The slot whose HF module path is <paramref name="module"/> ("self_attn.q_proj"), if any.</summary>
+    public static bool TryParseHfModule(string module, out LinearSlot slot) => TryFind(s => s.HfModule() == module, out slot);
+
+    private static bool TryFind(Func<LinearSlot, bool> matches, out LinearSlot slot)
+    {
+        foreach (var s in All)
+            if (matches(s))
+            {
+                slot = s;
+                return true;
+            }
+        slot = default;
+        return false;
+    }
+
     /// <summary>[out, in] of the projection.</summary>
     public static (int Out, int In) Dims(this LinearSlot slot, ModelConfig c) => slot switch
     {

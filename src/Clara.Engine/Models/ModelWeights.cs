@@ -70,4 +70,12 @@ public sealed class LoraAdapter(string name, LoraSettings settings, IReadOnlyDic
 public sealed record LoraSettings(int Rank, float Alpha, bool UseRsLora, IReadOnlyList<string> TargetModules)
 {
     public float Scale => UseRsLora ? Alpha / MathF.Sqrt(Rank) : Alpha / Rank;
+
+    public static LoraSettings From(PeftConfigValues v) => new(v.Rank, (float)v.Alpha, v.UseRsLora, v.TargetModules ?? []);
+
+    /// <summary>
+    /// As adapter_config.json states it (every layer adapted). No target list is "all-linear" (what <see cref="From"/>
+    /// reads it as): an empty list would tell PEFT, and the loader, to apply none of the factors.
+    /// </summary>
+    public PeftConfigValues ToPeftValues() => new(Rank, Alpha, UseRsLora, TargetModules.Count > 0 ? TargetModules : null, null);
 }

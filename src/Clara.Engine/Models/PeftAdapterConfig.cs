@@ -17,14 +17,55 @@ public sealed record PeftConfigValues(int Rank, double Alpha, bool UseRsLora, IR
 /// </summary>
 public static class PeftAdapterConfig
 {
+    /// <summary>
+    /// What PEFT applies when adapter_config.json has no lora_alpha: the field default of its LoraConfig dataclass
+    /// (peft/tuners/lora/config.py: <c>lora_alpha: int = field(default=8, ...)</c>), since PEFT builds the config
+    /// from the file's keys and leaves the rest at their defaults. Not r, not 2·r.
+    /// </summary>
+    public const double DefaultLoraAlpha = 8;
+
     public static LoraSettings Load(string path) => IO.JsonConfigFile.Load(path, Parse, "adapter config");
 
     public static PeftConfigValues LoadValues(string path) => IO.JsonConfigFile.Load(path, ParseValues, "adapter config");
 
     public static LoraSettings Parse(string json)
     {
-        var v = ParseValues(json);
-        return new LoraSettings(v.Rank, (float)v.Alpha, v.UseRsLora, v.TargetModules ?? []);
+        return LoraSettings.From(ParseValues(json));
+    }
+
+    /// <summary>
+    /// adapter_config.json for <paramref name="v"/>: the one writer (trainer output, converter directories), holding
+    /// the fields this parser and PEFT read back. Dropout 0 and no bias: the engine trains and applies neither.
+    /// </summary>
+    public static string ToJson(PeftConfigValues v)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("peft_type", "LORA");
+            w.WriteString("task_type", "CAUSAL_LM");
+            w.WriteNumber("r", v.Rank);
+            w.WriteNumber("lora_alpha", v.Alpha);
+            w.WriteBoolean("use_rslora", v.UseRsLora);
+            if (v.TargetModules is null) w.WriteString("target_modules", "all-linear");
+            else
+            {
+                w.WriteStartArray("target_modules");
+                foreach (var t in v.TargetModules) w.WriteStringValue(t);
+                w.WriteEndArray();
+            }
+            if (v.LayersToTransform is { } layers)
+            {
+                w.WriteStartArray("layers_to_transform");
+                foreach (int l in layers) w.WriteNumberValue(l);
+                w.WriteEndArray();
+            }
+            w.WriteNumber("lora_dropout", 0.0);
+            w.WriteString("bias", "none");
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     /// <exception cref="FormatException">Every problem at once, each naming its field.</exception>
@@ -38,7 +79,7 @@ public static class PeftAdapterConfig
             problems.Add($"peft_type '{t}' is not supported (LORA is)");
         int rank = root.TryGetProperty("r", out var rv) && rv.ValueKind == JsonValueKind.Number && rv.TryGetInt32(out int r) && r > 0 ? r : 0;
         if (rank == 0) problems.Add("'r' is missing or not a positive integer");
-        double alpha = 8; // PEFT's LoraConfig default, which is what PEFT applies when the file omits it
+        double alpha = DefaultLoraAlpha;
         if (root.TryGetProperty("lora_alpha", out var av))
         {
             if (av.ValueKind == JsonValueKind.Number && av.TryGetDouble(out double a) && float.IsFinite((float)a) && a > 0) alpha = a;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Clara.Engine.Graph;
 using Clara.Engine.IO.Safetensors;
 using Clara.Engine.Models;
@@ -83,30 +82,8 @@ internal abstract class StageObjective : ITrainingObjective
             var tensors = Parameters.Parameters.Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal))
                 .Select(p => TensorToWrite.FromFloat32(p.Name[prefix.Length..], p.Shape, p.Value.ToFloatArray())).ToList();
             SafetensorsWriter.Write(Path.Combine(folder, "adapter_model.safetensors"), tensors);
-            File.WriteAllText(Path.Combine(folder, "adapter_config.json"), AdapterConfigJson(adapter.Settings));
+            File.WriteAllText(Path.Combine(folder, "adapter_config.json"), PeftAdapterConfig.ToJson(adapter.Settings.ToPeftValues()));
         }
-    }
-
-    /// <summary>The PEFT adapter_config.json fields the engine and PEFT read back.</summary>
-    internal static string AdapterConfigJson(LoraSettings s)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            w.WriteString("peft_type", "LORA");
-            w.WriteNumber("r", s.Rank);
-            w.WriteNumber("lora_alpha", s.Alpha);
-            w.WriteBoolean("use_rslora", s.UseRsLora);
-            w.WriteStartArray("target_modules");
-            foreach (var t in s.TargetModules) w.WriteStringValue(t);
-            w.WriteEndArray();
-            w.WriteNumber("lora_dropout", 0.0);
-            w.WriteString("bias", "none");
-            w.WriteString("task_type", "CAUSAL_LM");
-            w.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     public void Dispose()

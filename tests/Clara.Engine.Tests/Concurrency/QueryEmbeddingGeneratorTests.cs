@@ -43,6 +43,18 @@ public class QueryEmbeddingGeneratorTests
     }
 
     [Test]
+    public async Task VectorsComeBackInTheOrderOfTheTexts()
+    {
+        // Reversed, with a repeat: encoded together, each vector still lands at its own text's position.
+        string[] texts = [.. Enumerable.Reverse(SharedClara.Questions), SharedClara.Questions[0]];
+        var embeddings = await _generator.GenerateAsync(texts);
+        Assert.That(embeddings, Has.Count.EqualTo(texts.Length));
+        for (int i = 0; i < texts.Length; i++)
+            Assert.That(Bits.Same(embeddings[i].Vector.ToArray(), _clara.Model.EncodeQuery(_clara.Model.Encode(texts[i]))), $"text {i}: {texts[i]}");
+        Assert.That(embeddings[0].Vector.ToArray(), Is.Not.EqualTo(embeddings[1].Vector.ToArray()), "different questions, different vectors");
+    }
+
+    [Test]
     public async Task VectorsRankTheirOwnDocumentsLikeTheModel()
     {
         var vector = (await _generator.GenerateAsync([SharedClara.Questions[0]]))[0].Vector.ToArray();

@@ -75,6 +75,56 @@ public class CudaKernelCheckTests
     }
 
     [Test]
+    public void AFailedCaptureLeavesTheStreamUsable()
+    {
+        var gpu = RequireDevice();
+        var a = Tensor.FromFloats(gpu, [1f, 2f, 3f], 3);
+        var y = Tensor.FromFloats(gpu, [0f, 0f, 0f], 3);
+        using var buffers = new Buffers(a, y);
+        gpu.Kernels.Add(a, y, y);
+
+        Assert.Throws<InvalidOperationException>(() => gpu.Capture(() => throw new InvalidOperationException("recording failed")));
+        gpu.Kernels.Add(a, y, y);
+        Assert.That(y.ToFloatArray(), Is.EqualTo(new[] { 2f, 4f, 6f }), "the capture was ended, so the stream runs work again");
+    }
+
+    /// <summary>
+    /// cublasGemmStridedBatchedEx (bound for batched attention): three row-major products C_i = A_i·B_i through the
+    /// column-major identity Cᵀ = Bᵀ·Aᵀ, against the same products summed on the host in double.
+    /// </summary>
+    [Test]
+    public void StridedBatchedGemmComputesEveryBatch()
+    {
+        var gpu = RequireDevice();
+        const int batch = 3, m = 5, k = 7, n = 4;
+        var random = new Random(11);
+        float[] Values(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        float[] av = Values(batch * m * k), bv = Values(batch * k * n);
+        var a = Tensor.FromFloats(gpu, av, batch, m, k);
+        var b = Tensor.FromFloats(gpu, bv, batch, k, n);
+        var c = Tensor.FromFloats(gpu, new float[batch * m * n], batch, m, n);
+        using var buffers = new Buffers(a, b, c);
+        using var blas = Clara.Engine.Native.Cublas.CublasHandle.Create(gpu.Context, gpu.Stream);
+        var f32 = Clara.Engine.Native.Cublas.CudaDataType.R32F;
+        var none = Clara.Engine.Native.Cublas.CublasOperation.None;
+        blas.GemmStridedBatchedEx(none, none, n, m, k, 1f,
+            CudaTensor.F32(b, gpu, "b"), f32, n, (long)k * n,
+            CudaTensor.F32(a, gpu, "a"), f32, k, (long)m * k,
+            0f, CudaTensor.F32(c, gpu, "c"), f32, n, (long)m * n, batch);
+        gpu.Synchronize();
+
+        var actual = c.ToFloatArray();
+        for (int i = 0; i < batch; i++)
+            for (int r = 0; r < m; r++)
+                for (int col = 0; col < n; col++)
+                {
+                    double sum = 0;
+                    for (int j = 0; j < k; j++) sum += (double)av[(i * m + r) * k + j] * bv[(i * k + j) * n + col];
+                    Assert.That(actual[(i * m + r) * n + col], Is.EqualTo(sum).Within(1e-5), $"batch {i} [{r}, {col}]");
+                }
+    }
+
+    [Test]
     public void TensorsOfAnotherBackendAreRefusedByName()
     {
         var gpu = RequireDevice();

@@ -58,6 +58,8 @@ public class ConfigBombTests
     [TestCase("clara.clara", "[1, 2", "clara.clara")]
     [TestCase("clara.clara", "{\"doc_max_length\": 12, \"compression_rate\": 4, \"mem_token_ids\": [131, 132, 133], \"enc_token_id\": 135, \"sep_token_id\": 136, \"ae_token_id\": 134, \"pad_token_id\": 137, \"bos_token_id\": 1, \"eos_token_id\": 2, \"temperature\": 1e300}",
         "temperature")]
+    [TestCase("clara.adapters", "{\"encoder_adapter\": {\"r\": 4, \"alpha\": 8, \"targets\": [\"q_proj\"]}}", "unknown target \"q_proj\"")]
+    [TestCase("clara.adapters", "{\"encoder_adapter\": {\"alpha\": 8, \"targets\": [\"wq\"]}}", "'r' is missing")]
     public void ConvertedFileWithBadMetadataIsAnErrorNamingTheKey(string key, string json, string named)
     {
         string converted = HostileModels.ConvertedClara(_scratch);

@@ -1,4 +1,8 @@
 using System.Text.Json.Nodes;
+using Clara.Engine.Backends.Cpu;
+using Clara.Engine.IO.Safetensors;
+using Clara.Engine.Models;
+using Clara.Engine.Tensors;
 using NUnit.Framework;
 
 namespace Clara.Engine.Tests.Hostile;
@@ -60,15 +64,48 @@ public class PeftSettingTests
         OutputPathState.AssertUnchanged(output, before);
     }
 
+    /// <summary>
+    /// An adapter_config.json without lora_alpha gets PEFT's LoraConfig default, 8, in the runtime and in the converter
+    /// (the file written and the directory written). r = 2 so that 8 is told apart from r and from the reference's 2·r.
+    /// </summary>
     [Test]
-    public void OneParserServesBoth()
+    public void MissingLoraAlphaIsPeftsDefaultEverywhere()
     {
-        // The converter's LoraSettings is built from the engine's parser: a setting it reads, the engine reads the same.
-        string config = _scratch.WriteText("adapter_config.json", "{\"peft_type\": \"LORA\", \"r\": 4, \"lora_alpha\": 16, \"use_rslora\": true, \"layers_to_transform\": [1], \"target_modules\": [\"q_proj\"]}");
-        var engine = global::Clara.Engine.Models.PeftAdapterConfig.LoadValues(config);
-        var converter = global::Clara.Convert.Model.LoraSettings.LoadPeftConfig(config);
-        Assert.That((converter.Rank, converter.Alpha, converter.UseRsLora), Is.EqualTo((engine.Rank, engine.Alpha, engine.UseRsLora)));
-        Assert.That(converter.LayersToTransform, Is.EqualTo(engine.LayersToTransform));
-        Assert.That(converter.TargetModules, Is.EqualTo(engine.TargetModules));
+        string hf = Path.Combine(TestContext.CurrentContext.TestDirectory, "fixtures", "checkpoint-forms", "hf-single");
+        var config = ModelConfig.Load(Path.Combine(hf, "config.json"));
+        string adapter = Directory.CreateDirectory(_scratch.File("no-alpha")).FullName;
+        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"), "{\"peft_type\": \"LORA\", \"r\": 2, \"target_modules\": [\"q_proj\"]}");
+        var (o, n) = LinearSlot.Q.Dims(config);
+        var random = new Random(5);
+        var factors = Enumerable.Range(0, config.Layers).SelectMany(layer => new[]
+        {
+            TensorToWrite.FromFloat32(WeightNames.PeftLora(layer, LinearSlot.Q, 'A'), new Shape(2, n), Values(2 * n)),
+            TensorToWrite.FromFloat32(WeightNames.PeftLora(layer, LinearSlot.Q, 'B'), new Shape(o, 2), Values(o * 2)),
+        }).ToList();
+        SafetensorsWriter.Write(Path.Combine(adapter, "adapter_model.safetensors"), factors);
+        float[] Values(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+
+        Assert.That(PeftAdapterConfig.DefaultLoraAlpha, Is.EqualTo(8));
+        using var backend = new CpuBackend(1);
+        using (var runtime = CheckpointLoader.LoadAdapter(adapter, "no-alpha", config, backend))
+            Assert.That((runtime.Settings.Alpha, runtime.Scale), Is.EqualTo((8f, 4f)));
+
+        string converted = _scratch.File("converted.safetensors");
+        var result = HostileRun.InProcess("convert", hf, adapter, "--out", converted, "--dtype", "f32", "--quiet");
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        var (weights, adapters, _) = EngineFile.Load(converted, backend);
+        using (weights)
+        {
+            Assert.That(adapters.Single().Settings, Has.Property("Alpha").EqualTo(8f).And.Property("Scale").EqualTo(4f));
+            foreach (var a in adapters) a.Dispose();
+        }
+
+        string directory = _scratch.File("converted-dir");
+        result = HostileRun.InProcess("convert", hf, adapter, "--to-dir", directory, "--dtype", "f32", "--quiet");
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        var written = PeftAdapterConfig.LoadValues(Path.Combine(directory, "adapters", "no-alpha", "adapter_config.json"));
+        Assert.That(written.Alpha, Is.EqualTo(8));
+        Assert.That(File.ReadAllText(Path.Combine(directory, "adapters", "no-alpha", "adapter_config.json")), Does.Contain("\"lora_alpha\""),
+            "written explicitly, so no reader has to know the default");
     }
 }

@@ -22,7 +22,7 @@ namespace Clara.Engine.Tests.Pipeline;
 public sealed class ClaraTextOracleTests
 {
     private const string Config = "clara-text";
-    private const double Tolerance = 1e-4;
+    private const double Tolerance = ClaraOracleSuite.Tolerance;
     private const int AnswerTokenLimit = 12;
 
     private IBackend _backend = null!;
@@ -89,11 +89,21 @@ public sealed class ClaraTextOracleTests
         var compressed = _model.Compress(_documents.Select(d => (IReadOnlyList<int>)_model.Encode(d)).ToList());
         Compare.AssertClose(compressed.Memory, _reference.ReadAsFloat32("memory"), Tolerance, "memory");
         Compare.AssertClose(compressed.Mse, _reference.ReadAsFloat32("mse"), Tolerance, "mse");
+        Compare.AssertElementwiseClose(compressed.Mse, _reference.ReadAsFloat32("mse"), ClaraOracleSuite.Tolerance, ClaraOracleSuite.ElementwiseOfMax, "mse");
         var query = _model.EncodeQuery(_model.Encode(_question));
         Compare.AssertClose(query, _reference.ReadAsFloat32("query"), Tolerance, "query");
         var scores = _model.Score(query, compressed);
         Compare.AssertClose(scores, _reference.ReadAsFloat32("scores"), Tolerance, "scores");
+        Compare.AssertElementwiseClose(scores, _reference.ReadAsFloat32("scores"), ClaraOracleSuite.Tolerance, ClaraOracleSuite.ElementwiseOfMax, "scores");
         Assert.That(_model.SelectTopK(scores).Select(i => (long)i), Is.EqualTo(_reference.ReadAsInt64("topk")));
+    }
+
+    [Test]
+    public async Task QueryEmbeddingGeneratorGivesTheOracleQueryVector()
+    {
+        using var generator = new ClaraQueryEmbeddingGenerator(_model);
+        var embeddings = await generator.GenerateAsync([_question]);
+        Compare.AssertClose(embeddings.Single().Vector.Span, _reference.ReadAsFloat32("query"), Tolerance, "query embedding");
     }
 
     [Test]

@@ -1,10 +1,8 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Clara.Convert.Model;
 using Clara.Convert.Output;
 using Clara.Convert.Planning;
 using Clara.Engine.IO;
 using Clara.Engine.IO.Safetensors;
+using Clara.Engine.Models;
 
 namespace Clara.Convert.Commands;
 
@@ -15,8 +13,6 @@ namespace Clara.Convert.Commands;
 /// </summary>
 internal static class ClaraDirectoryWriter
 {
-    private const string AdapterPrefix = "adapters.";
-
     /// <summary>
     /// Refuses a target that exists and is not an empty directory, or whose parent is missing, and removes staging
     /// directories that killed conversions left beside it (returned, so the caller can say so).
@@ -40,7 +36,7 @@ internal static class ClaraDirectoryWriter
         try
         {
             var reporter = progress.Start("write", plan.Tensors.Sum(t => t.Source.ByteLength));
-            var baseTensors = plan.Tensors.Where(t => !t.Name.StartsWith(AdapterPrefix, StringComparison.Ordinal)).ToList();
+            var baseTensors = plan.Tensors.Where(t => !t.Name.StartsWith(WeightNames.EngineAdapterPrefix, StringComparison.Ordinal)).ToList();
             WriteSafetensors(Path.Combine(staging, ShardedCheckpoint.SingleFileName), baseTensors, reporter);
             File.WriteAllText(Path.Combine(staging, "config.json"), plan.ConfigText);
             if (plan.ClaraJson is not null) File.WriteAllText(Path.Combine(staging, "clara.json"), plan.ClaraJson);
@@ -51,7 +47,7 @@ internal static class ClaraDirectoryWriter
             {
                 string adapterDir = Path.Combine(staging, "adapters", adapter.Name);
                 Directory.CreateDirectory(adapterDir);
-                string prefix = $"{AdapterPrefix}{adapter.Name}.";
+                string prefix = $"{WeightNames.EngineAdapterPrefix}{adapter.Name}.";
                 WriteSafetensors(Path.Combine(adapterDir, "adapter_model.safetensors"),
                     plan.Tensors.Where(t => t.Name.StartsWith(prefix, StringComparison.Ordinal)).ToList(), reporter);
                 File.WriteAllText(Path.Combine(adapterDir, "adapter_config.json"), PeftConfig(adapter, plan.Config.Layers));
@@ -72,13 +68,9 @@ internal static class ClaraDirectoryWriter
     /// <summary>The HF / PEFT name an engine tensor gets in a CLaRa directory.</summary>
     public static string OutputName(string engineName)
     {
-        if (!engineName.StartsWith(AdapterPrefix, StringComparison.Ordinal)) return EngineNames.HfBaseName(engineName);
-        // adapters.NAME.layers.I.PROJ.lora_a|lora_b
-        var parts = engineName.Split('.');
-        int layer = int.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture);
-        if (parts.Length != 6 || !EngineNames.TryParseName(parts[4], out var projection))
-            throw new ArgumentException($"'{engineName}' is not an engine adapter tensor name");
-        return EngineNames.PeftName(layer, projection, parts[5] == "lora_a");
+        if (!engineName.StartsWith(WeightNames.EngineAdapterPrefix, StringComparison.Ordinal)) return WeightNames.HfBaseName(engineName);
+        return WeightNames.TryParseEngineLora(engineName)?.Factor.PeftName
+               ?? throw new ArgumentException($"'{engineName}' is not an engine adapter tensor name");
     }
 
     private static void WriteSafetensors(string path, IReadOnlyList<PlannedTensor> tensors, ProgressReporter? reporter) =>
@@ -87,23 +79,11 @@ internal static class ClaraDirectoryWriter
                 stream => TensorConverter.Convert(t.Source, t.DType, stream, reporter))),
             new Dictionary<string, string> { ["format"] = "pt" }, EngineFileWriter.Alignment);
 
+    /// <summary>layers_to_transform only when the adapter skips layers, as PEFT writes it.</summary>
     private static string PeftConfig(PlannedAdapter adapter, int modelLayers)
     {
-        var config = PeftConfigObject(adapter);
-        if (adapter.Layers.Count != modelLayers)
-            config["layers_to_transform"] = new JsonArray(adapter.Layers.Select(l => (JsonNode)l).ToArray());
-        return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var a = adapter.Entry;
+        var layers = a.Layers is { } l && l.Count != modelLayers ? l : null;
+        return PeftAdapterConfig.ToJson(new PeftConfigValues(a.Rank, a.Alpha, a.UseRsLora, a.Targets.Select(t => t.TargetName()).ToList(), layers));
     }
-
-    private static JsonObject PeftConfigObject(PlannedAdapter adapter) => new()
-    {
-        ["peft_type"] = "LORA",
-        ["task_type"] = "CAUSAL_LM",
-        ["r"] = adapter.Rank,
-        ["lora_alpha"] = adapter.Alpha,
-        ["use_rslora"] = adapter.UseRsLora,
-        ["target_modules"] = new JsonArray(adapter.Targets.Select(p => (JsonNode)EngineNames.PeftTarget(p)).ToArray()),
-        ["lora_dropout"] = 0.0,
-        ["bias"] = "none",
-    };
 }

@@ -1,6 +1,6 @@
-using Clara.Convert.Model;
 using Clara.Convert.Output;
 using Clara.Convert.Planning;
+using Clara.Engine.Models;
 
 namespace Clara.Convert.Commands;
 
@@ -20,7 +20,8 @@ internal static class DryRunReport
             stdout.WriteLine($"  {t.Source.Name.PadRight(width)} -> {target}  {t.Source.DType}->{t.DType} {t.Shape}  {Sizes.Format(t.ByteLength)}");
         }
         foreach (var a in plan.Adapters)
-            stdout.WriteLine($"adapter {a.Name}: r={a.Rank} alpha={a.Alpha} rslora={a.UseRsLora} scale={a.Scale} targets={string.Join(",", a.Targets.Select(EngineNames.Name))} ({a.Origin})");
+            stdout.WriteLine($"adapter {a.Name}: r={a.Entry.Rank} alpha={a.Entry.Alpha} rslora={a.Entry.UseRsLora} scale={a.Entry.Scale} " +
+                             $"targets={string.Join(",", a.Entry.Targets.Select(t => t.EngineName()))} ({a.Origin})");
         foreach (var note in plan.Notes) stdout.WriteLine($"note: {note}");
         stdout.WriteLine($"{ordered.Count} tensors, {Sizes.Format(plan.DataBytes)} of tensor data ({plan.DataBytes} bytes) plus a header of a few KiB; " +
                          $"vocabulary {plan.VocabSize}");

@@ -1,9 +1,8 @@
-using System.IO.Hashing;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Clara.Convert.Model;
-using Clara.Convert.Output;
 using Clara.Engine.IO.Safetensors;
+using Clara.Engine.Models;
 using Clara.Engine.Tensors;
 
 namespace Clara.Convert.Commands;
@@ -24,10 +23,10 @@ public static class EngineFileVerifier
     {
         using var file = SafetensorsFile.Open(path);
         var problems = new List<string>();
-        if (!file.Metadata.TryGetValue(EngineMetadata.FormatVersionKey, out var version))
-            problems.Add($"no {EngineMetadata.FormatVersionKey} in the metadata: not an engine-native file");
-        else if (version != EngineMetadata.FormatVersion)
-            problems.Add($"{EngineMetadata.FormatVersionKey} is '{version}'; this tool knows '{EngineMetadata.FormatVersion}'");
+        if (!file.Metadata.TryGetValue(EngineFile.FormatVersionKey, out var version))
+            problems.Add($"no {EngineFile.FormatVersionKey} in the metadata: not an engine-native file");
+        else if (version != EngineFile.SupportedVersion)
+            problems.Add($"{EngineFile.FormatVersionKey} is '{version}'; this tool knows '{EngineFile.SupportedVersion}'");
 
         int matched = CheckChecksums(file, problems);
         CheckLayout(file, problems);
@@ -36,14 +35,14 @@ public static class EngineFileVerifier
 
     private static int CheckChecksums(SafetensorsFile file, List<string> problems)
     {
-        if (file.Metadata.TryGetValue(EngineMetadata.ChecksumAlgorithmKey, out var algorithm) && algorithm != ChecksumStream.Algorithm)
+        if (file.Metadata.TryGetValue(EngineFileChecksums.AlgorithmKey, out var algorithm) && algorithm != EngineFileChecksums.Algorithm)
         {
-            problems.Add($"checksum algorithm '{algorithm}' is not {ChecksumStream.Algorithm}");
+            problems.Add($"checksum algorithm '{algorithm}' is not {EngineFileChecksums.Algorithm}");
             return 0;
         }
-        if (!file.Metadata.TryGetValue(EngineMetadata.ChecksumsKey, out var text) || ParseObject(text) is not { } expected)
+        if (!file.Metadata.TryGetValue(EngineFileChecksums.ChecksumsKey, out var text) || ParseObject(text) is not { } expected)
         {
-            problems.Add($"no readable {EngineMetadata.ChecksumsKey} in the metadata");
+            problems.Add($"no readable {EngineFileChecksums.ChecksumsKey} in the metadata");
             return 0;
         }
         int matched = 0;
@@ -54,9 +53,7 @@ public static class EngineFileVerifier
                 problems.Add($"'{entry.Name}' has no checksum");
                 continue;
             }
-            var crc = new Crc32();
-            SafetensorsChunks.ForEachRawChunk(file, entry, chunk => crc.Append(chunk));
-            string actual = crc.GetCurrentHashAsUInt32().ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+            string actual = EngineFileChecksums.Of(file, entry);
             if (actual == want) matched++;
             else problems.Add($"checksum mismatch: '{entry.Name}' has crc32 {actual}, the header records {want}: the data is corrupted");
         }
@@ -67,32 +64,28 @@ public static class EngineFileVerifier
 
     private static void CheckLayout(SafetensorsFile file, List<string> problems)
     {
-        if (!file.Metadata.TryGetValue(EngineMetadata.ConfigKey, out var configText))
+        if (!file.Metadata.TryGetValue(EngineFile.ConfigKey, out var configText))
         {
-            problems.Add($"no {EngineMetadata.ConfigKey} in the metadata: shapes cannot be checked");
+            problems.Add($"no {EngineFile.ConfigKey} in the metadata: shapes cannot be checked");
             return;
         }
-        var config = HfModelConfig.Parse(configText, $"{file.Path} ({EngineMetadata.ConfigKey})");
+        var config = HfModelConfig.Parse(configText, $"{file.Path} ({EngineFile.ConfigKey})").Model;
         var expected = new Dictionary<string, Shape>(StringComparer.Ordinal);
-        foreach (var (name, shape) in ModelLayout.BaseTensors(config, config.VocabSize)) expected[name] = shape;
+        foreach (var (name, shape) in WeightLayout.BaseTensors(config, config.VocabSize)) expected[name] = shape;
 
-        if (file.Metadata.TryGetValue(EngineMetadata.AdaptersKey, out var adaptersText))
+        if (file.Metadata.TryGetValue(EngineFile.AdaptersKey, out var adaptersText))
         {
-            foreach (var (adapter, node) in ParseObject(adaptersText) ?? [])
+            try
             {
-                int rank = node?["r"]?.GetValue<int>() ?? 0;
-                var layers = (node?["layers"] as JsonArray)?.Select(l => l!.GetValue<int>()).ToList() ?? Enumerable.Range(0, config.Layers).ToList();
-                foreach (var target in node?["targets"] as JsonArray ?? [])
-                {
-                    if (target?.GetValue<string>() is not { } targetName || !EngineNames.TryParseName(targetName, out var projection))
-                    {
-                        problems.Add($"adapter '{adapter}' lists unknown target {target?.ToJsonString()}");
-                        continue;
-                    }
-                    foreach (int layer in layers)
-                        foreach (bool isA in new[] { true, false })
-                            expected[EngineNames.Lora(adapter, layer, projection, isA)] = ModelLayout.LoraShape(config, projection, isA, rank);
-                }
+                foreach (var adapter in EngineAdapterMetadata.Parse(adaptersText))
+                    foreach (var slot in adapter.Targets)
+                        foreach (int layer in adapter.Layers ?? Enumerable.Range(0, config.Layers))
+                            foreach (char ab in "AB")
+                                expected[WeightNames.EngineLora(adapter.Name, layer, slot, ab)] = WeightLayout.LoraShape(config, slot, ab == 'A', adapter.Rank);
+            }
+            catch (Exception e) when (e is FormatException or JsonException)
+            {
+                problems.Add($"{EngineFile.AdaptersKey} is malformed: {e.Message}");
             }
         }
 

@@ -1,10 +1,14 @@
 using Clara.Convert.Model;
 using Clara.Convert.Sources;
+using Clara.Engine.Models;
 
 namespace Clara.Convert.Inputs;
 
+/// <summary>LoRA settings as read by the engine's PEFT parser, and where they were read (named in problems).</summary>
+public sealed record AdapterSettings(PeftConfigValues Values, string Source);
+
 /// <summary>One adapter's tensors and, when the input said, its LoRA settings.</summary>
-public sealed record AdapterInput(string Name, LoraSettings? Settings, IReadOnlyList<ISourceTensor> Tensors, string Origin);
+public sealed record AdapterInput(string Name, AdapterSettings? Settings, IReadOnlyList<ISourceTensor> Tensors, string Origin);
 
 /// <summary>Everything the inputs provide, sorted by role. Owns the opened files.</summary>
 public sealed class ConversionInputs : IDisposable

@@ -3,6 +3,7 @@ using Clara.Convert.Model;
 using Clara.Convert.Sources;
 using Clara.Convert.Torch;
 using Clara.Engine.IO.Safetensors;
+using Clara.Engine.Models;
 
 namespace Clara.Convert.Inputs;
 
@@ -129,7 +130,8 @@ public static class InputLoader
 
     private static void LoadPeftDirectory(ConversionInputs inputs, string dir, string name)
     {
-        var settings = LoraSettings.LoadPeftConfig(Path.Combine(dir, "adapter_config.json"));
+        string configPath = Path.Combine(dir, "adapter_config.json");
+        var settings = new AdapterSettings(PeftAdapterConfig.LoadValues(configPath), configPath);
         string safetensors = Path.Combine(dir, "adapter_model.safetensors");
         string bin = Path.Combine(dir, "adapter_model.bin");
         IReadOnlyList<ISourceTensor> tensors;
@@ -184,12 +186,12 @@ public static class InputLoader
             return;
         }
         var single = dicts.Single!;
-        if (single.Count > 0 && single.All(t => EngineNames.TryMapLora(t.Name) is not null))
+        if (single.Count > 0 && single.All(t => WeightNames.TryMapLora(t.Name) is not null))
         {
             string name = spec.Name ?? Path.GetFileNameWithoutExtension(spec.Path);
             inputs.Adapters.Add(new AdapterInput(name, PickledAdapterSettings(inputs), single, spec.Path));
         }
-        else if (single.Count > 0 && single.All(t => EngineNames.TryMapBase(t.Name)?.EngineName is EngineNames.TokEmbeddings or EngineNames.LmHead))
+        else if (single.Count > 0 && single.All(t => WeightNames.TryMapHfBase(t.Name)?.EngineName is { } n && (n == WeightNames.EngineEmbedding || n == WeightNames.EngineLmHead)))
         {
             inputs.Resized.AddRange(single);
         }
@@ -200,9 +202,9 @@ public static class InputLoader
     }
 
     /// <summary>A pickled adapter carries no config; the CLaRa release config, when given, supplies it.</summary>
-    private static LoraSettings? PickledAdapterSettings(ConversionInputs inputs) =>
+    private static AdapterSettings? PickledAdapterSettings(ConversionInputs inputs) =>
         inputs.ReleaseConfig is { } release
-            ? new LoraSettings(release.LoraRank, release.LoraAlpha, UseRsLora: false, TargetModules: null, LayersToTransform: null,
+            ? new AdapterSettings(new PeftConfigValues(release.LoraRank, release.LoraAlpha, UseRsLora: false, TargetModules: null, LayersToTransform: null),
                 $"{release.Source} (lora_r; lora_alpha = 2·lora_r as the reference sets it)")
             : null;
 

@@ -5,26 +5,18 @@ using Clara.Engine.Models;
 namespace Clara.Convert.Model;
 
 /// <summary>
-/// The dimensions of a Mistral/Llama-family model, from its Hugging Face config.json. The original text is
-/// kept, because the converted file carries it verbatim (with vocab_size updated when the vocabulary grew).
+/// A Mistral/Llama-family config.json as the engine parses it (<see cref="ModelConfig"/>: one parser decides what a
+/// usable decoder config is), with its original text, which the converted file carries verbatim (vocab_size updated
+/// when the vocabulary grew).
 /// </summary>
-public sealed record HfModelConfig(
-    string Text,
-    string Source,
-    int HiddenSize,
-    int Layers,
-    int Heads,
-    int KvHeads,
-    int HeadDim,
-    int IntermediateSize,
-    int VocabSize,
-    bool TieWordEmbeddings,
-    int? BosTokenId,
-    int? EosTokenId,
-    int? PadTokenId)
+public sealed record HfModelConfig(string Text, string Source, ModelConfig Model)
 {
-    public int QueryWidth => Heads * HeadDim;
-    public int KvWidth => KvHeads * HeadDim;
+    public int Layers => Model.Layers;
+    public int VocabSize => Model.VocabSize;
+    public bool TieWordEmbeddings => Model.TieWordEmbeddings;
+    public int? BosTokenId => Model.BosTokenId;
+    public int? EosTokenId => Model.EosTokenIds.Count > 0 ? Model.EosTokenIds[0] : null;
+    public int? PadTokenId => Model.PadTokenId;
 
     public static HfModelConfig Load(string path) => Parse(File.ReadAllText(path), path);
 
@@ -42,7 +34,6 @@ public sealed record HfModelConfig(
         if (json["model_type"]?.GetValue<string>() is { } type && type.Equals("CLaRa", StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"{source}: this is a CLaRa training config, not the base model's config.json; pass the base model's directory too");
 
-        // One parser for the whole product: the engine's decides what a usable decoder config is.
         ModelConfig c;
         try
         {
@@ -52,8 +43,7 @@ public sealed record HfModelConfig(
         {
             throw new InvalidDataException($"{source}: not a usable decoder config: {e.Message}", e);
         }
-        return new HfModelConfig(text, source, c.HiddenSize, c.Layers, c.Heads, c.KvHeads, c.HeadDim, c.IntermediateSize, c.VocabSize,
-            c.TieWordEmbeddings, c.BosTokenId, c.EosTokenIds.Count > 0 ? c.EosTokenIds[0] : null, c.PadTokenId);
+        return new HfModelConfig(text, source, c);
     }
 
     /// <summary>config.json text with vocab_size replaced (the embedding grew by the added special tokens).</summary>

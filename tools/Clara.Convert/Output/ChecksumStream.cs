@@ -1,24 +1,18 @@
 using System.IO.Hashing;
+using Clara.Engine.Models;
 
 namespace Clara.Convert.Output;
 
 /// <summary>
-/// A write-only stream that CRC-32s (IEEE 802.3, the zlib/PNG polynomial) everything written through it and
-/// forwards it to an inner stream, if any. CRC-32 because every toolchain has it (Python: zlib.crc32), so a
-/// converted file can be checked without this program.
+/// A write-only stream that checksums (<see cref="EngineFileChecksums.Algorithm"/>) everything written through it and
+/// forwards it to an inner stream, if any.
 /// </summary>
 internal sealed class ChecksumStream(Stream? inner) : Stream
 {
-    public const string Algorithm = "crc32";
-
     private readonly Crc32 _crc = new();
     private long _length;
 
-    /// <summary>The CRC as 8 lowercase hex digits, as Python's <c>format(zlib.crc32(data), "08x")</c> prints it.</summary>
-    public string Hex => _crc.GetCurrentHashAsUInt32().ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
-
-    public static string Of(ReadOnlySpan<byte> data) =>
-        Crc32.HashToUInt32(data).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+    public string Hex => EngineFileChecksums.Hex(_crc);
 
     public override bool CanRead => false;
     public override bool CanSeek => false;

@@ -4,19 +4,10 @@ using Clara.Engine.IO.Safetensors;
 
 namespace Clara.Convert.Output;
 
-/// <summary>Walks a memory-mapped tensor in bounded chunks (spans cannot exceed 2 GiB; tensors can).</summary>
+/// <summary>Reads a memory-mapped tensor in bounded chunks (spans cannot exceed 2 GiB; tensors can).</summary>
 internal static unsafe class SafetensorsChunks
 {
     public const int ChunkElements = 1 << 20;
-
-    /// <summary>Calls <paramref name="onChunk"/> with consecutive raw byte ranges of the tensor, each a whole number of elements.</summary>
-    public static void ForEachRawChunk(SafetensorsFile file, SafetensorsEntry entry, SpanAction onChunk)
-    {
-        byte* start = file.GetPointer(entry);
-        long chunkBytes = (long)ChunkElements * entry.DType.SizeOf();
-        for (long offset = 0; offset < entry.ByteLength; offset += chunkBytes)
-            onChunk(new ReadOnlySpan<byte>(start + offset, (int)Math.Min(chunkBytes, entry.ByteLength - offset)));
-    }
 
     /// <summary>Reads elements [first, first + destination.Length) of a float tensor as fp32.</summary>
     public static void ReadFloat32(SafetensorsFile file, SafetensorsEntry entry, long first, Span<float> destination)
@@ -25,6 +16,4 @@ internal static unsafe class SafetensorsChunks
         var raw = new ReadOnlySpan<byte>(file.GetPointer(entry) + first * size, destination.Length * size);
         BulkConvert.ToFloat32(entry.DType, raw, destination);
     }
-
-    public delegate void SpanAction(ReadOnlySpan<byte> chunk);
 }

@@ -1,4 +1,5 @@
 using Clara.Convert.Model;
+using Clara.Engine.Models;
 using Clara.Convert.Sources;
 using Clara.Engine.Tensors;
 
@@ -11,11 +12,10 @@ public sealed record PlannedTensor(string Name, ISourceTensor Source, DType DTyp
     public long ByteLength => Shape.ElementCount * DType.SizeOf();
 }
 
-/// <summary>One adapter of the output, with its validated LoRA settings and the layers it adapts.</summary>
-public sealed record PlannedAdapter(string Name, int Rank, double Alpha, bool UseRsLora, IReadOnlyList<Projection> Targets,
-    IReadOnlyList<int> Layers, string Origin)
+/// <summary>One adapter of the output: its validated settings as the engine file records them, and where it came from.</summary>
+public sealed record PlannedAdapter(EngineAdapterEntry Entry, string Origin)
 {
-    public double Scale => UseRsLora ? Alpha / Math.Sqrt(Rank) : Alpha / Rank;
+    public string Name => Entry.Name;
 }
 
 /// <summary>A validated conversion: every output tensor, mapped, shape-checked and ordered, plus the metadata texts.</summary>

@@ -1,6 +1,7 @@
 using Clara.Convert.Inputs;
 using Clara.Convert.Model;
 using Clara.Convert.Sources;
+using Clara.Engine.Models;
 using Clara.Engine.Tensors;
 
 namespace Clara.Convert.Planning;
@@ -30,28 +31,28 @@ public static class PlanBuilder
         foreach (var (name, source) in resizedByName) baseByName[name] = source; // the resized rows replace the base's
 
         int vocab = VocabSize(config, baseByName);
-        if (config.TieWordEmbeddings && baseByName.Remove(EngineNames.LmHead, out var dropped))
+        if (config.TieWordEmbeddings && baseByName.Remove(WeightNames.EngineLmHead, out var dropped))
             notes.Add($"lm_head ({dropped.Name} in {dropped.Origin}) not written: config.json ties it to the embedding");
 
         // Said first and plainly when the missing tensors are too many to list: otherwise the only sign of a wrong
         // layer count would be the first screenful of them.
         int layerTensors = baseByName.Keys.Count(n => n.StartsWith("layers.", StringComparison.Ordinal));
-        if ((long)config.Layers * ModelLayout.TensorsPerLayer - layerTensors > Clara.Engine.Models.ConfigLimits.MaxListedProblems)
+        if ((long)config.Layers * WeightLayout.TensorsPerLayer - layerTensors > ConfigLimits.MaxListedProblems)
             problems.Add($"config.json num_hidden_layers = {config.Layers}, but the weights hold {layerTensors} layer tensors " +
-                         $"({ModelLayout.TensorsPerLayer} per layer): at most {layerTensors / ModelLayout.TensorsPerLayer} layers");
+                         $"({WeightLayout.TensorsPerLayer} per layer): at most {layerTensors / WeightLayout.TensorsPerLayer} layers");
 
         var tensors = new List<PlannedTensor>();
-        foreach (var (name, shape) in ModelLayout.BaseTensors(config, vocab))
+        foreach (var (name, shape) in WeightLayout.BaseTensors(config.Model, vocab))
         {
             if (!baseByName.Remove(name, out var source))
             {
-                problems.Add($"missing: '{name}' ({EngineNames.HfBaseName(name)}) {shape}");
+                problems.Add($"missing: '{name}' ({WeightNames.HfBaseName(name)}) {shape}");
                 continue;
             }
             if (!source.Shape.Equals(shape))
                 problems.Add($"mis-shaped: '{name}' ({source.Name} in {source.Origin}) is {source.Shape}, config.json implies {shape}");
             CheckFloat(source, problems);
-            tensors.Add(new PlannedTensor(name, source, EngineNames.IsNorm(name) ? DType.F32 : options.DType));
+            tensors.Add(new PlannedTensor(name, source, WeightNames.IsEngineNorm(name) ? DType.F32 : options.DType));
         }
         foreach (var (name, source) in baseByName) // left over: mapped, but beyond what the config describes
             problems.Add($"unexpected: '{source.Name}' in {source.Origin} maps to '{name}', which config.json ({config.Layers} layers) does not have");
@@ -95,10 +96,10 @@ public static class PlanBuilder
         var byName = new Dictionary<string, ISourceTensor>(StringComparer.Ordinal);
         foreach (var source in sources)
         {
-            if (EngineNames.TryMapBase(source.Name) is not { } id)
+            if (WeightNames.TryMapHfBase(source.Name) is not { } id)
             {
-                if (EngineNames.IsIgnorable(source.Name)) notes.Add($"ignored '{source.Name}' in {source.Origin} (recomputed, not learned)");
-                else if (EngineNames.TryMapLora(source.Name) is not null)
+                if (WeightNames.IsIgnorableHf(source.Name)) notes.Add($"ignored '{source.Name}' in {source.Origin} (recomputed, not learned)");
+                else if (WeightNames.TryMapLora(source.Name) is not null)
                     problems.Add($"unmapped: '{source.Name}' in {source.Origin} is a LoRA factor inside a {role} state dict");
                 else problems.Add($"unmapped: '{source.Name}' in {source.Origin} has no engine counterpart");
                 continue;
@@ -114,7 +115,7 @@ public static class PlanBuilder
     /// An embedding with fewer rows than the config says is reported by the shape check.
     /// </summary>
     private static int VocabSize(HfModelConfig config, Dictionary<string, ISourceTensor> byName) =>
-        byName.TryGetValue(EngineNames.TokEmbeddings, out var embedding) && embedding.Shape.Rank == 2
+        byName.TryGetValue(WeightNames.EngineEmbedding, out var embedding) && embedding.Shape.Rank == 2
             ? Math.Max(embedding.Shape[0], config.VocabSize)
             : config.VocabSize;
 

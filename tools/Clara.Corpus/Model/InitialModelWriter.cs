@@ -59,7 +59,9 @@ public static class InitialModelWriter
         {
             string directory = Path.Combine(output, "adapters", adapter);
             Directory.CreateDirectory(directory);
-            WriteJson(Path.Combine(directory, "adapter_config.json"), w => WriteAdapterConfig(w, shape.LoraRank));
+            // lora_alpha = 2·r, as the CLaRa reference sets it; every projection adapted, as the reference's "all-linear".
+            File.WriteAllText(Path.Combine(directory, "adapter_config.json"), PeftAdapterConfig.ToJson(new PeftConfigValues(
+                shape.LoraRank, 2.0 * shape.LoraRank, UseRsLora: false, LinearSlots.All.Select(s => s.TargetName()).ToList(), LayersToTransform: null)));
             var pairs = new List<TensorToWrite>();
             adapterParameters = 0;
             for (int i = 0; i < shape.Layers; i++)
@@ -164,24 +166,5 @@ public static class InitialModelWriter
         w.WriteNumber("eos_token_id", ids.Eos);
         w.WriteNumber("top_k", s.TopK);
         w.WriteNumber("temperature", s.Temperature);
-    }
-
-    /// <summary>PEFT's adapter_config.json; dropout 0 because the recipe trains a toy model without it (spec §6: off unless asked).</summary>
-    private static void WriteAdapterConfig(Utf8JsonWriter w, int rank)
-    {
-        w.WriteNull("base_model_name_or_path");
-        w.WriteString("bias", "none");
-        w.WriteBoolean("fan_in_fan_out", false);
-        w.WriteBoolean("inference_mode", true);
-        w.WriteBoolean("init_lora_weights", true);
-        w.WriteNumber("lora_alpha", 2 * rank);
-        w.WriteNumber("lora_dropout", 0.0);
-        w.WriteString("peft_type", "LORA");
-        w.WriteNumber("r", rank);
-        w.WriteStartArray("target_modules");
-        foreach (var slot in LinearSlots.All) w.WriteStringValue(slot.TargetName());
-        w.WriteEndArray();
-        w.WriteString("task_type", "CAUSAL_LM");
-        w.WriteBoolean("use_rslora", false);
     }
 }

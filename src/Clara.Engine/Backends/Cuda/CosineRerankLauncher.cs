@@ -5,7 +5,7 @@ namespace Clara.Engine.Backends.Cuda;
 
 /// <summary>
 /// Launches kernels/cosine_rerank.cu: a partial-sums pass over (candidate, slice) blocks sized to fill
-/// the GPU, then one block that finishes the scores and, optionally, picks the top k; or, for the backward,
+/// the GPU, then one block that finishes the scores; or, for the backward,
 /// one block that turns the partials into per-candidate coefficients and a pass over the query's elements.
 /// </summary>
 internal sealed class CosineRerankLauncher(KernelLauncher launcher, CudaContext context) : IDisposable
@@ -13,26 +13,16 @@ internal sealed class CosineRerankLauncher(KernelLauncher launcher, CudaContext 
     private const int Threads = 256;
     private readonly DeviceScratch _partials = new(context, launcher.Stream);
 
-    public void Scores(Tensor query, Tensor candidates, Tensor scores) => Run(query, candidates, 0, scores, null);
-
-    public void TopK(Tensor query, Tensor candidates, int k, Tensor scores, Tensor topk)
-    {
-        if (k <= 0 || k > scores.ElementCount) throw new ArgumentOutOfRangeException(nameof(k), $"k = {k} must be in [1, {scores.ElementCount}]");
-        if (topk.ElementCount != k) throw new ArgumentException($"top-k output {topk.Shape} should hold {k} indices");
-        Run(query, candidates, k, scores, topk);
-    }
-
-    private void Run(Tensor query, Tensor candidates, int k, Tensor scores, Tensor? topk)
+    public void Scores(Tensor query, Tensor candidates, Tensor scores)
     {
         var (scoreCount, dimension) = CosineRules.CheckScores(query, candidates, scores);
         var s = launcher.F32(scores, "cosine scores");
-        var picks = topk is null ? DevicePointer.Null : launcher.I32(topk, "cosine top-k");
         int dim = CudaTensor.IntCount(dimension, "cosine query");
         int count = CudaTensor.IntCount(scoreCount, "cosine scores");
         var q = launcher.F32(query, "cosine query");
         if (count == 0) return;
         var (partials, queryPartials, splits) = Partials(q, candidates, "cosine candidates", count, dim, extraFloats: 0);
-        var second = new KernelArguments().Add(partials).Add(queryPartials).Add(s).Add(picks).Add(count).Add(splits).Add(k);
+        var second = new KernelArguments().Add(partials).Add(queryPartials).Add(s).Add(count).Add(splits);
         launcher.Launch("cosine_rerank.cu", "clara_cosine_finalize", new LaunchShape(new Dim3(1), new Dim3(Threads)), second);
     }
 

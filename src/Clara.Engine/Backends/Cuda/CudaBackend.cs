@@ -106,7 +106,7 @@ public sealed class CudaBackend : IBackend
     public string Name => $"cuda:{Device.Ordinal}";
     public IKernels Kernels => _kernels;
 
-    /// <summary>The kernels with the CUDA-only extras (fused cosine top-k, per-call matmul precision, storage casts).</summary>
+    /// <summary>The kernels with the CUDA-only extras (per-call matmul precision, storage casts).</summary>
     internal CudaKernels CudaKernels => _kernels;
 
     /// <summary>The stream all of this backend's work is queued on (for timing with events, graph capture).</summary>

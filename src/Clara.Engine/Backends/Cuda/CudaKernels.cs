@@ -62,9 +62,6 @@ internal sealed class CudaKernels : IKernels, IDisposable
     public void ScatterRows(Tensor source, Tensor rows, Tensor target) => _rows.Scatter(source, rows, target);
     public void CosineScores(Tensor query, Tensor candidates, Tensor scores) => _cosine.Scores(query, candidates, scores);
 
-    /// <summary>Cosine scores and the indices of the <paramref name="k"/> best, best first, in one pass over the candidates.</summary>
-    public void CosineTopK(Tensor query, Tensor candidates, int k, Tensor scores, Tensor topk) => _cosine.TopK(query, candidates, k, scores, topk);
-
     /// <summary>Converts between F32, BF16 and F16 storage (same element count), rounding to nearest even.</summary>
     public void Cast(Tensor source, Tensor destination) => _cast.Forward(source, destination);
 

@@ -20,7 +20,7 @@ internal sealed class CheckBench(IBackend device, CpuBackend cpu, int seed) : ID
 
     public IBackend Device { get; } = device;
 
-    /// <summary>The CUDA-only kernels (per-call matmul precision, fused cosine top-k, casts), or null on another backend.</summary>
+    /// <summary>The CUDA-only kernels (per-call matmul precision, casts), or null on another backend.</summary>
     public CudaKernels? Cuda => (Device as CudaBackend)?.CudaKernels;
     public CpuBackend Cpu { get; } = cpu;
     public Random Random { get; } = new(seed);
