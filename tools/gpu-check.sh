@@ -116,7 +116,7 @@ missing() { # missing NAME WHAT: a step that cannot run because an input was not
 environment() {
   echo "mode: $([ "$dry" = 1 ] && echo "dry (CPU)" || echo GPU), device $device, budget $budget s"
   echo "host: $(uname -srm), $(nproc) CPUs"
-  echo "clara: ${clara:-not found}; tests: ${tests:-not found}; bench: ${bench:-not carried}"
+  echo "clara: ${clara:-not found}; tests: ${tests:-$([ "$dry" = 1 ] && echo "dotnet test on the Release build" || echo "not found")}; bench: ${bench:-not carried}"
   if command -v nvidia-smi >/dev/null 2>&1; then
     nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem,compute_cap --format=csv || true
   else
@@ -151,7 +151,8 @@ suites() {
     code=$?
   else
     # Dry runs without a published runner: the same filter through `dotnet test` on the Release build.
-    dotnet test tests/Clara.Engine.Tests/Clara.Engine.Tests.csproj -c Release --no-build --nologo --filter "$filter" \
+    VSTEST_CONNECTION_TIMEOUT=${VSTEST_CONNECTION_TIMEOUT:-600} \
+      dotnet test tests/Clara.Engine.Tests/Clara.Engine.Tests.csproj -c Release --no-build --nologo --filter "$filter" \
       --logger "trx;LogFileName=suites.trx" --results-directory "$work/suites"
     code=$?
   fi
@@ -184,7 +185,7 @@ torch_peer() {
 }
 
 export -f environment selftest suites oracle benchmarks torch_peer
-export clara tests bench device dry work out
+export clara tests bench device dry work out budget
 
 run_step environment 5 environment
 if [ -n "$clara" ]; then run_step selftest 120 selftest; else missing selftest "clara not found in $bin (tools/publish-gpu-check.sh)"; fi
