@@ -11,8 +11,12 @@
 // Layout: scores F32 [B, N]; hard, soft, grad_weights F32 [B, k, N]; indices I32 [B, k]; grad_scores F32 [B, N].
 // Launch: grid.x = B (one block per row), block = 256.
 //   A NaN score is refused as on the CPU: the forward raises CLARA_FAULT_NAN_INPUT for the host to report.
-//   forward dynamic shared memory: 2·N floats (z and the taken mask) — N ≤ 6000 with the default 48 KiB;
-//   backward dynamic shared memory: k floats.
+//   forward dynamic shared memory: 2·N floats (z and the taken mask); backward: k floats.
+//   The documented maximum is N ≤ (the device's per-block opt-in limit − this kernel's static shared memory) / 8,
+//   which the launcher computes from cuFuncGetAttribute/cuDeviceGetAttribute, opting in above 48 KiB:
+//   static is 256 B on sm_80 and 1 280 B on sm_90 (1 KiB reserved per block), so N ≤ 20 832 on an A100
+//   (163 KiB) and N ≤ 28 896 on an H100/H200 (227 KiB). Without opting in, 48 KiB holds only 5 984
+//   candidates on sm_90 (the old fixed limit, 6 000 × 8 B + 1 280 B static, overflowed it).
 // Numerics: the mask term is computed literally, logf(1 − taken + 1e-8) in fp32: 0 for free entries
 //   (1 + 1e-8 rounds to 1) and log(1e-8) ≈ −18.42 for taken ones — which does not fully exclude them.
 #include "clara_prelude.cuh"

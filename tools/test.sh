@@ -32,5 +32,15 @@ else
   passed=0; failed=1; skipped=0
 fi
 if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then failed=1; fi   # build break or crash: never report green
+
+# CLARA_GPU_CHECK_DRY=1 (.ci/run): the one-call GPU check, dry on the CPU, on the builds just made; before the final
+# line, which stays last. A failed dry run counts as one failure there.
+if [ "${CLARA_GPU_CHECK_DRY:-}" = 1 ]; then
+  if ! tools/gpu-check.sh --dry --out "$results/gpu-check"; then
+    echo "test.sh: tools/gpu-check.sh --dry failed (its log is above)"
+    failed=$(( ${failed:-0} + 1 ))
+    [ "$status" -eq 0 ] && status=1
+  fi
+fi
 echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 exit "$status"

@@ -40,6 +40,19 @@ internal sealed class CommandLine
     {
         var text = String(name);
         if (text is null) return null;
+        return ParsePair(name, text);
+    }
+
+    /// <summary>A comma-separated list of AxB pairs (e.g. "1x32,16x32"); empty when the option is absent.</summary>
+    public IReadOnlyList<(int A, int B)> Pairs(string name)
+    {
+        var text = String(name);
+        if (text is null) return [];
+        return text.Split(',').Select(part => ParsePair(name, part)).ToArray();
+    }
+
+    private static (int A, int B) ParsePair(string name, string text)
+    {
         var parts = text.Split('x');
         if (parts.Length == 2 && int.TryParse(parts[0], out var a) && int.TryParse(parts[1], out var b) && a > 0 && b > 0) return (a, b);
         throw new ArgumentException($"{name} expects AxB with positive integers (e.g. 8x275), got '{text}'");

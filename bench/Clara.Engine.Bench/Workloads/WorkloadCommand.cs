@@ -15,7 +15,7 @@ public static class WorkloadCommand
 {
     public const string Usage =
         "workload --model tiny|small-125m|mistral-7b [--dtype f32|bf16] [--threads N] [--lora RANK (16; 0 = none)] [--repeat N (3)]\n" +
-        "         [--compress DOCSxROWLENGTH (8x275)] [--decode BATCHxSTEPS (1x64)] [--prompt TOKENS (16)] [--prefill TOKENS]\n" +
+        "         [--compress DOCSxROWLENGTH (8x275)] [--decode BATCHxSTEPS[,BATCHxSTEPS..] (1x64)] [--prompt TOKENS (16)] [--prefill TOKENS]\n" +
         "         [--ask] [--ask-new-tokens N (32)] [--ask-candidates N (20)] [--profile (per-kernel time of one more run)]";
 
     public static int Run(IReadOnlyList<string> args)
@@ -27,7 +27,7 @@ public static class WorkloadCommand
         int loraRank = cli.Has("--lora") ? int.Parse(cli.String("--lora")!, System.Globalization.CultureInfo.InvariantCulture) : 16;
         int repeat = cli.Int("--repeat", 3);
         var compress = cli.Pair("--compress");
-        var decode = cli.Pair("--decode");
+        var decodes = cli.Pairs("--decode");
         int prompt = cli.Int("--prompt", 16);
         int? prefill = cli.Has("--prefill") ? cli.Int("--prefill", 128) : null;
         bool ask = cli.Has("--ask");
@@ -35,7 +35,7 @@ public static class WorkloadCommand
         int askCandidates = cli.Int("--ask-candidates", 20);
         bool profile = cli.Has("--profile");
         cli.RejectUnknown();
-        if (compress is null && decode is null && prefill is null && !ask)
+        if (compress is null && decodes.Count == 0 && prefill is null && !ask)
             throw new ArgumentException("choose at least one of --compress, --decode, --prefill, --ask\n" + Usage);
 
         var inner = BenchSettings.BackendFactory();
@@ -75,11 +75,12 @@ public static class WorkloadCommand
                     WriteProfile(w, profiler, work.Run);
                     w.WriteEndObject();
                 }
-                if (decode is var (batch, steps))
+                // One decode: "decode"; several (e.g. 1x32,16x32 on one set of weights): "decode_b<batch>" each.
+                foreach (var (batch, steps) in decodes)
                 {
                     using var work = new DecodeWorkload(model, batch, prompt, steps);
                     var timing = Timing.Measure(repeat, work.Run, work.Prepare);
-                    w.WriteStartObject("decode");
+                    w.WriteStartObject(decodes.Count == 1 ? "decode" : $"decode_b{batch}");
                     w.WriteNumber("batch", batch);
                     w.WriteNumber("prompt", prompt);
                     w.WriteNumber("steps", steps);

@@ -74,16 +74,35 @@ public class SelfTestTests
     }
 }
 
-/// <summary>The GB/s column is a percentage of the device's own measured copy, not of an H100's.</summary>
+/// <summary>The GB/s column is a percentage of the device's own measured copy, not of an H100's; matmul and attention are timed too.</summary>
 public class BandwidthReferenceTests
 {
+    private static DeviceBaseline Baseline() => new(1500,
+    [
+        new BaselineTiming("device-to-device copy", "256 MiB", 0.358, GigabytesPerSecond: 1500),
+        new BaselineTiming("matmul bf16 tensor cores", "[2048, 4096]·[4096, 4096]ᵀ BF16 weights", 0.25, Teraflops: 275),
+        new BaselineTiming("attention decode", "b=16 q=1 keys=2048 heads=32/8 d=128", 0.5, GigabytesPerSecond: 750),
+    ]);
+
     [Test]
     public void PercentagesAreOfTheMeasuredCopyBandwidth()
     {
-        var reference = new DeviceBaseline(CopyGigabytesPerSecond: 1500, MatMulTeraflops: 40, MatMulShape: "x").Bandwidth;
+        var reference = Baseline().Bandwidth;
 
         Assert.That(reference.Percent(750), Is.EqualTo(50).Within(1e-12));
         Assert.That(reference.ColumnHeader, Is.EqualTo("% of 1500 GB/s"));
         Assert.That(reference.Source, Does.Contain("measured"));
+    }
+
+    [Test]
+    public void EachTimingIsOneLineWithItsRate()
+    {
+        var lines = Baseline().Lines().ToArray();
+
+        Assert.That(lines, Has.Length.EqualTo(3));
+        Assert.That(lines[1], Does.Contain("matmul bf16 tensor cores").And.Contain("0.250 ms").And.Contain("275.0 TFLOP/s"));
+        Assert.That(lines[2], Does.Contain("attention decode").And.Contain("750 GB/s (50% of copy)"));
+        Assert.That(Baseline().Rate("matmul bf16 tensor cores"), Is.EqualTo(275));
+        Assert.That(Baseline().Rate("absent"), Is.Null);
     }
 }

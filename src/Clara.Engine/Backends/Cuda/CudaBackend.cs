@@ -55,7 +55,8 @@ public sealed class CudaBackend : IBackend
         _modules = new KernelModules(context, compiler, device.ComputeCapability);
         _faults = new CudaFaultFlags(context, _stream);
         _blas = CublasHandle.Create(context, _stream);
-        var launcher = new KernelLauncher(this, _stream, _modules, _faults, device.MultiprocessorCount);
+        var launcher = new KernelLauncher(this, _stream, _modules, _faults, device.MultiprocessorCount,
+            device.GetAttribute(CudaDeviceAttribute.MaxSharedMemoryPerBlockOptin));
         _kernels = new CudaKernels(launcher, _blas, context, options.MatMulPrecision);
     }
 
@@ -113,6 +114,9 @@ public sealed class CudaBackend : IBackend
     public CudaStream Stream => _stream;
 
     public CudaContext Context => _context;
+
+    /// <summary>The loaded cuBLAS's version (cublasGetVersion, e.g. 130000 for 13.0.0).</summary>
+    public int CublasVersion => _blas.Version;
 
     /// <summary>Allocates device memory, zero-filled like the CPU backend's buffers.</summary>
     public DeviceBuffer Allocate(long byteLength)

@@ -98,6 +98,12 @@ internal sealed class CudaKernels : IKernels, IDisposable
         _topK.Forward(scores, k, temperature, hard, soft, indices);
     public void StraightThroughTopKBackward(Tensor soft, Tensor gradWeights, float temperature, Tensor gradScores) =>
         _topK.Backward(soft, gradWeights, temperature, gradScores);
+    /// <summary>The most candidates per row the straight-through top-k takes on this device (its documented maximum).</summary>
+    public int TopKMaxCandidates => _topK.MaxCandidates;
+
+    /// <summary>The top-k forward kernel's shared memory limits on this device.</summary>
+    public SharedMemoryLimits TopKSharedMemory => _topK.ForwardSharedMemory;
+
     public void AdamWStep(Tensor parameter, Tensor gradient, Tensor expAvg, Tensor expAvgSq, AdamWScalars scalars, float gradScale) =>
         _adamW.Step(parameter, gradient, expAvg, expAvgSq, scalars, gradScale);
 

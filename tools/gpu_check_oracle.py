@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""The PyTorch oracle's committed expectations (tests/fixtures/reference) through the `clara` program on one device.
+
+Runs `clara logits / compress / rerank / ask` as a user runs them, with --device, on the fixture models and compares
+what they write with the reference values, with the tolerances of tests/Clara.Engine.Tests/Cli/CliOracleTests.cs
+(max |actual - expected| / max |expected|). Standard library only: the GPU machine's and CI's Pythons both run it.
+
+  tools/gpu_check_oracle.py --clara publish/gpu-check/clara --device cuda --work /tmp/w --json oracle.json
+
+Prints one line per comparison; exit 0 when every comparison passes, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+from array import array
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+class Safetensors:
+    """A safetensors file read with the standard library (F32, I32, I64 and BF16 tensors)."""
+
+    def __init__(self, path: Path):
+        data = path.read_bytes()
+        (length,) = struct.unpack_from("<Q", data, 0)
+        header = json.loads(data[8:8 + length])
+        self.metadata = header.pop("__metadata__", {}) or {}
+        self.entries = header
+        self.body = memoryview(data)[8 + length:]
+
+    def shape(self, name: str) -> list:
+        return self.entries[name]["shape"]
+
+    def values(self, name: str) -> list:
+        entry = self.entries[name]
+        begin, end = entry["data_offsets"]
+        raw = bytes(self.body[begin:end])
+        dtype = entry["dtype"]
+        if dtype == "BF16":
+            widened = array("I", (int.from_bytes(raw[i:i + 2], "little") << 16 for i in range(0, len(raw), 2)))
+            return list(array("f", widened.tobytes()))
+        code = {"F32": "f", "I32": "i", "I64": "q"}[dtype]
+        values = array(code)
+        values.frombytes(raw)
+        if sys.byteorder != "little":
+            values.byteswap()
+        return list(values)
+
+
+def max_relative_error(actual: list, expected: list) -> float:
+    if len(actual) != len(expected):
+        return float("inf")
+    max_diff = max_ref = 0.0
+    for a, e in zip(actual, expected):
+        if a != a:
+            return float("inf")
+        max_diff = max(max_diff, abs(a - e))
+        max_ref = max(max_ref, abs(e))
+    return max_diff if max_ref == 0 else max_diff / max_ref
+
+
+class Run:
+    def __init__(self, clara: str, device: str, work: Path, threads):
+        self.clara, self.device, self.work = clara, device, work
+        self.threads = ["--threads", str(threads)] if threads else []
+        self.results: list = []
+        self.failed = False
+
+    def clara_run(self, case: str, args: list) -> tuple:
+        command = [self.clara, *args, "--device", self.device, *self.threads]
+        started = time.monotonic()
+        done = subprocess.run(command, capture_output=True, text=True)
+        seconds = time.monotonic() - started
+        if done.returncode != 0:
+            self.record(case, "exit", float(done.returncode), 0, seconds, done.stderr.strip()[-400:])
+        return done, seconds
+
+    def record(self, case: str, what: str, error: float, tolerance: float, seconds: float, problem: str = "") -> None:
+        passed = problem == "" and error <= tolerance
+        self.failed |= not passed
+        self.results.append(dict(case=case, what=what, error=error if error == error and error != float("inf") else None,
+                                 tolerance=tolerance, seconds=round(seconds, 3), passed=passed, problem=problem))
+        status = "pass" if passed else "FAIL"
+        shown = f"{error:.2e}" if problem == "" else problem.replace("\n", " | ")
+        print(f"  {case:<34} {what:<14} {shown:>10} (tolerance {tolerance:.0e}) {status}  {seconds:6.2f} s", flush=True)
+
+    def compare(self, case: str, what: str, written: Safetensors, name: str, reference: Safetensors, ref_name: str,
+                tolerance: float, seconds: float) -> None:
+        self.record(case, what, max_relative_error(written.values(name), reference.values(ref_name)), tolerance, seconds)
+
+    def exact(self, case: str, what: str, actual: list, expected: list, seconds: float) -> None:
+        self.record(case, what, 0.0 if list(actual) == list(expected) else 1.0, 0, seconds,
+                    "" if list(actual) == list(expected) else f"{list(actual)} != {list(expected)}")
+
+
+def documents_file(reference: Safetensors, path: Path) -> Path:
+    ids = reference.values("docs.ids")
+    lengths = reference.values("docs.lengths")
+    width = reference.shape("docs.ids")[1]
+    with path.open("w") as f:
+        for i, n in enumerate(lengths):
+            f.write(json.dumps({"id": f"d{i}", "ids": ids[i * width:i * width + n]}) + "\n")
+    return path
+
+
+def ids(values: list) -> str:
+    return ",".join(str(v) for v in values)
+
+
+def logits(run: Run, model: str, adapter) -> None:
+    reference = Safetensors(FIXTURES / "reference" / f"{model}.safetensors")
+    out = run.work / f"logits-{model}-{adapter}.safetensors"
+    args = ["logits", "--model", str(FIXTURES / "models" / model), "--tokens", ids(reference.values("tokens")), "--out", str(out)]
+    if adapter:
+        args += ["--adapter", adapter]
+    case = f"logits {model}{' +' + adapter if adapter else ''}"
+    done, seconds = run.clara_run(case, args)
+    if done.returncode == 0:
+        run.compare(case, "logits", Safetensors(out), "logits", reference, f"logits.{adapter}" if adapter else "logits", 1e-5, seconds)
+
+
+def compress(run: Run, config: str) -> None:
+    reference = Safetensors(FIXTURES / "reference" / f"{config}.safetensors")
+    out = run.work / f"compress-{config}.safetensors"
+    docs = documents_file(reference, run.work / f"docs-{config}.jsonl")
+    case = f"compress {config}"
+    done, seconds = run.clara_run(case, ["compress", "--model", str(FIXTURES / "clara" / config), "--docs", str(docs),
+                                         "--out", str(out), "--batch", "2"])
+    if done.returncode == 0:
+        written = Safetensors(out)
+        run.compare(case, "memory", written, "memory", reference, "memory", 1e-4, seconds)
+        run.compare(case, "mse", written, "mse", reference, "mse", 1e-4, 0)
+
+
+def rerank(run: Run, config: str) -> None:
+    reference = Safetensors(FIXTURES / "reference" / f"{config}.safetensors")
+    out = run.work / f"rerank-{config}.safetensors"
+    docs = documents_file(reference, run.work / f"docs-{config}.jsonl")
+    case = f"rerank {config}"
+    done, seconds = run.clara_run(case, ["rerank", "--model", str(FIXTURES / "clara" / config), "--docs", str(docs),
+                                         "--question-ids", ids(reference.values("question.ids")), "--out", str(out)])
+    if done.returncode == 0:
+        written = Safetensors(out)
+        run.compare(case, "query", written, "query", reference, "query", 1e-4, seconds)
+        run.compare(case, "scores", written, "scores", reference, "scores", 1e-4, 0)
+        run.exact(case, "topk", written.values("topk"), reference.values("topk"), 0)
+
+
+def ask(run: Run, config: str) -> None:
+    reference = Safetensors(FIXTURES / "reference" / f"{config}.safetensors")
+    docs = documents_file(reference, run.work / f"docs-{config}.jsonl")
+    case = f"ask {config}"
+    done, seconds = run.clara_run(case, ["ask", "--model", str(FIXTURES / "clara" / config), "--docs", str(docs),
+                                         "--question-ids", ids(reference.values("question.ids")),
+                                         "--prompt-ids", ids(reference.values("prompt.ids")), "--max-new-tokens", "8", "--json"])
+    if done.returncode == 0:
+        root = json.loads(done.stdout)
+        run.exact(case, "answer_ids", root["answer_ids"], reference.values("answer.ids"), seconds)
+        run.exact(case, "topk", root["topk"], reference.values("topk"), 0)
+        run.record(case, "scores", max_relative_error(root["scores"], reference.values("scores")), 1e-4, 0)
+
+
+def ask_text(run: Run) -> None:
+    reference = Safetensors(FIXTURES / "reference" / "clara-text.safetensors")
+    docs = run.work / "docs-clara-text.jsonl"
+    with docs.open("w") as f:
+        for i, text in enumerate(json.loads(reference.metadata["docs"])):
+            f.write(json.dumps({"id": f"doc-{i}", "text": text}) + "\n")
+    case = "ask clara-text (text)"
+    done, seconds = run.clara_run(case, ["ask", "--model", str(FIXTURES / "clara" / "clara-text"), "--docs", str(docs),
+                                         "--question", reference.metadata["question"], "--max-new-tokens", "12", "--json"])
+    if done.returncode == 0:
+        root = json.loads(done.stdout)
+        run.exact(case, "answer_ids", root["answer_ids"], reference.values("answer.ids"), seconds)
+        run.exact(case, "answer", [root["answer"]], [reference.metadata["answer"]], 0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clara", required=True, help="the clara executable")
+    parser.add_argument("--device", default="cuda", help="cpu, cuda or cuda:N")
+    parser.add_argument("--work", required=True, help="a folder for the documents files and the outputs")
+    parser.add_argument("--json", help="write the comparisons here")
+    parser.add_argument("--threads", type=int, default=None, help="the CPU backend's threads (dry runs)")
+    a = parser.parse_args()
+    work = Path(a.work)
+    work.mkdir(parents=True, exist_ok=True)
+    run = Run(a.clara, a.device, work, a.threads)
+    print(f"oracle fixtures through {a.clara} --device {a.device}", flush=True)
+    for model, adapter in [("mistral-gqa2-odd", None), ("mistral-gqa2-odd", "rs"), ("mistral-gqa4-bf16", "plain")]:
+        logits(run, model, adapter)
+    for config in ["clara-distinct", "clara-repeated"]:
+        compress(run, config)
+        rerank(run, config)
+        ask(run, config)
+    ask_text(run)
+    passed = sum(r["passed"] for r in run.results)
+    print(f"{passed} passed, {len(run.results) - passed} failed", flush=True)
+    if a.json:
+        Path(a.json).write_text(json.dumps(dict(device=a.device, passed=passed, failed=len(run.results) - passed,
+                                                comparisons=run.results), indent=1) + "\n")
+    return 1 if run.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
