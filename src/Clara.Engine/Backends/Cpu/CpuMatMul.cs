@@ -262,6 +262,11 @@ internal static unsafe class WeightStreamingGemv
 
     public static void Run(Product p, int threads)
     {
+        if (StreamedGemv.IsSupported && Environment.GetEnvironmentVariable("CLARA_OLD_GEMV") is null)
+        {
+            StreamedGemv.Run(p, threads);
+            return;
+        }
         var product = p;
         StaticPartition.Run(p.N, RowsPerStep, threads, (double)p.N * p.K * p.M, (start, end) =>
         {
