@@ -19,6 +19,8 @@ public static class BenchProgram
             if (args.Length > 0 && args[0] == "workload") return WorkloadCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "concurrency") return ConcurrencyCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "peaks") return PeaksCommand.Run(args[1..]);
+            if (args.Length > 0 && args[0] == "gguf") return Peers.LlamaCommand.WriteGguf(args[1..]);
+            if (args.Length > 0 && args[0] == "llama") return Peers.LlamaCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "check") return CheckCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "tokenizer") return TokenizerCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] is "-h" or "--help" or "help")

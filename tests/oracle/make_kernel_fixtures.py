@@ -7,6 +7,7 @@ Writes tests/fixtures/kernels/*.safetensors, read by tests/Clara.Engine.Tests/Ke
   adamw.safetensors                torch.optim.AdamW (single-tensor path) over several steps
   memory_alignment.safetensors     spec §2 alignment loss (masked means, MSE) and its autograd gradient
   casts.safetensors                f32 -> bf16 / f16 rounding, bf16 <-> f16, including edge values
+  gemv.safetensors                 decode products x @ W.T with F32/BF16/F16 weights (odd sizes, subnormals, inf)
 
 Run with the system Python (PyTorch 1.13 lives there):  /usr/bin/python3 tests/oracle/make_kernel_fixtures.py
 Seeded, single-threaded and deterministic: rerunning rewrites identical files.
@@ -222,6 +223,37 @@ def casts(gen: torch.Generator) -> None:
     })
 
 
+GEMV_SHAPES = [(1, 5, 7), (1, 67, 301), (1, 515, 263), (2, 37, 129), (3, 75, 96), (16, 83, 130)]
+
+
+def gemv(gen: torch.Generator) -> None:
+    """y = x @ W.float().T in float64 for the decode (few input rows) matmul path, per weight dtype.
+
+    The 16-bit weights hold values each format rounds specially: zeros of both signs and, for f16, subnormals.
+    Case 'f16_special' puts +inf, -inf and NaN in single weights (their output columns become inf/NaN).
+    """
+    tensors = {}
+    for dtype, name in ((torch.float32, "f32"), (torch.bfloat16, "bf16"), (torch.float16, "f16")):
+        for m, n, k in GEMV_SHAPES:
+            x = torch.randn(m, k, generator=gen)
+            w = (torch.randn(n, k, generator=gen) * 0.5).to(dtype)
+            flat = w.view(-1)
+            flat[0], flat[1] = 0.0, -0.0
+            if dtype == torch.float16:
+                flat[2:6] = torch.tensor([2.0 ** -24, -(2.0 ** -20), 3 * 2.0 ** -17, -(2.0 ** -14)])
+            key = f"{name}_{m}x{n}x{k}"
+            tensors[key + ".x"] = x
+            tensors[key + ".w"] = w
+            tensors[key + ".y"] = (x.double() @ w.double().T).float()
+    x = torch.randn(2, 40, generator=gen)
+    w = torch.randn(8, 40, generator=gen).to(torch.float16)
+    w[3, 5], w[5, 0], w[6, 2] = math.inf, -math.inf, math.nan
+    tensors["f16_special.x"] = x
+    tensors["f16_special.w"] = w
+    tensors["f16_special.y"] = (x.double() @ w.double().T).float()
+    write_safetensors(OUT / "gemv.safetensors", tensors)
+
+
 def main() -> None:
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -231,6 +263,7 @@ def main() -> None:
     adamw(torch.Generator().manual_seed(3))
     memory_alignment(torch.Generator().manual_seed(4))
     casts(torch.Generator().manual_seed(5))
+    gemv(torch.Generator().manual_seed(6))
 
 
 if __name__ == "__main__":

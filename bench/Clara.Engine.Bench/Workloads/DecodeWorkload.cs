@@ -19,13 +19,24 @@ public sealed class DecodeWorkload(BenchModel model, int batch, int promptLength
     public int Steps { get; } = steps;
     public int Tokens => Batch * Steps;
 
+    /// <summary>Sequence 0's greedy tokens in the last <see cref="Run"/>: the prompt's argmax, then each step's (Steps + 1).</summary>
+    public IReadOnlyList<int> Generated => _generated;
+
+    private readonly List<int> _generated = [];
+
+    /// <summary>The seeded random prompt tokens (every sequence's, one after another); a peer gets the same ones.</summary>
+    public static int[] PromptIds(int vocab, int count)
+    {
+        var random = new Random(11);
+        return Enumerable.Range(0, count).Select(_ => random.Next(3, vocab)).ToArray();
+    }
+
     public void Prepare()
     {
         _cache?.Dispose();
         _cache = model.CreateCache(Batch, PromptLength + Steps);
-        var random = new Random(11);
         int vocab = model.Config.VocabSize;
-        var ids = Enumerable.Range(0, Batch * PromptLength).Select(_ => random.Next(3, vocab)).ToArray();
+        var ids = PromptIds(vocab, Batch * PromptLength);
         var positions = Enumerable.Range(0, Batch * PromptLength).Select(i => i % PromptLength).ToArray();
         var logits = model.Forward(_cache, new ForwardInputs(Batch, PromptLength, ids, Ones(Batch * PromptLength), positions)
         {
@@ -40,11 +51,14 @@ public sealed class DecodeWorkload(BenchModel model, int batch, int promptLength
         if (cache.Length != PromptLength) throw new InvalidOperationException("each Run needs a fresh Prepare");
         int vocab = model.Config.VocabSize;
         var attend = Ones(Batch);
+        _generated.Clear();
+        _generated.Add(_next[0]);
         for (int step = 0; step < Steps; step++)
         {
             var positions = Enumerable.Repeat(PromptLength + step, Batch).ToArray();
             var logits = model.Forward(cache, new ForwardInputs(Batch, 1, _next, attend, positions)).Logits!;
             _next = ArgMaxRows(logits, vocab);
+            _generated.Add(_next[0]);
         }
     }
 

@@ -87,6 +87,9 @@ public static class WorkloadCommand
                     JsonReport.WriteTiming(w, timing, work.Tokens);
                     // Every step streams all weights once, whatever the batch.
                     w.WriteNumber("weight_gbps", (double)model.DecodeWeightBytes * steps / timing.BestSeconds / 1e9);
+                    w.WriteStartArray("ids");
+                    foreach (var id in work.Generated) w.WriteNumberValue(id);
+                    w.WriteEndArray();
                     WriteProfile(w, profiler, work.Run, work.Prepare);
                     w.WriteEndObject();
                 }
@@ -103,6 +106,7 @@ public static class WorkloadCommand
                 WriteProfile(w, profiler, () => work.Run());
                 w.WriteEndObject();
             }
+            w.WriteNumber("peak_rss_mb", PeakRss.Megabytes());
         });
         return 0;
     }

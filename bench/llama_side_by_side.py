@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Side by side with llama.cpp: the engine's `workload` and llama.cpp (`llama` mode, LLamaSharp in-process) on the
+same random weights (the bench's seed, no LoRA), written as GGUF by the bench's `gguf` mode.
+
+Per dtype and round, each side runs in its own process (so each reports its own peak RSS), the order alternating
+from round to round so background load hits both; the best tokens/s of each side is kept. Workloads: prefill of one
+275-token prompt, and batch-1 greedy decode (16-token prompt, untimed, then 64 steps). Both sides print their greedy
+tokens; the script reports how many of them agree. Roof = DRAM read GB/s (`peaks`, measured in the same run) ÷ the
+weight bytes one decode step streams. Ratios are engine ÷ llama.cpp (> 1: the engine is faster).
+
+Usage: bench/llama-side-by-side.sh [--model small-125m] [--dtypes f32,bf16,f16] [--threads 2] [--rounds 3]
+       [--work DIR] [--json FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH = REPO / "bench" / "Clara.Engine.Bench" / "bin" / "Release" / "net10.0" / "Clara.Engine.Bench.dll"
+
+
+def bench(*args: str) -> dict:
+    done = subprocess.run(["dotnet", str(BENCH), *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"bench {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout)
+
+
+def agreement(a: list, b: list) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="small-125m")
+    ap.add_argument("--dtypes", default="f32,bf16,f16")
+    ap.add_argument("--threads", default="2")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--repeat", default="3")
+    ap.add_argument("--prefill", default="275")
+    ap.add_argument("--decode", default="1x64")
+    ap.add_argument("--prompt", default="16")
+    ap.add_argument("--work", default="/tmp/clara-llama-peer")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    work = Path(a.work)
+    work.mkdir(parents=True, exist_ok=True)
+    dtypes = a.dtypes.split(",")
+    ggufs = {}
+    for d in dtypes:
+        ggufs[d] = work / f"{a.model}-{d}.gguf"
+        if not ggufs[d].exists():
+            bench("gguf", "--model", a.model, "--dtype", d, "--out", str(ggufs[d]))
+    common = ["--threads", a.threads, "--repeat", a.repeat, "--prefill", a.prefill, "--decode", a.decode, "--prompt", a.prompt]
+    runs = {d: {"engine": [], "llama": []} for d in dtypes}
+    peaks = []
+    for r in range(a.rounds):
+        peaks.append(bench("peaks", "--threads", a.threads, "--repeat", "3"))
+        for d in dtypes:
+            sides = ["engine", "llama"] if r % 2 == 0 else ["llama", "engine"]
+            for side in sides:
+                if side == "engine":
+                    out = bench("workload", "--model", a.model, "--dtype", d, "--lora", "0", *common)
+                else:
+                    out = bench("llama", "--gguf", str(ggufs[d]), *common)
+                runs[d][side].append(out)
+                print(f"round {r + 1} {d} {side}: prefill {out['prefill']['tokens_per_s']:.1f} tok/s, "
+                      f"decode {out['decode']['tokens_per_s']:.1f} tok/s, peak RSS {out['peak_rss_mb']:.0f} MB", file=sys.stderr)
+    read_gbps = max(p["read_gbps"] for p in peaks)
+    fma = max(p["fma_gflops"] for p in peaks)
+    report = {"model": a.model, "threads": int(a.threads), "rounds": a.rounds, "read_gbps": read_gbps, "fma_gflops": fma, "dtypes": {}}
+    print(f"\nmachine peaks (best of {a.rounds}): DRAM read {read_gbps:.1f} GB/s, FMA {fma:.0f} GFLOP/s\n")
+    print("| workload | weights | engine tok/s | llama.cpp tok/s | engine ÷ llama.cpp | engine % of roof | llama.cpp % of roof "
+          "| peak RSS engine / llama.cpp (MB) | greedy tokens equal |")
+    print("|---|---|---:|---:|---:|---:|---:|---|---|")
+    for d in dtypes:
+        e, l = runs[d]["engine"], runs[d]["llama"]
+        weight_bytes = e[0]["decode_weight_bytes"]
+        roof = read_gbps * 1e9 / weight_bytes
+        best = lambda outs, key: max(o[key]["tokens_per_s"] for o in outs)
+        rss = lambda outs: max(o["peak_rss_mb"] for o in outs)
+        ids_e, ids_l = e[-1]["decode"]["ids"], l[-1]["decode"]["ids"]
+        equal = agreement(ids_e, ids_l)
+        entry = {
+            "prefill": {"engine": best(e, "prefill"), "llama": best(l, "prefill")},
+            "decode": {"engine": best(e, "decode"), "llama": best(l, "decode")},
+            "roof_tokens_per_s": roof, "weight_bytes": weight_bytes,
+            "peak_rss_mb": {"engine": rss(e), "llama": rss(l)},
+            "greedy_equal": equal, "greedy_total": len(ids_e), "ids_engine": ids_e, "ids_llama": ids_l,
+        }
+        report["dtypes"][d] = entry
+        p, q = entry["prefill"], entry["decode"]
+        print(f"| prefill 1 × {a.prefill} | {d} | {p['engine']:.0f} | {p['llama']:.0f} | {p['engine'] / p['llama']:.2f} | | "
+              f"| {entry['peak_rss_mb']['engine']:.0f} / {entry['peak_rss_mb']['llama']:.0f} | |")
+        print(f"| decode batch 1 ({a.prompt} + {a.decode.split('x')[1]}) | {d} | {q['engine']:.1f} | {q['llama']:.1f} | "
+              f"{q['engine'] / q['llama']:.2f} | {100 * q['engine'] / roof:.0f} % of {roof:.0f} | {100 * q['llama'] / roof:.0f} % | "
+              f"| {equal} of {len(ids_e)} |")
+    if a.json:
+        Path(a.json).write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

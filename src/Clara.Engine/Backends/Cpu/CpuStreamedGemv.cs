@@ -1,0 +1,269 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Clara.Engine.Tensors;
+
+namespace Clara.Engine.Backends.Cpu;
+
+/// <summary>
+/// Decoding's matrix-vector products (up to <see cref="CpuMatMul.GemvMaxRows"/> input rows), bound by memory
+/// bandwidth: every weight is read from DRAM once per step and widened to fp32 in registers inside the streamed dot
+/// products — BF16 by a 16-bit shift, F16 by integer bit operations (.NET exposes no F16C conversion), so a 16-bit
+/// weight costs half the bytes of an F32 one and no extra pass. Four weight rows are streamed at a time, two
+/// accumulators each (eight FMA chains in flight), and their four sums are reduced together by horizontal adds.
+/// Threads split the weight rows in contiguous ranges, down to a few tens of KB each, so both cores stream even the
+/// small K/V projections. 256-bit vectors: the loop needs a fraction of one core's arithmetic to keep up with its
+/// share of DRAM bandwidth, so 512-bit vectors would buy nothing (and .NET emulates them on AVX2 machines).
+/// Three or more input rows: a 16-bit block of four weight rows is widened once into a per-thread fp32 block that
+/// stays in L1/L2, and each input row is dotted against it, so the widening is not repeated per input row.
+/// </summary>
+internal static unsafe class StreamedGemv
+{
+    private const int RowsPerBlock = 4;
+
+    /// <summary>A part smaller than this (weight bytes) is not worth waking a worker for.</summary>
+    private const long MinBytesPerPart = 48 * 1024;
+
+    /// <summary>
+    /// F16 weights are widened to w·2^-112 (the bit pattern with fp32's exponent bias left unadjusted), so inputs are
+    /// scaled by 2^56 and results by 2^56: both powers of two, so the products are exactly those of the unscaled
+    /// values unless |x| exceeds 2^72 (overflow) — far outside any activation.
+    /// </summary>
+    private const float F16InputScale = 72057594037927936f; // 2^56
+
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    public static void Run(Product p, int threads)
+    {
+        if (p.WeightType == DType.F16)
+        {
+            var scaled = ScaledInputs.Rent((long)p.M * p.K);
+            fixed (float* xs = scaled)
+            {
+                var xScaled = new Span<float>(xs, p.M * p.K);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(new ReadOnlySpan<float>(p.X, p.M * p.K), F16InputScale, xScaled);
+                var product = new Product(xs, p.W, p.WeightType, p.Y, p.M, p.N, p.K, p.Alpha * F16InputScale, p.Beta);
+                Split<F16Lanes>(product, threads);
+            }
+        }
+        else if (p.WeightType == DType.BF16) Split<Bf16Lanes>(p, threads);
+        else Split<F32Lanes>(p, threads);
+    }
+
+    private static void Split<TFormat>(Product p, int threads) where TFormat : IStreamedFormat
+    {
+        long bytes = (long)p.N * p.K * TFormat.Size;
+        int blocks = (p.N + RowsPerBlock - 1) / RowsPerBlock;
+        int parts = (int)Math.Min(Math.Min(threads, blocks), Math.Max(1, bytes / MinBytesPerPart));
+        if (parts <= 1)
+        {
+            RunRows<TFormat>(p, 0, p.N);
+            return;
+        }
+        var product = p;
+        KernelWorkers.Run(parts, part =>
+        {
+            int start = (int)((long)blocks * part / parts) * RowsPerBlock;
+            int end = Math.Min(product.N, (int)((long)blocks * (part + 1) / parts) * RowsPerBlock);
+            if (start < end) RunRows<TFormat>(product, start, end);
+        });
+    }
+
+    private static void RunRows<TFormat>(in Product p, int start, int end) where TFormat : IStreamedFormat
+    {
+        long rowBytes = (long)p.K * TFormat.Size;
+        bool widenOnce = TFormat.Size < sizeof(float) && p.M > 2;
+        float[]? block = widenOnce ? WidenedBlock.Rent((long)RowsPerBlock * p.K) : null;
+        int n = start;
+        for (; n + RowsPerBlock <= end; n += RowsPerBlock)
+        {
+            byte* w = p.W + n * rowBytes;
+            if (widenOnce)
+            {
+                fixed (float* wide = block)
+                {
+                    for (int r = 0; r < RowsPerBlock; r++) Widen<TFormat>(w + r * rowBytes, wide + (long)r * p.K, p.K);
+                    for (int i = 0; i < p.M; i++)
+                        StoreFour(p, i, n, Dot4<F32Lanes>(p.X + (long)i * p.K, (byte*)wide, (long)p.K * sizeof(float), p.K));
+                }
+            }
+            else
+            {
+                for (int i = 0; i < p.M; i++) StoreFour(p, i, n, Dot4<TFormat>(p.X + (long)i * p.K, w, rowBytes, p.K));
+            }
+        }
+        for (; n < end; n++)
+            for (int i = 0; i < p.M; i++)
+                p.Store((long)i * p.N + n, Dot1<TFormat>(p.X + (long)i * p.K, p.W + n * rowBytes, p.K));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreFour(in Product p, int input, int n, Vector128<float> sums)
+    {
+        long first = (long)input * p.N + n;
+        p.Store(first, sums.GetElement(0));
+        p.Store(first + 1, sums.GetElement(1));
+        p.Store(first + 2, sums.GetElement(2));
+        p.Store(first + 3, sums.GetElement(3));
+    }
+
+    /// <summary>Dot products of one input row with four consecutive weight rows.</summary>
+    private static Vector128<float> Dot4<TFormat>(float* x, byte* w, long rowBytes, int k) where TFormat : IStreamedFormat
+    {
+        byte* w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default;
+        int c = 0;
+        for (; c + 16 <= k; c += 16)
+        {
+            var u = Vector256.Load(x + c);
+            var v = Vector256.Load(x + c + 8);
+            a0 = Fma.MultiplyAdd(TFormat.Load8(w0, c), u, a0); b0 = Fma.MultiplyAdd(TFormat.Load8(w0, c + 8), v, b0);
+            a1 = Fma.MultiplyAdd(TFormat.Load8(w1, c), u, a1); b1 = Fma.MultiplyAdd(TFormat.Load8(w1, c + 8), v, b1);
+            a2 = Fma.MultiplyAdd(TFormat.Load8(w2, c), u, a2); b2 = Fma.MultiplyAdd(TFormat.Load8(w2, c + 8), v, b2);
+            a3 = Fma.MultiplyAdd(TFormat.Load8(w3, c), u, a3); b3 = Fma.MultiplyAdd(TFormat.Load8(w3, c + 8), v, b3);
+        }
+        if (c + 8 <= k)
+        {
+            var u = Vector256.Load(x + c);
+            a0 = Fma.MultiplyAdd(TFormat.Load8(w0, c), u, a0);
+            a1 = Fma.MultiplyAdd(TFormat.Load8(w1, c), u, a1);
+            a2 = Fma.MultiplyAdd(TFormat.Load8(w2, c), u, a2);
+            a3 = Fma.MultiplyAdd(TFormat.Load8(w3, c), u, a3);
+            c += 8;
+        }
+        var sums = Reduce4(a0 + b0, a1 + b1, a2 + b2, a3 + b3);
+        if (c == k) return sums;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (; c < k; c++)
+        {
+            float xc = x[c];
+            s0 += TFormat.Scalar(w0, c) * xc;
+            s1 += TFormat.Scalar(w1, c) * xc;
+            s2 += TFormat.Scalar(w2, c) * xc;
+            s3 += TFormat.Scalar(w3, c) * xc;
+        }
+        return sums + Vector128.Create(s0, s1, s2, s3);
+    }
+
+    private static float Dot1<TFormat>(float* x, byte* w, int k) where TFormat : IStreamedFormat
+    {
+        Vector256<float> a = default, b = default;
+        int c = 0;
+        for (; c + 16 <= k; c += 16)
+        {
+            a = Fma.MultiplyAdd(TFormat.Load8(w, c), Vector256.Load(x + c), a);
+            b = Fma.MultiplyAdd(TFormat.Load8(w, c + 8), Vector256.Load(x + c + 8), b);
+        }
+        if (c + 8 <= k)
+        {
+            a = Fma.MultiplyAdd(TFormat.Load8(w, c), Vector256.Load(x + c), a);
+            c += 8;
+        }
+        float sum = Vector256.Sum(a + b);
+        for (; c < k; c++) sum += TFormat.Scalar(w, c) * x[c];
+        return sum;
+    }
+
+    /// <summary>Four 8-lane sums reduced together: three horizontal adds and one add give [Σs0, Σs1, Σs2, Σs3].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Reduce4(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
+    {
+        var pairs = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+        return pairs.GetLower() + pairs.GetUpper();
+    }
+
+    /// <summary>One weight row widened to fp32 (for F16: w·2^-112, like <see cref="F16Lanes.Load8"/>).</summary>
+    private static void Widen<TFormat>(byte* row, float* destination, int k) where TFormat : IStreamedFormat
+    {
+        int c = 0;
+        for (; c + 8 <= k; c += 8) TFormat.Load8(row, c).Store(destination + c);
+        for (; c < k; c++) destination[c] = TFormat.Scalar(row, c);
+    }
+
+    /// <summary>Per-thread scratch arrays, pinned (the kernels hold raw pointers) and grown on demand.</summary>
+    private static class ScaledInputs
+    {
+        [ThreadStatic] private static float[]? t_buffer;
+
+        public static float[] Rent(long floats) => Grow(ref t_buffer, floats);
+    }
+
+    private static class WidenedBlock
+    {
+        [ThreadStatic] private static float[]? t_buffer;
+
+        public static float[] Rent(long floats) => Grow(ref t_buffer, floats);
+    }
+
+    private static float[] Grow(ref float[]? buffer, long floats)
+    {
+        if (floats > Array.MaxLength) throw new NotSupportedException($"a matrix-vector product needs {floats} floats of scratch");
+        if (buffer is null || buffer.Length < floats) buffer = GC.AllocateUninitializedArray<float>((int)floats, pinned: true);
+        return buffer;
+    }
+}
+
+/// <summary>How one weight storage type reads as fp32 inside <see cref="StreamedGemv"/>: eight at a time, or one.</summary>
+internal unsafe interface IStreamedFormat
+{
+    static abstract int Size { get; }
+    static abstract Vector256<float> Load8(byte* row, int column);
+    static abstract float Scalar(byte* row, int column);
+}
+
+internal readonly unsafe struct F32Lanes : IStreamedFormat
+{
+    public static int Size => sizeof(float);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load8(byte* row, int column) => Vector256.Load((float*)row + column);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Scalar(byte* row, int column) => ((float*)row)[column];
+}
+
+/// <summary>A bf16 value is the upper half of an fp32 bit pattern: zero-extend to 32 bits and shift left by 16.</summary>
+internal readonly unsafe struct Bf16Lanes : IStreamedFormat
+{
+    public static int Size => sizeof(ushort);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load8(byte* row, int column) =>
+        Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32((ushort*)row + column), 16).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Scalar(byte* row, int column) => FloatBits.BF16ToFloat(((ushort*)row)[column]);
+}
+
+/// <summary>
+/// An f16 value read as w·2^-112 in three integer operations: sign-extend to 32 bits and shift left by 13, which
+/// puts the 5-bit exponent and 10-bit mantissa where fp32's low exponent bits and mantissa lie and the sign in bit
+/// 31; clearing bits 28–30 (sign copies) leaves exactly the fp32 number w·2^-112 (subnormals included: they become
+/// fp32 subnormals of the same digits). Infinity and NaN (exponent 31) get fp32's all-ones exponent by an OR.
+/// </summary>
+internal readonly unsafe struct F16Lanes : IStreamedFormat
+{
+    private const int SignAndDigits = unchecked((int)0x8FFFE000);
+    private const int TopExponent = 0x0F800000;
+    private const int WidenedExponentBits = 0x70000000;
+
+    public static int Size => sizeof(ushort);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load8(byte* row, int column)
+    {
+        var bits = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32((short*)row + column), 13) & Vector256.Create(SignAndDigits);
+        var top = Vector256.Create(TopExponent);
+        var special = Avx2.CompareEqual(bits & top, top) & Vector256.Create(WidenedExponentBits);
+        return (bits | special).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Scalar(byte* row, int column)
+    {
+        int bits = (((short*)row)[column] << 13) & SignAndDigits;
+        if ((bits & TopExponent) == TopExponent) bits |= WidenedExponentBits;
+        return BitConverter.Int32BitsToSingle(bits);
+    }
+}
