@@ -54,11 +54,12 @@ public sealed class ClaraServer : IAsyncDisposable
         var runner = new RequestRunner(options);
         var chat = new ChatCompletionEndpoint(new ClaraChatClient(model, corpus, options.TopK), options, runner);
         var embeddings = new EmbeddingsEndpoint(model, options, runner);
-        app.MapPost("/v1/chat/completions", chat.HandleAsync);
-        app.MapPost("/v1/embeddings", embeddings.HandleAsync);
-        app.MapGet("/v1/models", context => WriteJsonAsync(context, json => Models(json, options.ModelName)));
-        app.MapGet("/health", context => WriteJsonAsync(context, json => Health(json, model, corpus, options)));
-        app.MapFallback(NotFoundAsync);
+        // RequestDelegate handlers only: no reflection-built parameter binding, so the trimmed `clara` binary keeps working.
+        app.MapPost("/v1/chat/completions", (RequestDelegate)chat.HandleAsync);
+        app.MapPost("/v1/embeddings", (RequestDelegate)embeddings.HandleAsync);
+        app.MapGet("/v1/models", (RequestDelegate)(context => WriteJsonAsync(context, json => Models(json, options.ModelName))));
+        app.MapGet("/health", (RequestDelegate)(context => WriteJsonAsync(context, json => Health(json, model, corpus, options))));
+        app.MapFallback((RequestDelegate)NotFoundAsync);
 
         try
         {
