@@ -8,7 +8,7 @@ internal sealed class AskCommand : ICommand
 {
     public string Name => "ask";
     public string Usage =>
-        "ask --model DIR --docs FILE.jsonl (--question TEXT | --question-ids ..) [--prompt-ids ..] [--k K] [--temperature T]\n" +
+        "ask --model DIR (--docs FILE.jsonl | --store PATH|postgres://…) (--question TEXT | --question-ids ..) [--prompt-ids ..] [--k K] [--temperature T]\n" +
         "      [--max-new-tokens N] [--sample-temperature T --top-p P --seed S] [--json] [--device cpu|cuda[:N]] [--threads N]";
     public string Summary => "answer a question from the top-k compressed documents; streams the answer, or prints one JSON object with --json";
 
@@ -16,7 +16,7 @@ internal sealed class AskCommand : ICommand
     {
         var a = new CommandArguments(args, new HashSet<string> { "json" });
         var modelPath = a.Required("model");
-        var docsPath = a.Required("docs");
+        var candidates = Candidates.Read(a);
         bool json = a.Flag("json");
         int? k = a.OptionalInt("k");
         float? temperature = a.OptionalFloat("temperature");
@@ -35,14 +35,14 @@ internal sealed class AskCommand : ICommand
         using var backend = a.Backend();
         a.RejectUnknown();
 
-        var lines = DocumentsFile.Read(docsPath);
+        candidates.Prepare();
         using var model = ClaraModel.Load(modelPath, backend);
         var question = ClaraInputs.Question(model, questionArgument);
         // A text question goes into the prompt as text, as the reference renders and tokenizes the whole chat turn.
         var promptIds = promptArgument is { } p ? ClaraInputs.Checked(model, p, "--prompt-ids")
             : questionArgument.Text is { } text ? model.BuildPrompt(text, k ?? model.Config.TopK) : null;
 
-        var documents = model.Compress(ClaraInputs.DocumentIds(model, lines, docsPath));
+        var (ids, documents) = candidates.Load(model);
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
         Console.CancelKeyPress += onCancel;
@@ -55,12 +55,12 @@ internal sealed class AskCommand : ICommand
             if (json)
             {
                 stdout.WriteLine(JsonSerializer.Serialize(new AskJson(answer.AnswerIds, model.Decode(answer.AnswerIds), answer.TopK,
-                    answer.TopK.Select(i => lines[i].Id).ToArray(), answer.Scores), CliJson.Default.AskJson));
+                    answer.TopK.Select(i => ids[i]).ToArray(), answer.Scores), CliJson.Default.AskJson));
             }
             else
             {
                 streamer.Finish();
-                stdout.WriteLine($"documents: {string.Join(", ", answer.TopK.Select(i => $"{lines[i].Id} ({answer.Scores[i]:F4})"))}");
+                stdout.WriteLine($"documents: {string.Join(", ", answer.TopK.Select(i => $"{ids[i]} ({answer.Scores[i]:F4})"))}");
             }
             return 0;
         }

@@ -10,6 +10,8 @@ public static class ClaraCommandLine
         new CompressCommand(),
         new RerankCommand(),
         new AskCommand(),
+        new IndexCommand(),
+        new ServeCommand(),
         new EvalCommand(),
         new ConvertVerb(),
         new SelfTestCommand(),

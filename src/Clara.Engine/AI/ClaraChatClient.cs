@@ -15,20 +15,43 @@ namespace Clara.Engine.AI;
 /// Safe to share (register it as a singleton): concurrent requests and streams give the answers they give alone,
 /// and a stream that ends early (cancelled, abandoned, failed) has stopped its generation when its enumeration ends.
 /// </remarks>
-public sealed class ClaraChatClient(DocumentIndexer index, int? topK = null) : IChatClient
+public sealed class ClaraChatClient : IChatClient
 {
     public const string DocumentIdsKey = "clara.document_ids";
     public const string TopKKey = "clara.topk";
     public const string ScoresKey = "clara.scores";
 
+    private readonly ClaraModel _model;
+    private readonly DocumentIndexer? _index;
+    private readonly Func<IEnumerable<string>?, (IReadOnlyList<Documents.Document> Documents, CompressedDocuments Memory)> _candidates;
+    private readonly int? _topK;
+
+    /// <summary>Candidates read from the indexer's store on every request (the store may change between requests).</summary>
+    public ClaraChatClient(DocumentIndexer index, int? topK = null)
+    {
+        _model = index.Model;
+        _index = index;
+        _candidates = ids => index.Candidates(ids);
+        _topK = topK;
+    }
+
+    /// <summary>Candidates from a corpus gathered once (a server's), so a request does not read the whole store.</summary>
+    public ClaraChatClient(ClaraModel model, CandidateCorpus corpus, int? topK = null)
+    {
+        _model = model;
+        _candidates = corpus.Select;
+        _topK = topK;
+    }
+
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var (question, candidates, generation) = Prepare(messages, options);
-        var answer = await index.Model.AskAsync(question, candidates.Memory, generation, topK, cancellation: cancellationToken).ConfigureAwait(false);
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, index.Model.Decode(answer.AnswerIds) ?? string.Join(" ", answer.AnswerIds)))
+        var (answer, promptTokens) = await Ask(question, candidates.Memory, generation, onToken: null, cancellationToken).ConfigureAwait(false);
+        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, _model.Decode(answer.AnswerIds) ?? string.Join(" ", answer.AnswerIds)))
         {
-            ModelId = index.Model.Decoder.Source,
+            ModelId = _model.Decoder.Source,
             FinishReason = answer.AnswerIds.Length < generation.MaxNewTokens ? ChatFinishReason.Stop : ChatFinishReason.Length,
+            Usage = Usage(promptTokens, answer),
             AdditionalProperties = Provenance(answer, candidates.Documents),
         };
         return response;
@@ -48,12 +71,11 @@ public sealed class ClaraChatClient(DocumentIndexer index, int? topK = null) : I
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var work = Generate();
 
-        async Task<ClaraAnswer> Generate()
+        async Task<(ClaraAnswer Answer, int PromptTokens)> Generate()
         {
             try
             {
-                return await index.Model.AskAsync(question, candidates.Memory, generation, topK,
-                    onToken: (_, token) => channel.Writer.TryWrite(token), cancellation: stop.Token).ConfigureAwait(false);
+                return await Ask(question, candidates.Memory, generation, (_, token) => channel.Writer.TryWrite(token), stop.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -63,17 +85,18 @@ public sealed class ClaraChatClient(DocumentIndexer index, int? topK = null) : I
 
         try
         {
-            var text = new StreamedText(ids => index.Model.Decode(ids) ?? string.Join(" ", ids));
+            var text = new StreamedText(ids => _model.Decode(ids) ?? string.Join(" ", ids));
             await foreach (var token in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 if (text.Add(token) is { } delta)
                     yield return new ChatResponseUpdate(ChatRole.Assistant, delta);
-            var answer = await work.ConfigureAwait(false);
+            var (answer, promptTokens) = await work.ConfigureAwait(false);
             if (text.Flush() is { } rest)
                 yield return new ChatResponseUpdate(ChatRole.Assistant, rest);
             yield return new ChatResponseUpdate
             {
                 Role = ChatRole.Assistant,
                 FinishReason = answer.AnswerIds.Length < generation.MaxNewTokens ? ChatFinishReason.Stop : ChatFinishReason.Length,
+                Contents = [new UsageContent(Usage(promptTokens, answer))],
                 AdditionalProperties = Provenance(answer, candidates.Documents),
             };
         }
@@ -93,9 +116,9 @@ public sealed class ClaraChatClient(DocumentIndexer index, int? topK = null) : I
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
         : serviceType.IsInstanceOfType(this) ? this
-        : serviceType.IsInstanceOfType(index) ? index
-        : serviceType.IsInstanceOfType(index.Model) ? index.Model
-        : serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("clara.engine", defaultModelId: index.Model.Decoder.Source)
+        : _index is not null && serviceType.IsInstanceOfType(_index) ? _index
+        : serviceType.IsInstanceOfType(_model) ? _model
+        : serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("clara.engine", defaultModelId: _model.Decoder.Source)
         : null;
 
     public void Dispose()
@@ -119,8 +142,27 @@ public sealed class ClaraChatClient(DocumentIndexer index, int? topK = null) : I
             TopP = options?.TopP ?? 1f,
             Seed = options?.Seed is long s ? unchecked((int)s) : null,
         };
-        return (user.Text, index.Candidates(ids), generation);
+        return (user.Text, _candidates(ids), generation);
     }
+
+    /// <summary>
+    /// What <see cref="ClaraModel.AskAsync(string, CompressedDocuments, GenerationOptions, int?, Action{int, int}?, CancellationToken)"/>
+    /// does, with the prompt built here so that its length can be reported as the input tokens.
+    /// </summary>
+    private async Task<(ClaraAnswer Answer, int PromptTokens)> Ask(string question, CompressedDocuments memory, GenerationOptions generation,
+        Action<int, int>? onToken, CancellationToken cancellation)
+    {
+        var prompt = _model.BuildPrompt(question, _topK ?? _model.Config.TopK);
+        var answer = await _model.AskAsync(_model.Encode(question), memory, generation, _topK, prompt, temperature: null, onToken, cancellation).ConfigureAwait(false);
+        return (answer, prompt.Length);
+    }
+
+    private static UsageDetails Usage(int promptTokens, ClaraAnswer answer) => new()
+    {
+        InputTokenCount = promptTokens,
+        OutputTokenCount = answer.AnswerIds.Length,
+        TotalTokenCount = promptTokens + answer.AnswerIds.Length,
+    };
 
     private static AdditionalPropertiesDictionary Provenance(ClaraAnswer answer, IReadOnlyList<Documents.Document> documents) => new()
     {

@@ -18,6 +18,16 @@ public interface IDocumentStore : IDisposable
     /// <summary>Adds a document or replaces the one with the same id.</summary>
     void Upsert(Document document, DocumentMemory memory);
 
+    /// <summary>
+    /// Adds or replaces several documents. A store that can (<see cref="FileDocumentStore"/>) commits them together, so an
+    /// interrupted call stores all of them or none; the default upserts them one by one.
+    /// </summary>
+    void UpsertMany(IReadOnlyList<StoredDocument> documents)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        foreach (var d in documents) Upsert(d.Document, d.Memory);
+    }
+
     bool TryGet(string id, [NotNullWhen(true)] out StoredDocument? stored);
 
     /// <summary>The stored documents among <paramref name="ids"/>, by id; ids not stored are absent from the result.</summary>

@@ -18,13 +18,13 @@ public sealed class DocumentIndexer
     public ClaraModel Model { get; }
     public IDocumentStore Store { get; }
 
-    /// <summary>Compresses every document (text through the tokenizer, or its token ids) and upserts it with its memory.</summary>
+    /// <summary>Compresses every document (text through the tokenizer, or its token ids) and upserts them with their memories together.</summary>
     public void Index(IReadOnlyList<Document> documents, int batchSize = 8, IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         var ids = documents.Select(d => d.TokenIds ?? (d.Text is { } t ? Model.EncodeDocument(t) : throw new ArgumentException($"document '{d.Id}' has neither text nor token ids"))).ToList();
         var compressed = Model.Compress(ids, batchSize, progress, cancellation);
-        for (int i = 0; i < documents.Count; i++)
-            Store.Upsert(documents[i], new DocumentMemory(Model.Fingerprint, compressed.MemoryTokens, compressed.Hidden, compressed.Document(i).Span));
+        Store.UpsertMany(documents.Select((d, i) =>
+            new StoredDocument(d, new DocumentMemory(Model.Fingerprint, compressed.MemoryTokens, compressed.Hidden, compressed.Document(i).Span))).ToList());
     }
 
     /// <summary>The stored documents (all of them, or those named) as candidates, with their ids in the same order.</summary>
