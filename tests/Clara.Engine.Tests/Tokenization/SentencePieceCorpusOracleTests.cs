@@ -100,6 +100,26 @@ public sealed class SentencePieceCorpusOracleTests(string model)
     }
 
     [Test]
+    public void A_text_longer_than_the_kept_buffers_encodes_alike_whole_and_in_chunks()
+    {
+        // The whole corpus as one text: one BPE run over more than 65 536 characters (buffers of its own) must give
+        // the ids of the same text cut into chunks (the per-thread buffers).
+        string text = string.Join("\n", _cases.Select(c => c.Text));
+        Assert.That(text.Length, Is.GreaterThan(1 << 16));
+        var processor = ((SentencePieceTextTokenizer)_tokenizer).Processor;
+        var chunked = _tokenizer.Encode(text);
+        try
+        {
+            processor.Strategy = EncodeStrategy.WholeText;
+            Assert.That(_tokenizer.Encode(text), Is.EqualTo(chunked));
+        }
+        finally
+        {
+            processor.Strategy = EncodeStrategy.CachedChunks;
+        }
+    }
+
+    [Test]
     public void Encodes_the_same_from_a_warm_chunk_cache_and_from_several_threads()
     {
         // Twice in a row on one thread (the second pass takes most chunks from the cache), then the whole corpus on

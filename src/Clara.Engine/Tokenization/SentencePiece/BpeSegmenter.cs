@@ -73,6 +73,7 @@ internal sealed class BpeSegmenter : ISegmenter
 
     private sealed class Workspace
     {
+        public const int MaxKeptLength = 1 << 16;
         public Symbol[] Symbols = new Symbol[256];
         public readonly CandidateHeap Agenda = new(512);
     }
@@ -91,7 +92,9 @@ internal sealed class BpeSegmenter : ISegmenter
     public void Segment(ReadOnlySpan<char> text, List<Segment> output)
     {
         if (text.IsEmpty) return;
-        var workspace = _workspace.Value!;
+        // A text longer than any chunk (a run with no cut, a whole text encoded in one run) gets buffers of its own,
+        // so that no thread keeps a buffer the size of the longest text it ever saw.
+        var workspace = text.Length <= Workspace.MaxKeptLength ? _workspace.Value! : new Workspace();
         if (workspace.Symbols.Length < text.Length) workspace.Symbols = new Symbol[Math.Max(text.Length, 2 * workspace.Symbols.Length)];
         var symbols = workspace.Symbols;
         var userDefined = _vocabulary.UserDefined;

@@ -168,11 +168,19 @@ internal sealed class SentencePieceProcessor
             }
             previousUnknown = unknown;
         }
+        // The list is the thread's: a long text's segments are not kept after it.
+        if (segments.Capacity > Workspace.MaxKeptSegments)
+        {
+            segments.Clear();
+            segments.Capacity = Workspace.MaxKeptSegments;
+        }
     }
 
     /// <summary>Per-thread buffers and chunk cache (the processor is shared between threads).</summary>
     private sealed class Workspace
     {
+        public const int MaxKeptSegments = 1 << 16;
+
         public readonly List<Segment> Segments = new(256);
         public readonly List<int> ChunkIds = new(64);
         public readonly ChunkCache Cache = new();
