@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Clara.Engine.Tokenization;
+using Clara.Engine.Tokenization.SentencePiece;
 using Microsoft.ML.Tokenizers;
 
 namespace Clara.Engine.Bench.Workloads;
@@ -8,11 +9,14 @@ namespace Clara.Engine.Bench.Workloads;
 /// <c>tokenizer</c>: single-threaded encode speed of the engine's tokenizer over a JSON-lines corpus (one Encode call
 /// per document), next to Microsoft.ML.Tokenizers' SentencePiece BPE on the same tokenizer.model (the path the
 /// engine used before its own encoder). bench/tokenizer-speed.sh runs it next to sentencepiece.
+/// For a tokenizer.model, the engine is timed three ways with the same ids: its default (chunks between exact cuts
+/// through a per-thread chunk cache, emptied before every timed run so each starts cold), the chunks without the
+/// cache, and the whole text through one BPE run as sentencepiece does.
 /// Example: <c>tokenizer --model /tmp/clara-tokenizer-bench --corpus /tmp/clara-tokenizer-bench/corpus.jsonl</c>.
 /// </summary>
 public static class TokenizerCommand
 {
-    public const string Usage = "tokenizer --model DIR --corpus F.jsonl [--repeat N (5)] [--limit DOCUMENTS] [--engine-only]";
+    public const string Usage = "tokenizer --model DIR --corpus F.jsonl [--repeat ROUNDS (5)] [--limit DOCUMENTS] [--engine-only]";
 
     public static int Run(IReadOnlyList<string> args)
     {
@@ -32,35 +36,78 @@ public static class TokenizerCommand
         long characters = texts.Sum(t => (long)t.Length);
 
         var engine = TokenizerLoader.Load(model);
+        var processor = (engine as SentencePieceTextTokenizer)?.Processor;
         long tokens = texts.Sum(t => (long)engine.Encode(t).Length);
-        var engineTiming = Timing.Measure(repeat, () => { foreach (var t in texts) engine.Encode(t); });
 
-        Timing? library = null;
+        // Every contender runs once per round, in turn, so that the host's noise falls on all of them alike;
+        // each is warmed up twice first (JIT tiers), and the best wall and CPU time of the rounds is kept.
+        var contenders = new List<Contender> { new("engine", () => { foreach (var t in texts) engine.Encode(t); }, () => processor?.ClearChunkCache()) };
+        if (processor is not null)
+        {
+            foreach (var (name, strategy) in new[] { ("engine_no_cache", EncodeStrategy.Chunks), ("engine_whole_text", EncodeStrategy.WholeText) })
+            {
+                processor.Strategy = strategy;
+                long count = texts.Sum(t => (long)engine.Encode(t).Length);
+                if (count != tokens) throw new InvalidOperationException($"{name}: {count} tokens, the default strategy {tokens}");
+                contenders.Add(new(name, () => { processor.Strategy = strategy; foreach (var t in texts) engine.Encode(t); processor.Strategy = EncodeStrategy.CachedChunks; }));
+            }
+            processor.Strategy = EncodeStrategy.CachedChunks;
+        }
         string spm = Path.Combine(model, TokenizerLoader.SentencePieceFile);
         if (File.Exists(spm) && !engineOnly)
         {
             using var stream = File.OpenRead(spm);
             var ml = LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false);
-            library = Timing.Measure(repeat, () => { foreach (var t in texts) ml.EncodeToIds(t, addBeginningOfSentence: false, addEndOfSentence: false); });
+            contenders.Add(new("microsoft_ml_tokenizers", () => { foreach (var t in texts) ml.EncodeToIds(t, addBeginningOfSentence: false, addEndOfSentence: false); }));
         }
+        foreach (var contender in contenders) contender.Warm();
+        for (int round = 0; round < repeat; round++)
+            foreach (var contender in contenders) contender.Measure();
 
         JsonReport.Print(j =>
         {
             j.WriteNumber("documents", texts.Count);
             j.WriteNumber("characters", characters);
             j.WriteNumber("tokens", tokens);
-            j.WriteStartObject("engine");
-            JsonReport.WriteTiming(j, engineTiming, tokens);
-            j.WriteNumber("mchars_per_s", characters / engineTiming.BestSeconds / 1e6);
-            j.WriteEndObject();
-            if (library is not null)
+            foreach (var contender in contenders)
             {
-                j.WriteStartObject("microsoft_ml_tokenizers");
-                JsonReport.WriteTiming(j, library, tokens);
-                j.WriteNumber("mchars_per_s", characters / library.BestSeconds / 1e6);
+                j.WriteStartObject(contender.Name);
+                j.WriteNumber("runs", contender.Runs);
+                j.WriteNumber("best_s", contender.BestWall);
+                j.WriteNumber("best_cpu_s", contender.BestCpu);
+                j.WriteNumber("tokens_per_s", tokens / contender.BestWall);
+                j.WriteNumber("mchars_per_s", characters / contender.BestWall / 1e6);
                 j.WriteEndObject();
             }
         });
         return 0;
+    }
+
+    /// <summary>One encoder under test: its best wall-clock and process CPU time over the rounds.</summary>
+    private sealed class Contender(string name, Action run, Action? prepare = null)
+    {
+        public string Name => name;
+        public int Runs { get; private set; }
+        public double BestWall { get; private set; } = double.PositiveInfinity;
+        public double BestCpu { get; private set; } = double.PositiveInfinity;
+
+        public void Warm()
+        {
+            for (int i = 0; i < 2; i++) { prepare?.Invoke(); run(); }
+        }
+
+        public void Measure()
+        {
+            prepare?.Invoke();
+            var process = System.Diagnostics.Process.GetCurrentProcess();
+            var cpu = process.TotalProcessorTime;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            run();
+            double wall = clock.Elapsed.TotalSeconds;
+            process.Refresh();
+            BestWall = Math.Min(BestWall, wall);
+            BestCpu = Math.Min(BestCpu, (process.TotalProcessorTime - cpu).TotalSeconds);
+            Runs++;
+        }
     }
 }

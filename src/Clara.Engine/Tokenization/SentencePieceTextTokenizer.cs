@@ -34,6 +34,9 @@ internal sealed class SentencePieceTextTokenizer : ITextTokenizer
         return new SentencePieceTextTokenizer(model, added, modelPath);
     }
 
+    /// <summary>The model's processor (the benchmark sets its strategy).</summary>
+    internal SentencePieceProcessor Processor => _model;
+
     public IReadOnlyDictionary<string, int> SpecialTokens => _added.SpecialTokens;
     public int? BosId => _added.BosId;
     public int? EosId => _added.EosId;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Clara.Engine.Tests.Support;
 using Clara.Engine.Tokenization;
+using Clara.Engine.Tokenization.SentencePiece;
 using NUnit.Framework;
 
 namespace Clara.Engine.Tests.Tokenization;
@@ -74,6 +75,67 @@ public sealed class SentencePieceCorpusOracleTests(string model)
     {
         var mismatches = _cases.Where(c => !_tokenizer.Encode(c.Text, maxTokens).SequenceEqual(c.Ids.Take(maxTokens))).ToList();
         Assert.That(mismatches, Is.Empty, Describe(mismatches, c => $"{JsonSerializer.Serialize(Shorten(c.Text))}: ours [{string.Join(", ", _tokenizer.Encode(c.Text, maxTokens).Take(12))}]"));
+    }
+
+    [Test]
+    public void Every_encode_strategy_gives_sentencepieces_ids()
+    {
+        // The default encodes chunks between exact cuts through a per-thread cache; the other two are the same
+        // chunks without the cache and the whole text in one BPE run. All three must give sentencepiece's ids.
+        var processor = ((SentencePieceTextTokenizer)_tokenizer).Processor;
+        try
+        {
+            foreach (var strategy in Enum.GetValues<EncodeStrategy>())
+            {
+                processor.Strategy = strategy;
+                processor.ClearChunkCache();
+                var mismatches = _cases.Where(c => !_tokenizer.Encode(c.Text).SequenceEqual(c.Ids)).ToList();
+                Assert.That(mismatches, Is.Empty, $"{strategy}: " + Describe(mismatches, c => JsonSerializer.Serialize(Shorten(c.Text))));
+            }
+        }
+        finally
+        {
+            processor.Strategy = EncodeStrategy.CachedChunks;
+        }
+    }
+
+    [Test]
+    public void A_text_longer_than_the_kept_buffers_encodes_alike_whole_and_in_chunks()
+    {
+        // The whole corpus as one text: one BPE run over more than 65 536 characters (buffers of its own) must give
+        // the ids of the same text cut into chunks (the per-thread buffers).
+        string text = string.Join("\n", _cases.Select(c => c.Text));
+        Assert.That(text.Length, Is.GreaterThan(1 << 16));
+        var processor = ((SentencePieceTextTokenizer)_tokenizer).Processor;
+        var chunked = _tokenizer.Encode(text);
+        try
+        {
+            processor.Strategy = EncodeStrategy.WholeText;
+            Assert.That(_tokenizer.Encode(text), Is.EqualTo(chunked));
+        }
+        finally
+        {
+            processor.Strategy = EncodeStrategy.CachedChunks;
+        }
+    }
+
+    [Test]
+    public void Encodes_the_same_from_a_warm_chunk_cache_and_from_several_threads()
+    {
+        // Twice in a row on one thread (the second pass takes most chunks from the cache), then the whole corpus on
+        // four threads at once, each starting at a different place: every thread has its own buffers and cache.
+        var again = _cases.Where(c => !_tokenizer.Encode(c.Text).SequenceEqual(c.Ids) || !_tokenizer.Encode(c.Text).SequenceEqual(c.Ids)).ToList();
+        Assert.That(again, Is.Empty, Describe(again, c => JsonSerializer.Serialize(Shorten(c.Text))));
+        var wrong = new System.Collections.Concurrent.ConcurrentBag<int>();
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, worker =>
+        {
+            for (int k = 0; k < _cases.Count; k++)
+            {
+                var c = _cases[(k + worker * _cases.Count / 4) % _cases.Count];
+                if (!_tokenizer.Encode(c.Text).SequenceEqual(c.Ids)) wrong.Add(c.Line);
+            }
+        });
+        Assert.That(wrong, Is.Empty, $"lines encoded differently on several threads: {string.Join(", ", wrong.Distinct().Take(12))}");
     }
 
     internal static string Describe<T>(IReadOnlyCollection<T> mismatches, Func<T, string> describe) =>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Clara.Engine.Tokenization.SentencePiece;
 
 /// <summary>
@@ -6,37 +8,59 @@ namespace Clara.Engine.Tokenization.SentencePiece;
 /// Microsoft.ML.Tokenizers merges the rightmost of two equal-score pairs, which splits every run of a repeated
 /// character differently ("aaaa", "((((", "========"); this is the reason the engine segments on its own.
 /// UNUSED pieces may be formed by a merge but are split back into the two pieces they were made of.
+/// The symbols form a linked list in one array and the agenda is a heap on integer keys; both live in a per-thread
+/// workspace, so a call allocates nothing unless the model has UNUSED pieces.
 /// </summary>
 internal sealed class BpeSegmenter : ISegmenter
 {
     private readonly SentencePieceVocabulary _vocabulary;
 
     /// <summary>(left id, right id) → id of the piece they concatenate to, for every split of every piece into two pieces.</summary>
-    private readonly Dictionary<long, int> _merges = new();
+    private readonly PairIdTable _merges;
 
     /// <summary>The segmentable id of each UTF-16 code unit taken alone, −1 when it is no piece.</summary>
     private readonly int[] _charIds = new int[char.MaxValue + 1];
 
+    /// <summary>Each id's score as an unsigned integer in reverse score order (see <see cref="Rank"/>).</summary>
+    private readonly uint[] _ranks;
+
+    /// <summary>Whether an id must not be emitted as it is (an UNUSED piece, or one whose text is also a reserved piece's).</summary>
+    private readonly bool[] _lookUpAgain;
+
+    private readonly bool _hasUnused;
+    private readonly ThreadLocal<Workspace> _workspace = new(() => new Workspace());
+
     public BpeSegmenter(SentencePieceVocabulary vocabulary)
     {
         _vocabulary = vocabulary;
+        var merges = new List<(int, int, int)>();
         foreach (var (piece, id) in vocabulary.Segmentable)
         {
             for (int cut = 1; cut < piece.Length; cut++)
             {
                 if (char.IsLowSurrogate(piece[cut])) continue;
                 int left = vocabulary.SegmentableId(piece.AsSpan(0, cut)), right = vocabulary.SegmentableId(piece.AsSpan(cut));
-                if (left >= 0 && right >= 0) _merges[Key(left, right)] = id;
+                if (left >= 0 && right >= 0) merges.Add((left, right, id));
             }
         }
+        _merges = new PairIdTable(merges);
         for (int c = 0; c <= char.MaxValue; c++)
         {
             char ch = (char)c;
             _charIds[c] = vocabulary.SegmentableId(new ReadOnlySpan<char>(in ch));
         }
+        _ranks = new uint[vocabulary.Count];
+        _lookUpAgain = new bool[vocabulary.Count];
+        for (int id = 0; id < vocabulary.Count; id++)
+        {
+            _ranks[id] = Rank(vocabulary.Scores[id]);
+            _lookUpAgain[id] = vocabulary.Types[id] == PieceType.Unused || vocabulary.IsAlsoReserved(id);
+            _hasUnused |= vocabulary.Types[id] == PieceType.Unused;
+        }
     }
 
-    private static long Key(int left, int right) => (long)left << 32 | (uint)right;
+    /// <summary>Whether the model has UNUSED pieces (whose splitting back depends on the whole text).</summary>
+    public bool HasUnusedPieces => _hasUnused;
 
     private struct Symbol
     {
@@ -47,37 +71,56 @@ internal sealed class BpeSegmenter : ISegmenter
     /// <summary>A candidate merge; <see cref="Size"/> detects candidates made stale by an earlier merge.</summary>
     private readonly record struct Candidate(int Left, int Right, int Size, int Id);
 
+    private sealed class Workspace
+    {
+        public const int MaxKeptLength = 1 << 16;
+        public Symbol[] Symbols = new Symbol[256];
+        public readonly CandidateHeap Agenda = new(512);
+    }
+
     /// <summary>
-    /// The agenda's order as one integer, smallest first: the highest score, then the smallest left index (the
-    /// leftmost pair). Scores map to unsigned integers in float order (−0 taken as +0, as C++ compares them), so
-    /// the heap compares longs instead of calling a comparer.
+    /// Scores as unsigned integers, smallest for the highest score (−0 taken as +0, as C++ compares them), so the
+    /// agenda's order — highest score, then the leftmost pair — is one integer: rank above, left index below.
     /// </summary>
-    private static long Priority(float score, int left)
+    private static uint Rank(float score)
     {
         uint bits = BitConverter.SingleToUInt32Bits(score == 0 ? 0f : score);
         uint ordered = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
-        return (long)(uint.MaxValue - ordered) << 31 | (uint)left;
+        return uint.MaxValue - ordered;
     }
 
-    public void Segment(string normalized, List<Segment> output)
+    public void Segment(ReadOnlySpan<char> text, List<Segment> output)
     {
-        if (normalized.Length == 0) return;
-        var symbols = new Symbol[normalized.Length];
+        if (text.IsEmpty) return;
+        // A text longer than any chunk (a run with no cut, a whole text encoded in one run) gets buffers of its own,
+        // so that no thread keeps a buffer the size of the longest text it ever saw.
+        var workspace = text.Length <= Workspace.MaxKeptLength ? _workspace.Value! : new Workspace();
+        if (workspace.Symbols.Length < text.Length) workspace.Symbols = new Symbol[Math.Max(text.Length, 2 * workspace.Symbols.Length)];
+        var symbols = workspace.Symbols;
+        var userDefined = _vocabulary.UserDefined;
+        bool anyUserDefined = !userDefined.IsEmpty;
         int count = 0;
-        for (int i = 0; i < normalized.Length;)
+        for (int i = 0; i < text.Length;)
         {
-            int length = _vocabulary.UserDefined.Match(normalized.AsSpan(i));
+            int length = anyUserDefined ? userDefined.Match(text[i..]) : 0;
             bool frozen = length > 0;
-            if (!frozen) length = char.IsHighSurrogate(normalized[i]) && i + 1 < normalized.Length && char.IsLowSurrogate(normalized[i + 1]) ? 2 : 1;
-            int id = length == 1 ? _charIds[normalized[i]] : _vocabulary.SegmentableId(normalized.AsSpan(i, length));
-            symbols[count] = new Symbol { Start = i, Length = length, Prev = count - 1, Next = i + length < normalized.Length ? count + 1 : -1, Id = id, Frozen = frozen };
+            if (!frozen) length = char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]) ? 2 : 1;
+            int id = length == 1 ? _charIds[text[i]] : _vocabulary.SegmentableId(text.Slice(i, length));
+            ref var symbol = ref symbols[count];
+            symbol.Start = i;
+            symbol.Length = length;
+            symbol.Prev = count - 1;
+            symbol.Next = i + length < text.Length ? count + 1 : -1;
+            symbol.Id = id;
+            symbol.Frozen = frozen;
             count++;
             i += length;
         }
 
-        var agenda = new CandidateHeap(2 * count);
+        var agenda = workspace.Agenda;
+        agenda.Clear();
         Dictionary<string, (int, int, int, int)>? unusedOrigins = null;
-        for (int i = 1; i < count; i++) Consider(i - 1, i);
+        for (int i = 1; i < count; i++) Consider(text, symbols, agenda, i - 1, i, ref unusedOrigins);
 
         while (agenda.TryPop(out var top))
         {
@@ -89,50 +132,50 @@ internal sealed class BpeSegmenter : ISegmenter
             left.Next = right.Next;
             if (right.Next >= 0) symbols[right.Next].Prev = top.Left;
             right.Length = 0;
-            Consider(left.Prev, top.Left);
-            Consider(top.Left, left.Next);
+            if (left.Prev >= 0) Consider(text, symbols, agenda, left.Prev, top.Left, ref unusedOrigins);
+            if (left.Next >= 0) Consider(text, symbols, agenda, top.Left, left.Next, ref unusedOrigins);
         }
 
         for (int i = 0; i != -1; i = symbols[i].Next)
         {
             // The symbol's id is already known unless it is no piece, an UNUSED piece, or shares its text with a reserved one.
             int id = symbols[i].Id;
-            if (id >= 0 && _vocabulary.Types[id] != PieceType.Unused && !_vocabulary.IsAlsoReserved(id))
-                output.Add(new Segment(symbols[i].Start, symbols[i].Length, id));
-            else
-                Emit(symbols[i].Start, symbols[i].Length);
+            if (id >= 0 && !_lookUpAgain[id]) output.Add(new Segment(symbols[i].Start, symbols[i].Length, id));
+            else Emit(text, symbols[i].Start, symbols[i].Length, unusedOrigins, output);
         }
+    }
 
-        void Consider(int left, int right)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Consider(ReadOnlySpan<char> text, Symbol[] symbols, CandidateHeap agenda, int left, int right,
+        ref Dictionary<string, (int, int, int, int)>? unusedOrigins)
+    {
+        ref var l = ref symbols[left];
+        ref var r = ref symbols[right];
+        if (l.Frozen || r.Frozen) return;
+        int size = l.Length + r.Length;
+        // Both sides are pieces almost always, and then the pair table answers; a side that is no piece (a
+        // character outside the vocabulary) is looked up by its text, as sentencepiece always does.
+        int id = l.Id >= 0 && r.Id >= 0 ? _merges.Get(l.Id, r.Id) : _vocabulary.SegmentableId(text.Slice(l.Start, size));
+        if (id < 0) return;
+        agenda.Push((long)_ranks[id] << 31 | (uint)left, new Candidate(left, right, size, id));
+        if (_hasUnused && _vocabulary.Types[id] == PieceType.Unused)
         {
-            if (left < 0 || right < 0 || symbols[left].Frozen || symbols[right].Frozen) return;
-            int start = symbols[left].Start, size = symbols[left].Length + symbols[right].Length;
-            // Both sides are pieces almost always, and then the pair table answers; a side that is no piece (a
-            // character outside the vocabulary) is looked up by its text, as sentencepiece always does.
-            int id = symbols[left].Id >= 0 && symbols[right].Id >= 0
-                ? _merges.GetValueOrDefault(Key(symbols[left].Id, symbols[right].Id), -1)
-                : _vocabulary.SegmentableId(normalized.AsSpan(start, size));
-            if (id < 0) return;
-            agenda.Push(Priority(_vocabulary.Scores[id], left), new Candidate(left, right, size, id));
-            if (_vocabulary.Types[id] == PieceType.Unused)
-            {
-                unusedOrigins ??= new Dictionary<string, (int, int, int, int)>(StringComparer.Ordinal);
-                unusedOrigins[normalized.Substring(start, size)] = (start, symbols[left].Length, symbols[right].Start, symbols[right].Length);
-            }
+            unusedOrigins ??= new Dictionary<string, (int, int, int, int)>(StringComparer.Ordinal);
+            unusedOrigins[new string(text.Slice(l.Start, size))] = (l.Start, l.Length, r.Start, r.Length);
         }
+    }
 
-        void Emit(int start, int length)
+    private void Emit(ReadOnlySpan<char> text, int start, int length, Dictionary<string, (int, int, int, int)>? unusedOrigins, List<Segment> output)
+    {
+        int id = _vocabulary.PieceToId(text.Slice(start, length));
+        if (id != _vocabulary.UnknownId && _vocabulary.Types[id] == PieceType.Unused
+            && unusedOrigins is not null && unusedOrigins.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(text.Slice(start, length), out var origin))
         {
-            int id = _vocabulary.PieceToId(normalized.AsSpan(start, length));
-            if (id != _vocabulary.UnknownId && _vocabulary.Types[id] == PieceType.Unused
-                && unusedOrigins is not null && unusedOrigins.TryGetValue(normalized.Substring(start, length), out var origin))
-            {
-                Emit(origin.Item1, origin.Item2);
-                Emit(origin.Item3, origin.Item4);
-                return;
-            }
-            output.Add(new Segment(start, length, id));
+            Emit(text, origin.Item1, origin.Item2, unusedOrigins, output);
+            Emit(text, origin.Item3, origin.Item4, unusedOrigins, output);
+            return;
         }
+        output.Add(new Segment(start, length, id));
     }
 
     /// <summary>A binary min-heap on the integer priority (no comparer calls: this is the inner loop).</summary>
@@ -142,6 +185,8 @@ internal sealed class BpeSegmenter : ISegmenter
         private Candidate[] _items = new Candidate[Math.Max(4, capacity)];
         private int _count;
 
+        public void Clear() => _count = 0;
+
         public void Push(long key, Candidate item)
         {
             if (_count == _keys.Length)
@@ -149,38 +194,43 @@ internal sealed class BpeSegmenter : ISegmenter
                 Array.Resize(ref _keys, _count * 2);
                 Array.Resize(ref _items, _count * 2);
             }
+            var keys = _keys;
+            var items = _items;
             int i = _count++;
             while (i > 0)
             {
                 int parent = (i - 1) >> 1;
-                if (_keys[parent] <= key) break;
-                _keys[i] = _keys[parent];
-                _items[i] = _items[parent];
+                if (keys[parent] <= key) break;
+                keys[i] = keys[parent];
+                items[i] = items[parent];
                 i = parent;
             }
-            _keys[i] = key;
-            _items[i] = item;
+            keys[i] = key;
+            items[i] = item;
         }
 
         public bool TryPop(out Candidate top)
         {
             if (_count == 0) { top = default; return false; }
-            top = _items[0];
-            long key = _keys[--_count];
-            var item = _items[_count];
+            var keys = _keys;
+            var items = _items;
+            top = items[0];
+            int count = --_count;
+            long key = keys[count];
+            var item = items[count];
             int i = 0;
             while (true)
             {
                 int child = 2 * i + 1;
-                if (child >= _count) break;
-                if (child + 1 < _count && _keys[child + 1] < _keys[child]) child++;
-                if (key <= _keys[child]) break;
-                _keys[i] = _keys[child];
-                _items[i] = _items[child];
+                if (child >= count) break;
+                if (child + 1 < count && keys[child + 1] < keys[child]) child++;
+                if (key <= keys[child]) break;
+                keys[i] = keys[child];
+                items[i] = items[child];
                 i = child;
             }
-            _keys[i] = key;
-            _items[i] = item;
+            keys[i] = key;
+            items[i] = item;
             return true;
         }
     }

@@ -6,5 +6,5 @@ internal readonly record struct Segment(int Start, int Length, int Id);
 /// <summary>Cuts normalized text into pieces, as one of sentencepiece's models does.</summary>
 internal interface ISegmenter
 {
-    void Segment(string normalized, List<Segment> output);
+    void Segment(ReadOnlySpan<char> normalized, List<Segment> output);
 }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Clara.Engine.Tokenization.SentencePiece;
 
 /// <summary>
@@ -21,7 +23,7 @@ internal sealed class SentencePieceProcessor
         // sentencepiece's bos_id()/eos_id(): the trainer's bos/eos piece, when the model has it.
         BosPiece = Vocabulary.PieceToId(model.BosPiece) != Vocabulary.UnknownId ? model.BosPiece : null;
         EosPiece = Vocabulary.PieceToId(model.EosPiece) != Vocabulary.UnknownId ? model.EosPiece : null;
-        _joinedPairs = Model == SegmentationModel.Bpe ? JoinedPairs(Vocabulary) : null;
+        _joinedPairs = _segmenter is BpeSegmenter { HasUnusedPieces: false } ? JoinedPairs(Vocabulary) : null;
     }
 
     public SentencePieceVocabulary Vocabulary { get; }
@@ -29,8 +31,13 @@ internal sealed class SentencePieceProcessor
     public string? BosPiece { get; }
     public string? EosPiece { get; }
 
-    /// <summary>Every pair of adjacent characters inside a segmentable piece; null for unigram models (no safe cuts).</summary>
-    private readonly HashSet<uint>? _joinedPairs;
+    /// <summary>
+    /// Every pair of adjacent characters inside a segmentable piece; null when no cut is exact: unigram models, and
+    /// BPE models with UNUSED pieces (splitting one back uses the last place in the whole text where it was formed).
+    /// </summary>
+    private readonly CharPairSet? _joinedPairs;
+
+    private readonly ThreadLocal<Workspace> _workspace = new(() => new Workspace());
 
     /// <summary>
     /// Whether encoding text[..cut] and then text[cut..] (<see cref="EncodeContinuation"/>) gives exactly the ids of
@@ -45,12 +52,10 @@ internal sealed class SentencePieceProcessor
         char before = text[cut - 1], after = text[cut];
         if (char.IsSurrogate(before) || char.IsSurrogate(after)) return false;  // pairs, and lone ones that become U+FFFD
         if (_normalizer.Settings.RemoveExtraWhitespaces && before is ' ' or SentencePieceNormalizer.SpaceSymbol) return false;
-        return !_joinedPairs.Contains(Pair(Escaped(before), Escaped(after)));
+        return !_joinedPairs.Contains(Escaped(before), Escaped(after));
     }
 
     private char Escaped(char c) => c == ' ' && _normalizer.Settings.EscapeWhitespaces ? SentencePieceNormalizer.SpaceSymbol : c;
-
-    private static uint Pair(char a, char b) => (uint)a << 16 | b;
 
     public static SentencePieceProcessor Load(byte[] bytes, string path)
     {
@@ -86,17 +91,68 @@ internal sealed class SentencePieceProcessor
 
     public string Decode(IReadOnlyList<int> ids) => _decoder.Decode(ids);
 
+    /// <summary>How BPE text is encoded; the ids are the same either way (the benchmark compares the three).</summary>
+    internal EncodeStrategy Strategy { get; set; } = EncodeStrategy.CachedChunks;
+
+    /// <summary>Empties the calling thread's chunk cache (the benchmark measures from a cold cache).</summary>
+    internal void ClearChunkCache() => _workspace.Value!.Cache.Clear();
+
     private void AppendIds(string normalized, List<int> ids, ref bool previousUnknown)
     {
-        var segments = new List<Segment>(normalized.Length / 2 + 1);
+        var workspace = _workspace.Value!;
+        if (_joinedPairs is null || Strategy == EncodeStrategy.WholeText)
+        {
+            AppendSegmented(normalized, ids, ref previousUnknown, workspace.Segments);
+            return;
+        }
+        // BPE never merges across two characters that no piece holds side by side, so the text is encoded chunk
+        // by chunk between such cuts (words, mostly), and a chunk seen before takes its ids from the cache.
+        var joined = _joinedPairs;
+        int start = 0;
+        for (int i = 1; i <= normalized.Length; i++)
+        {
+            if (i < normalized.Length)
+            {
+                char before = normalized[i - 1], after = normalized[i];
+                if (char.IsSurrogate(before) || char.IsSurrogate(after) || joined.Contains(before, after)) continue;
+            }
+            AppendChunk(normalized.AsSpan(start, i - start), ids, ref previousUnknown, workspace);
+            start = i;
+        }
+    }
+
+    private void AppendChunk(ReadOnlySpan<char> chunk, List<int> ids, ref bool previousUnknown, Workspace workspace)
+    {
+        if (chunk.Length > ChunkCache.MaxChunkLength || Strategy != EncodeStrategy.CachedChunks)
+        {
+            AppendSegmented(chunk, ids, ref previousUnknown, workspace.Segments);
+            return;
+        }
+        if (!workspace.Cache.TryGet(chunk, out var cached))
+        {
+            var chunkIds = workspace.ChunkIds;
+            chunkIds.Clear();
+            bool endsUnknown = false;
+            AppendSegmented(chunk, chunkIds, ref endsUnknown, workspace.Segments);
+            // Without byte fallback an unknown piece is the unknown id, and a run of them (across chunks too) is one.
+            bool startsUnknown = Vocabulary.ByteIds is null && chunkIds.Count > 0 && chunkIds[0] == Vocabulary.UnknownId;
+            cached = workspace.Cache.Add(chunk, CollectionsMarshal.AsSpan(chunkIds), startsUnknown, endsUnknown);
+        }
+        ids.AddRange(cached.Ids.AsSpan(previousUnknown && cached.StartsUnknown ? 1 : 0));
+        previousUnknown = cached.EndsUnknown;
+    }
+
+    private void AppendSegmented(ReadOnlySpan<char> normalized, List<int> ids, ref bool previousUnknown, List<Segment> segments)
+    {
+        segments.Clear();
         _segmenter.Segment(normalized, segments);
         Span<byte> utf8 = stackalloc byte[4];
-        foreach (var segment in segments)
+        foreach (var segment in CollectionsMarshal.AsSpan(segments))
         {
             bool unknown = segment.Id == Vocabulary.UnknownId;
             if (unknown && Vocabulary.ByteIds is { } byteIds)
             {
-                var piece = normalized.AsSpan(segment.Start, segment.Length);
+                var piece = normalized.Slice(segment.Start, segment.Length);
                 while (!piece.IsEmpty)
                 {
                     System.Text.Rune.DecodeFromUtf16(piece, out var rune, out int width);
@@ -112,13 +168,42 @@ internal sealed class SentencePieceProcessor
             }
             previousUnknown = unknown;
         }
+        // The list is the thread's: a long text's segments are not kept after it.
+        if (segments.Capacity > Workspace.MaxKeptSegments)
+        {
+            segments.Clear();
+            segments.Capacity = Workspace.MaxKeptSegments;
+        }
     }
 
-    private static HashSet<uint> JoinedPairs(SentencePieceVocabulary vocabulary)
+    /// <summary>Per-thread buffers and chunk cache (the processor is shared between threads).</summary>
+    private sealed class Workspace
+    {
+        public const int MaxKeptSegments = 1 << 16;
+
+        public readonly List<Segment> Segments = new(256);
+        public readonly List<int> ChunkIds = new(64);
+        public readonly ChunkCache Cache = new();
+    }
+
+    private static CharPairSet JoinedPairs(SentencePieceVocabulary vocabulary)
     {
         var pairs = new HashSet<uint>();
         foreach (var piece in vocabulary.Segmentable.Keys)
-            for (int i = 1; i < piece.Length; i++) pairs.Add(Pair(piece[i - 1], piece[i]));
-        return pairs;
+            for (int i = 1; i < piece.Length; i++) pairs.Add(CharPairSet.Pair(piece[i - 1], piece[i]));
+        return new CharPairSet(pairs);
     }
+}
+
+/// <summary>How a BPE processor encodes text (<see cref="SentencePieceProcessor.Strategy"/>).</summary>
+internal enum EncodeStrategy
+{
+    /// <summary>Chunks between exact cuts, each looked up in the per-thread chunk cache first (the default).</summary>
+    CachedChunks,
+
+    /// <summary>Chunks between exact cuts, each through the BPE.</summary>
+    Chunks,
+
+    /// <summary>The whole normalized text through one BPE run, as sentencepiece does.</summary>
+    WholeText,
 }

@@ -38,7 +38,7 @@ internal sealed class UnigramSegmenter : ISegmenter
         public int Start, Id;
     }
 
-    public void Segment(string normalized, List<Segment> output)
+    public void Segment(ReadOnlySpan<char> normalized, List<Segment> output)
     {
         int size = normalized.Length;
         if (size == 0) return;
@@ -52,12 +52,12 @@ internal sealed class UnigramSegmenter : ISegmenter
             bool hasSingle = false;
             for (int length = 1; length <= maxLength && start + length <= size; length++)
             {
-                int id = _vocabulary.SegmentableId(normalized.AsSpan(start, length));
+                int id = _vocabulary.SegmentableId(normalized.Slice(start, length));
                 if (id < 0 || _vocabulary.Types[id] == PieceType.Unused) continue;
                 // In sentencepiece this sum is a double (the user-defined branch makes the expression double),
                 // compared with the float already stored and then stored as a float; the same is done here.
                 double score = _vocabulary.Types[id] == PieceType.UserDefined
-                    ? Encoding.UTF8.GetByteCount(normalized.AsSpan(start, length)) * _maxScore - 0.1
+                    ? Encoding.UTF8.GetByteCount(normalized.Slice(start, length)) * _maxScore - 0.1
                     : _vocabulary.Scores[id];
                 double candidate = score + scoreHere;
                 Offer(ref best[start + length], candidate, start, id);
