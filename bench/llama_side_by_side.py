@@ -24,11 +24,11 @@ REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench" / "Clara.Engine.Bench" / "bin" / "Release" / "net10.0" / "Clara.Engine.Bench.dll"
 
 
-def bench(*args: str) -> dict:
+def bench(*args: str, output: bool = True) -> dict:
     done = subprocess.run(["dotnet", str(BENCH), *args], capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"bench {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout)
+    return json.loads(done.stdout) if output else {}
 
 
 def agreement(a: list, b: list) -> int:
@@ -60,7 +60,7 @@ def main() -> None:
     for d in dtypes:
         ggufs[d] = work / f"{a.model}-{d}.gguf"
         if not ggufs[d].exists():
-            bench("gguf", "--model", a.model, "--dtype", d, "--out", str(ggufs[d]))
+            bench("gguf", "--model", a.model, "--dtype", d, "--out", str(ggufs[d]), output=False)  # writes a file, prints no JSON
     common = ["--threads", a.threads, "--repeat", a.repeat, "--prefill", a.prefill, "--decode", a.decode, "--prompt", a.prompt]
     runs = {d: {"engine": [], "llama": []} for d in dtypes}
     peaks = []
