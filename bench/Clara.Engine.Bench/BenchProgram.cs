@@ -17,6 +17,7 @@ public static class BenchProgram
         {
             args = TakeDevice(args);
             if (args.Length > 0 && args[0] == "workload") return WorkloadCommand.Run(args[1..]);
+            if (args.Length > 0 && args[0] == "train") return TrainCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "concurrency") return ConcurrencyCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "peaks") return PeaksCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "gguf") return Peers.LlamaCommand.WriteGguf(args[1..]);
@@ -83,6 +84,7 @@ public static class BenchProgram
         "  <BenchmarkDotNet options>   e.g. --filter '*MatMul*' (in-process; --out-of-process needs the .NET SDK)\n" +
         "      [--threads N] [--large] [--device cpu|cuda|cuda:N]   (--device works in every mode)\n" +
         "  " + WorkloadCommand.Usage + "\n" +
+        "  " + TrainCommand.Usage + "\n" +
         "  " + ConcurrencyCommand.Usage + "\n" +
         "  " + PeaksCommand.Usage + "\n" +
         "  " + TokenizerCommand.Usage + "\n" +

@@ -1,5 +1,6 @@
 using Clara.Engine.Bench.Kernels;
 using Clara.Engine.Bench.Models;
+using Clara.Engine.Bench.Training;
 
 namespace Clara.Engine.Bench;
 
@@ -22,5 +23,6 @@ public static class BenchmarkTypes
         typeof(DecodeBenchmarks),
         typeof(CompressionBenchmarks),
         typeof(AskBenchmarks),
+        typeof(TrainingStepBenchmarks),
     ];
 }

@@ -39,8 +39,15 @@ internal sealed class TimingKernels(IBackend backend) : IKernels
     public void ScatterRows(Tensor source, Tensor rows, Tensor target) => Time("scatter_rows", () => _inner.ScatterRows(source, rows, target));
     public void CosineScores(Tensor query, Tensor candidates, Tensor scores) => Time("cosine_scores", () => _inner.CosineScores(query, candidates, scores));
 
-    public void Gemm(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor output, float alpha = 1f, float beta = 0f) =>
-        Time("gemm", () => _inner.Gemm(a, transposeA, b, transposeB, output, alpha, beta), 2.0 * output.ElementCount * (transposeA ? a.Shape[0] : a.Shape[-1]));
+    public void Gemm(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor output, float alpha = 1f, float beta = 0f)
+    {
+        // Training products: told apart by orientation (N = as stored, T = transposed) and by role, from the sizes.
+        int m = output.Shape[0], n = output.Shape[-1], k = transposeA ? a.Shape[0] : a.Shape[-1];
+        int smallest = Math.Min(m, Math.Min(n, k)), largest = Math.Max(m, Math.Max(n, k));
+        string role = smallest <= 64 ? "lora" : largest >= 16384 ? "lm_head" : "base";
+        string name = $"gemm {role} {(transposeA ? 'T' : 'N')}{(transposeB ? 'T' : 'N')}{(beta != 0f ? " acc" : "")}";
+        Time(name, () => _inner.Gemm(a, transposeA, b, transposeB, output, alpha, beta), 2.0 * m * n * k);
+    }
     public void AddScaled(Tensor a, Tensor b, float alpha, Tensor output) => Time("add_scaled", () => _inner.AddScaled(a, b, alpha, output));
     public void Fill(Tensor output, float value) => Time("fill", () => _inner.Fill(output, value));
     public void Sum(Tensor input, float scale, Tensor output) => Time("sum", () => _inner.Sum(input, scale, output));

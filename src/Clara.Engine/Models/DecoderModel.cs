@@ -76,6 +76,13 @@ public sealed class DecoderModel : IDisposable
         }
     }
 
+    /// <summary>
+    /// A model over weights and adapters already on <paramref name="backend"/> (random weights in benchmarks and tests);
+    /// the model owns them from here on, the backend stays the caller's.
+    /// </summary>
+    internal static DecoderModel FromWeights(string source, ModelWeights weights, IEnumerable<LoraAdapter> adapters, IBackend backend) =>
+        new(source, weights, adapters, backend, ownsBackend: false);
+
     /// <summary>The adapter called <paramref name="name"/>, or none for null/empty; an unknown name lists the known ones.</summary>
     public LoraAdapter? GetAdapter(string? name)
     {

@@ -25,6 +25,11 @@ internal static unsafe class CpuGemm
             return;
         }
 
+        if (SwappedThin.Applies(shape, a, transposeA, b, transposeB))
+        {
+            SwappedThin.Run(a, b, shape, y, alpha, beta, threads);
+            return;
+        }
         if (DirectRows.Applies(shape, b, transposeB))
         {
             DirectRows.Run(a, transposeA, b, shape, y, alpha, beta, threads);
@@ -42,7 +47,9 @@ internal static unsafe class CpuGemm
             }
             byte* w = CpuMatMul.Pointer(b);
             var wType = b.DType;
-            if (!transposeB)
+            // b as stored is [K, N]: the blocked kernel reads it that way directly (dX = dY·W never copies W).
+            bool weightKN = !transposeB && BroadcastGemm.TakesWeightKN(shape.M, shape.N, shape.K);
+            if (!transposeB && !weightKN)
             {
                 wRented = ArrayPool<float>.Shared.Rent(checked(shape.N * shape.K));
                 fixed (float* wt = wRented) Transposer.Run(w, b.DType, shape.K, shape.N, wt, threads);
@@ -51,9 +58,9 @@ internal static unsafe class CpuGemm
             fixed (float* xt = xRented, wt = wRented)
             {
                 float* xs = transposeA ? xt : (float*)x;
-                byte* ws = transposeB ? w : (byte*)wt;
+                byte* ws = transposeB || weightKN ? w : (byte*)wt;
                 fixed (float* ys = y)
-                    CpuMatMul.Multiply(new Product(xs, ws, wType, ys, shape.M, shape.N, shape.K, alpha, beta), threads);
+                    CpuMatMul.Multiply(new Product(xs, ws, wType, ys, shape.M, shape.N, shape.K, alpha, beta, weightKN), threads);
             }
         }
         finally
@@ -108,6 +115,54 @@ internal static unsafe class CpuGemm
             finally
             {
                 if (rented is not null) ArrayPool<float>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
+    /// αᵀ·b with a large a [K, M] and a thin b [K, N] (LoRA's dB = s·dYᵀ·H: M = out, N = r, K = tokens) is computed
+    /// transposed, yᵀ = α·bᵀ·a, on <see cref="RowBroadcastGemm"/>: then only the thin b is transposed (K × N values)
+    /// and a is streamed once as stored, instead of transposing all M × K values of a first. yᵀ (N × M, small) goes
+    /// to a pooled buffer and is added into y: y = yᵀᵀ + β·y. Every sum is the one <see cref="DirectRows"/> forms
+    /// (the same products in the same order), so the result is bit-identical; M must be a multiple of 16 because
+    /// the tiles read a's rows in whole vectors.
+    /// </summary>
+    private static class SwappedThin
+    {
+        public static bool Applies(GemmShape shape, Tensor a, bool transposeA, Tensor b, bool transposeB) =>
+            transposeA && !transposeB && a.DType == DType.F32 && b.DType == DType.F32
+            && shape.N <= CpuMatMul.ThinLimit && shape.M > CpuMatMul.GemvMaxRows && shape.M % 16 == 0;
+
+        public static void Run(Tensor a, Tensor b, GemmShape shape, Span<float> y, float alpha, float beta, int threads)
+        {
+            var (m, n, k) = shape;
+            float[] bt = ArrayPool<float>.Shared.Rent(checked(n * k));
+            float[] yt = ArrayPool<float>.Shared.Rent(checked(n * m));
+            try
+            {
+                long x = (long)CpuMatMul.Pointer(b), w = (long)CpuMatMul.Pointer(a);
+                fixed (float* bts = bt, yts = yt)
+                {
+                    Transposer.Run((byte*)x, DType.F32, k, n, bts, threads);
+                    long xs = (long)bts, yp = (long)yts;
+                    // N ≤ 64 rows of yᵀ: threads split its (many) columns, in whole-vector chunks.
+                    StaticPartition.Run(m, 64, threads, (double)m * n * k, (start, end) =>
+                        RowBroadcastGemm.Multiply((float*)xs, k, (float*)w + start, m, (float*)yp + start, m, n, end - start, k, alpha, 0f));
+                    fixed (float* ys = y)
+                        for (int i = 0; i < m; i++)
+                        {
+                            float* row = ys + (long)i * n;
+                            if (beta == 0f)
+                                for (int j = 0; j < n; j++) row[j] = yts[(long)j * m + i];
+                            else
+                                for (int j = 0; j < n; j++) row[j] = MathF.FusedMultiplyAdd(row[j], beta, yts[(long)j * m + i]);
+                        }
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(bt);
+                ArrayPool<float>.Shared.Return(yt);
             }
         }
     }

@@ -40,6 +40,13 @@ internal static unsafe class CpuMatMul
     {
         if (product.M == 0 || product.N == 0) return;
         int m = product.M, n = product.N, k = product.K;
+        if (product.WeightKN)
+        {
+            // Only the cache-blocked kernel reads a [K, N] weight (CpuGemm sends it no other shape).
+            if (!BroadcastGemm.TakesWeightKN(m, n, k)) throw new InvalidOperationException($"a [K, N] weight needs the blocked kernel, not {m}×{n}×{k}");
+            BroadcastGemm.Run(product, threads);
+            return;
+        }
         // Thin weights go to ThinGemm from three rows on: below that its transpose costs more than the products.
         if (m <= 2) WeightStreamingGemv.Run(product, threads);
         else if (n <= ThinLimit || k <= ThinLimit) ThinGemm.Run(product, threads);
@@ -51,8 +58,12 @@ internal static unsafe class CpuMatMul
     internal static byte* Pointer(Tensor tensor) => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(CpuTensor.Bytes(tensor)));
 }
 
-/// <summary>One y = alpha · x · Wᵀ + beta · y over raw pointers (validated by <see cref="CpuMatMul.Forward"/>).</summary>
-internal readonly unsafe struct Product(float* x, byte* w, DType weightType, float* y, int m, int n, int k, float alpha, float beta)
+/// <summary>
+/// One y = alpha · x · Wᵀ + beta · y over raw pointers (validated by <see cref="CpuMatMul.Forward"/>). W is [N, K]
+/// (HF [out, in]) unless <paramref name="weightKN"/>: then it is stored [K, N] (the product is x · W, as dX = dY · W
+/// of a linear layer's backward), which only <see cref="BroadcastGemm"/> reads.
+/// </summary>
+internal readonly unsafe struct Product(float* x, byte* w, DType weightType, float* y, int m, int n, int k, float alpha, float beta, bool weightKN = false)
 {
     public readonly float* X = x;
     public readonly byte* W = w;
@@ -60,11 +71,14 @@ internal readonly unsafe struct Product(float* x, byte* w, DType weightType, flo
     public readonly float* Y = y;
     public readonly int M = m, N = n, K = k;
     public readonly float Alpha = alpha, Beta = beta;
+    public readonly bool WeightKN = weightKN;
 
     /// <summary>Widens <paramref name="count"/> weights of row <paramref name="row"/> from column <paramref name="column"/> into fp32.</summary>
-    public void ReadWeights(int row, int column, int count, float* destination)
+    public void ReadWeights(int row, int column, int count, float* destination) => ReadStored((long)row * K + column, count, destination);
+
+    /// <summary>Widens <paramref name="count"/> consecutive stored weights from element <paramref name="first"/> into fp32.</summary>
+    public void ReadStored(long first, int count, float* destination)
     {
-        long first = (long)row * K + column;
         var target = new Span<float>(destination, count);
         switch (WeightType)
         {
@@ -419,10 +433,17 @@ internal readonly unsafe struct Bf16Weights : IWeightFormat
 /// (or widened from BF16/F16) into a 24 KB panel that stays in L1 while the input panels of one row block stream
 /// past it from L2. Inputs are packed once per K block into column-major panels; K runs in blocks of
 /// <see cref="KBlock"/> and y accumulates across them. Threads split the input rows when there are enough of them
-/// (each input packed once), otherwise the weight rows.
+/// (each input packed once), otherwise the weight rows. A weight stored [K, N] (<see cref="Product.WeightKN"/>: dX = dY·W
+/// in a backward pass) is read the same way without being transposed first: its panel is packed column-major (twelve
+/// consecutive weights per K step, one contiguous copy each), and the micro-kernel only reads it with other strides,
+/// so the sums are the very ones of the transposed weight.
 /// </summary>
 internal static unsafe class BroadcastGemm
 {
+    /// <summary>Whether <see cref="CpuMatMul.Multiply"/> would run this shape here (so a [K, N] weight may be sent as stored).</summary>
+    public static bool TakesWeightKN(int m, int n, int k) =>
+        m > CpuMatMul.GemvMaxRows && n > CpuMatMul.ThinLimit && k > CpuMatMul.ThinLimit;
+
     private const int Lanes = 16;
     private const int RowTile = 2 * Lanes;   // input rows per micro-tile
     private const int WeightTile = 12;       // weight rows per micro-tile
@@ -457,10 +478,20 @@ internal static unsafe class BroadcastGemm
                 for (int n = n0; n < n1; n += WeightTile)
                 {
                     int nr = Math.Min(WeightTile, n1 - n);
+                    if (p.WeightKN)
+                    {
+                        LoadPanelKN(p, n, nr, k0, kc, panel);
+                        for (int i = 0; i < mc; i += RowTile)
+                        {
+                            MicroKernel<ColumnMajorPanel>(packedX + (long)i * kc, panel, kc, tile);
+                            StoreTile(p, tile, mb + i, Math.Min(RowTile, mc - i), n, nr, firstBlock);
+                        }
+                        continue;
+                    }
                     LoadPanel(p, n, nr, k0, kc, panel);
                     for (int i = 0; i < mc; i += RowTile)
                     {
-                        MicroKernel(packedX + (long)i * kc, panel, kc, tile);
+                        MicroKernel<RowMajorPanel>(packedX + (long)i * kc, panel, kc, tile);
                         StoreTile(p, tile, mb + i, Math.Min(RowTile, mc - i), n, nr, firstBlock);
                     }
                 }
@@ -492,8 +523,67 @@ internal static unsafe class BroadcastGemm
         for (int j = nr; j < WeightTile; j++) new Span<float>(panel + j * KBlock, kc).Clear();
     }
 
+    /// <summary>
+    /// Columns [n, n+nr) × rows [k0, k0+kc) of a [K, N] weight → a column-major panel (panel[c·12 + j] = W[k0 + c, n + j]),
+    /// missing columns zero.
+    /// </summary>
+    private static void LoadPanelKN(in Product p, int n, int nr, int k0, int kc, float* panel)
+    {
+        if (nr == WeightTile && p.WeightType is DType.F32 or DType.BF16)
+        {
+            // The hot cases: one 8-wide and one 4-wide copy (widened in registers for BF16) per K step.
+            if (p.WeightType == DType.F32)
+            {
+                float* src = (float*)p.W + (long)k0 * p.N + n;
+                for (int c = 0; c < kc; c++, src += p.N)
+                {
+                    Vector256.Load(src).Store(panel + c * WeightTile);
+                    Vector128.Load(src + 8).Store(panel + c * WeightTile + 8);
+                }
+            }
+            else
+            {
+                ushort* src = (ushort*)p.W + (long)k0 * p.N + n;
+                for (int c = 0; c < kc; c++, src += p.N)
+                {
+                    float* dst = panel + c * WeightTile;
+                    Vector256.ShiftLeft(Vector256.WidenLower(Vector128.Load(src).ToVector256()), 16).AsSingle().Store(dst);
+                    for (int j = 8; j < WeightTile; j++) dst[j] = FloatBits.BF16ToFloat(src[j]);
+                }
+            }
+            return;
+        }
+        for (int c = 0; c < kc; c++)
+        {
+            float* dst = panel + c * WeightTile;
+            p.ReadStored((long)(k0 + c) * p.N + n, nr, dst);
+            for (int j = nr; j < WeightTile; j++) dst[j] = 0f;
+        }
+    }
+
+    /// <summary>Where weight (j, c) of a K block sits in a panel: <c>c · C + j · J</c>.</summary>
+    private interface IPanelLayout
+    {
+        static abstract int C { get; }
+        static abstract int J { get; }
+    }
+
+    /// <summary>A [N, K] weight's rows copied as they are: row j of the tile at stride <see cref="KBlock"/>.</summary>
+    private readonly struct RowMajorPanel : IPanelLayout
+    {
+        public static int C => 1;
+        public static int J => KBlock;
+    }
+
+    /// <summary>A [K, N] weight's rows copied as they are: the tile's twelve weights of one K step side by side.</summary>
+    private readonly struct ColumnMajorPanel : IPanelLayout
+    {
+        public static int C => WeightTile;
+        public static int J => 1;
+    }
+
     /// <summary>tile[j·32 + r] = Σ_c x[r, c] · W[j, c] over one K block: 24 accumulators, two input vectors, twelve broadcasts per step.</summary>
-    private static void MicroKernel(float* x, float* w, int kc, float* tile)
+    private static void MicroKernel<TLayout>(float* x, float* w, int kc, float* tile) where TLayout : struct, IPanelLayout
     {
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default;
         Vector512<float> c06 = default, c07 = default, c08 = default, c09 = default, c10 = default, c11 = default;
@@ -503,20 +593,20 @@ internal static unsafe class BroadcastGemm
         {
             var a = Vector512.Load(x + c * RowTile);
             var b = Vector512.Load(x + c * RowTile + Lanes);
-            float* wc = w + c;
+            float* wc = w + c * TLayout.C;
             Vector512<float> s;
-            s = Vector512.Create(wc[0 * KBlock]); c00 = Vector512.FusedMultiplyAdd(a, s, c00); d00 = Vector512.FusedMultiplyAdd(b, s, d00);
-            s = Vector512.Create(wc[1 * KBlock]); c01 = Vector512.FusedMultiplyAdd(a, s, c01); d01 = Vector512.FusedMultiplyAdd(b, s, d01);
-            s = Vector512.Create(wc[2 * KBlock]); c02 = Vector512.FusedMultiplyAdd(a, s, c02); d02 = Vector512.FusedMultiplyAdd(b, s, d02);
-            s = Vector512.Create(wc[3 * KBlock]); c03 = Vector512.FusedMultiplyAdd(a, s, c03); d03 = Vector512.FusedMultiplyAdd(b, s, d03);
-            s = Vector512.Create(wc[4 * KBlock]); c04 = Vector512.FusedMultiplyAdd(a, s, c04); d04 = Vector512.FusedMultiplyAdd(b, s, d04);
-            s = Vector512.Create(wc[5 * KBlock]); c05 = Vector512.FusedMultiplyAdd(a, s, c05); d05 = Vector512.FusedMultiplyAdd(b, s, d05);
-            s = Vector512.Create(wc[6 * KBlock]); c06 = Vector512.FusedMultiplyAdd(a, s, c06); d06 = Vector512.FusedMultiplyAdd(b, s, d06);
-            s = Vector512.Create(wc[7 * KBlock]); c07 = Vector512.FusedMultiplyAdd(a, s, c07); d07 = Vector512.FusedMultiplyAdd(b, s, d07);
-            s = Vector512.Create(wc[8 * KBlock]); c08 = Vector512.FusedMultiplyAdd(a, s, c08); d08 = Vector512.FusedMultiplyAdd(b, s, d08);
-            s = Vector512.Create(wc[9 * KBlock]); c09 = Vector512.FusedMultiplyAdd(a, s, c09); d09 = Vector512.FusedMultiplyAdd(b, s, d09);
-            s = Vector512.Create(wc[10 * KBlock]); c10 = Vector512.FusedMultiplyAdd(a, s, c10); d10 = Vector512.FusedMultiplyAdd(b, s, d10);
-            s = Vector512.Create(wc[11 * KBlock]); c11 = Vector512.FusedMultiplyAdd(a, s, c11); d11 = Vector512.FusedMultiplyAdd(b, s, d11);
+            s = Vector512.Create(wc[0 * TLayout.J]); c00 = Vector512.FusedMultiplyAdd(a, s, c00); d00 = Vector512.FusedMultiplyAdd(b, s, d00);
+            s = Vector512.Create(wc[1 * TLayout.J]); c01 = Vector512.FusedMultiplyAdd(a, s, c01); d01 = Vector512.FusedMultiplyAdd(b, s, d01);
+            s = Vector512.Create(wc[2 * TLayout.J]); c02 = Vector512.FusedMultiplyAdd(a, s, c02); d02 = Vector512.FusedMultiplyAdd(b, s, d02);
+            s = Vector512.Create(wc[3 * TLayout.J]); c03 = Vector512.FusedMultiplyAdd(a, s, c03); d03 = Vector512.FusedMultiplyAdd(b, s, d03);
+            s = Vector512.Create(wc[4 * TLayout.J]); c04 = Vector512.FusedMultiplyAdd(a, s, c04); d04 = Vector512.FusedMultiplyAdd(b, s, d04);
+            s = Vector512.Create(wc[5 * TLayout.J]); c05 = Vector512.FusedMultiplyAdd(a, s, c05); d05 = Vector512.FusedMultiplyAdd(b, s, d05);
+            s = Vector512.Create(wc[6 * TLayout.J]); c06 = Vector512.FusedMultiplyAdd(a, s, c06); d06 = Vector512.FusedMultiplyAdd(b, s, d06);
+            s = Vector512.Create(wc[7 * TLayout.J]); c07 = Vector512.FusedMultiplyAdd(a, s, c07); d07 = Vector512.FusedMultiplyAdd(b, s, d07);
+            s = Vector512.Create(wc[8 * TLayout.J]); c08 = Vector512.FusedMultiplyAdd(a, s, c08); d08 = Vector512.FusedMultiplyAdd(b, s, d08);
+            s = Vector512.Create(wc[9 * TLayout.J]); c09 = Vector512.FusedMultiplyAdd(a, s, c09); d09 = Vector512.FusedMultiplyAdd(b, s, d09);
+            s = Vector512.Create(wc[10 * TLayout.J]); c10 = Vector512.FusedMultiplyAdd(a, s, c10); d10 = Vector512.FusedMultiplyAdd(b, s, d10);
+            s = Vector512.Create(wc[11 * TLayout.J]); c11 = Vector512.FusedMultiplyAdd(a, s, c11); d11 = Vector512.FusedMultiplyAdd(b, s, d11);
         }
         c00.Store(tile + 0 * RowTile); d00.Store(tile + 0 * RowTile + Lanes);
         c01.Store(tile + 1 * RowTile); d01.Store(tile + 1 * RowTile + Lanes);
