@@ -22,15 +22,6 @@ internal sealed class LoraLmObjective : StageObjective
         _adapter = adapter;
     }
 
-    protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch)
-    {
-        var texts = batch.Cast<LmExample>().Select(e => ((IReadOnlyList<int>)[e.Ids[0]], (IReadOnlyList<int>)e.Ids.Skip(1).ToArray())).ToList();
-        var rows = new GeneratorBatch(texts, Decoder.Config.PadTokenId ?? 0, memoryIds: null);
-        var w = new DecoderWeightsBinding(g, Decoder.Weights, _adapter, Parameters);
-        var ids = inputs.Add("ids", rows.Ids);
-        var hidden = DecoderTrainingGraph.Forward(g, w, DecoderTrainingGraph.Embed(g, w, ids, "embed"),
-            inputs.Add("positions", rows.Positions), inputs.Add("key_mask", rows.Mask, rows.Batch, rows.Width), rows.Batch, rows.Width, "");
-        var logits = DecoderTrainingGraph.Logits(g, w, hidden, inputs.Add("target_rows", rows.TargetRows), "logits");
-        return g.MeanCrossEntropy(logits, inputs.Add("targets", rows.Targets), "loss");
-    }
+    protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch) =>
+        LmObjective.NextTokenLoss(g, inputs, batch, Decoder, _adapter, Parameters);
 }

@@ -21,11 +21,19 @@ internal sealed class LmObjective : StageObjective
         return new LmObjective(decoder, TrainableWeights.CreateStore(decoder.Backend, entries));
     }
 
-    protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch)
+    protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch) =>
+        NextTokenLoss(g, inputs, batch, Decoder, adapter: null, Parameters);
+
+    /// <summary>
+    /// Plain next-token CE over every token of each text, through the base weights and, when given, one adapter; the
+    /// store decides which of them train (the base here, the adapter in the bench's LoRA variant).
+    /// </summary>
+    internal static Value NextTokenLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch, DecoderModel decoder,
+        LoraAdapter? adapter, ParameterStore parameters)
     {
         var texts = batch.Cast<LmExample>().Select(e => ((IReadOnlyList<int>)[e.Ids[0]], (IReadOnlyList<int>)e.Ids.Skip(1).ToArray())).ToList();
-        var rows = new GeneratorBatch(texts, Decoder.Config.PadTokenId ?? 0, memoryIds: null);
-        var w = new DecoderWeightsBinding(g, Decoder.Weights, null, Parameters);
+        var rows = new GeneratorBatch(texts, decoder.Config.PadTokenId ?? 0, memoryIds: null);
+        var w = new DecoderWeightsBinding(g, decoder.Weights, adapter, parameters);
         var ids = inputs.Add("ids", rows.Ids);
         var hidden = DecoderTrainingGraph.Forward(g, w, DecoderTrainingGraph.Embed(g, w, ids, "embed"),
             inputs.Add("positions", rows.Positions), inputs.Add("key_mask", rows.Mask, rows.Batch, rows.Width), rows.Batch, rows.Width, "");

@@ -10,20 +10,8 @@ namespace Clara.Engine.Tests.Cuda;
 /// behaviours only a device shows (fault flags). Ignored, with the reason, where there is no CUDA device.
 /// </summary>
 [NonParallelizable]
-public class CudaKernelCheckTests
+public class CudaKernelCheckTests : CudaDeviceFixture
 {
-    private CudaBackend? _gpu;
-    private string _reason = "";
-
-    [OneTimeSetUp]
-    public void OpenDevice()
-    {
-        if (CudaBackend.Probe(out _reason)) _gpu = CudaBackend.Create();
-    }
-
-    [OneTimeTearDown]
-    public void CloseDevice() => _gpu?.Dispose();
-
     public static IEnumerable<TestCaseData> Checks() =>
         KernelChecks.All.Select((check, i) => new TestCaseData(check.Name, i + 1).SetName($"MatchesCpuTwin({check.Name})"));
 
@@ -144,11 +132,5 @@ public class CudaKernelCheckTests
         {
             foreach (var t in tensors) t.Buffer.Dispose();
         }
-    }
-
-    private CudaBackend RequireDevice()
-    {
-        if (_gpu is null) CudaRequirement.Missing("no CUDA device", _reason);
-        return _gpu!;
     }
 }

@@ -97,26 +97,8 @@ public class SharedMemoryBudgetTests
 
 /// <summary>The top-k on a device at its documented maximum and one past it.</summary>
 [NonParallelizable]
-public class CudaTopKSharedMemoryTests
+public class CudaTopKSharedMemoryTests : CudaDeviceFixture
 {
-    private CudaBackend? _gpu;
-    private string _reason = "";
-
-    [OneTimeSetUp]
-    public void OpenDevice()
-    {
-        if (CudaBackend.Probe(out _reason)) _gpu = CudaBackend.Create();
-    }
-
-    [OneTimeTearDown]
-    public void CloseDevice() => _gpu?.Dispose();
-
-    private CudaBackend RequireDevice()
-    {
-        if (_gpu is null) CudaRequirement.Missing("no CUDA device", _reason);
-        return _gpu!;
-    }
-
     [Test]
     public void TheDriversStaticSizeIsTheCubins()
     {

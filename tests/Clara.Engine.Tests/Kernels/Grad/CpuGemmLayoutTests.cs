@@ -1,6 +1,7 @@
 using Clara.Engine.Backends;
 using Clara.Engine.Backends.Cpu;
 using Clara.Engine.Tensors;
+using Clara.Engine.Tests.Support;
 using NUnit.Framework;
 
 namespace Clara.Engine.Tests.Kernels.Grad;
@@ -14,14 +15,6 @@ namespace Clara.Engine.Tests.Kernels.Grad;
 /// </summary>
 public class CpuGemmLayoutTests
 {
-    private static float[] Random(int count, int seed)
-    {
-        var random = new Random(seed);
-        var values = new float[count];
-        for (int i = 0; i < count; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
-        return values;
-    }
-
     private static float[] Transposed(float[] source, int rows, int columns)
     {
         var result = new float[source.Length];
@@ -71,10 +64,10 @@ public class CpuGemmLayoutTests
     {
         var dtype = Enum.Parse<DType>(type);
         using var backend = new CpuBackend(threads);
-        var a = Random(m * k, 1);
-        var bKN = Random(k * n, 2);
+        var a = RandomValues.Uniform(m * k, 1);
+        var bKN = RandomValues.Uniform(k * n, 2);
         if (dtype == DType.BF16) bKN = RoundedToBF16(bKN);
-        var c = Random(m * n, 3);
+        var c = RandomValues.Uniform(m * n, 3);
         var asStored = Tensor.FromFloats(backend, c, m, n);
         var viaTranspose = Tensor.FromFloats(backend, c, m, n);
         backend.Kernels.Gemm(Tensor.FromFloats(backend, a, m, k), false, Stored(backend, bKN, dtype, k, n), false, asStored, 0.75f, -0.5f);
@@ -92,9 +85,9 @@ public class CpuGemmLayoutTests
     public void ThinProductOfATransposedLargeOperandIsExact(int threads, int m, int n, int k, float beta)
     {
         using var backend = new CpuBackend(threads);
-        var aKM = Random(k * m, 4); // a as stored: [K, M], used transposed
-        var b = Random(k * n, 5);
-        var c = Random(m * n, 6);
+        var aKM = RandomValues.Uniform(k * m, 4); // a as stored: [K, M], used transposed
+        var b = RandomValues.Uniform(k * n, 5);
+        var c = RandomValues.Uniform(m * n, 6);
         var swapped = Tensor.FromFloats(backend, c, m, n);
         var direct = Tensor.FromFloats(backend, c, m, n);
         backend.Kernels.Gemm(Tensor.FromFloats(backend, aKM, k, m), true, Tensor.FromFloats(backend, b, k, n), false, swapped, 0.5f, beta);

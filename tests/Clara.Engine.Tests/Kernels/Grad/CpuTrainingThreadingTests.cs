@@ -2,6 +2,7 @@ using Clara.Engine.Backends;
 using Clara.Engine.Backends.Cpu;
 using Clara.Engine.Tensors;
 using Clara.Engine.Training;
+using Clara.Engine.Tests.Support;
 using NUnit.Framework;
 
 namespace Clara.Engine.Tests.Kernels.Grad;
@@ -14,14 +15,6 @@ namespace Clara.Engine.Tests.Kernels.Grad;
 /// </summary>
 public class CpuTrainingThreadingTests
 {
-    private static float[] Random(int count, int seed)
-    {
-        var random = new Random(seed);
-        var values = new float[count];
-        for (int i = 0; i < count; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
-        return values;
-    }
-
     /// <summary>Runs <paramref name="op"/> on a fresh backend with the given thread count and returns its outputs.</summary>
     private static float[][] Run(int threads, Func<IBackend, Tensor[]> op)
     {
@@ -39,7 +32,7 @@ public class CpuTrainingThreadingTests
         for (int i = 0; i < serial.Length; i++) Assert.That(parallel[i], Is.EqualTo(serial[i]), $"{what}: output {i}");
     }
 
-    private static Tensor F(IBackend b, int seed, params int[] dims) => Tensor.FromFloats(b, Random((int)new Shape(dims).ElementCount, seed), dims);
+    private static Tensor F(IBackend b, int seed, params int[] dims) => Tensor.FromFloats(b, RandomValues.Uniform((int)new Shape(dims).ElementCount, seed), dims);
 
     [TestCase(false, false, 300, 256, 300)]
     [TestCase(false, true, 300, 256, 300)]
