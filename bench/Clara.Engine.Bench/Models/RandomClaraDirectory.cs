@@ -19,7 +19,7 @@ public static class RandomClaraDirectory
     {
         Directory.CreateDirectory(directory);
         WriteJson(Path.Combine(directory, "config.json"), w => WriteModelConfig(w, config, dtype));
-        WriteJson(Path.Combine(directory, "clara.json"), w => WriteClaraConfig(w, clara));
+        File.WriteAllText(Path.Combine(directory, "clara.json"), clara.ToJson());
         ulong key = (ulong)(uint)seed << 32;
         var tensors = new List<TensorToWrite>
         {
@@ -43,7 +43,9 @@ public static class RandomClaraDirectory
         {
             string adapterDirectory = Path.Combine(directory, "adapters", adapter);
             Directory.CreateDirectory(adapterDirectory);
-            WriteJson(Path.Combine(adapterDirectory, "adapter_config.json"), WriteAdapterConfig);
+            // lora_alpha = 2·r on every projection, as the CLaRa reference sets them.
+            File.WriteAllText(Path.Combine(adapterDirectory, "adapter_config.json"), PeftAdapterConfig.ToJson(new PeftConfigValues(
+                LoraRank, 2.0 * LoraRank, UseRsLora: false, LinearSlots.All.Select(s => s.TargetName()).ToList(), LayersToTransform: null)));
             var pairs = new List<TensorToWrite>();
             for (int i = 0; i < config.Layers; i++)
                 foreach (var slot in LinearSlots.All)
@@ -94,33 +96,5 @@ public static class RandomClaraDirectory
         w.WriteNumber("max_position_embeddings", c.MaxPositionEmbeddings);
         w.WriteBoolean("tie_word_embeddings", c.TieWordEmbeddings);
         w.WriteString("torch_dtype", dtype == DType.BF16 ? "bfloat16" : dtype == DType.F16 ? "float16" : "float32");
-    }
-
-    private static void WriteClaraConfig(Utf8JsonWriter w, ClaraConfig c)
-    {
-        w.WriteNumber("doc_max_length", c.DocMaxLength);
-        w.WriteNumber("compression_rate", c.CompressionRate);
-        w.WriteStartArray("mem_token_ids");
-        foreach (var id in c.MemTokenIds) w.WriteNumberValue(id);
-        w.WriteEndArray();
-        w.WriteNumber("enc_token_id", c.EncTokenId);
-        w.WriteNumber("sep_token_id", c.SepTokenId);
-        w.WriteNumber("ae_token_id", c.AeTokenId);
-        w.WriteNumber("pad_token_id", c.PadTokenId);
-        w.WriteNumber("bos_token_id", c.BosTokenId);
-        w.WriteNumber("eos_token_id", c.EosTokenId);
-        w.WriteNumber("top_k", c.TopK);
-        w.WriteNumber("temperature", c.Temperature);
-    }
-
-    private static void WriteAdapterConfig(Utf8JsonWriter w)
-    {
-        w.WriteString("peft_type", "LORA");
-        w.WriteNumber("r", LoraRank);
-        w.WriteNumber("lora_alpha", 2 * LoraRank);
-        w.WriteBoolean("use_rslora", false);
-        w.WriteStartArray("target_modules");
-        foreach (var slot in LinearSlots.All) w.WriteStringValue(slot.TargetName());
-        w.WriteEndArray();
     }
 }

@@ -32,6 +32,31 @@ public sealed record ClaraConfig
     public const int MaxDocLength = 1 << 16;
     public const int MaxTopK = 4096;
 
+    /// <summary>clara.json as <see cref="Parse"/> reads it back: the one writer (the corpus tool's initial model, the bench's random directories).</summary>
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("doc_max_length", DocMaxLength);
+            w.WriteNumber("compression_rate", CompressionRate);
+            w.WriteStartArray("mem_token_ids");
+            foreach (var id in MemTokenIds) w.WriteNumberValue(id);
+            w.WriteEndArray();
+            w.WriteNumber("enc_token_id", EncTokenId);
+            w.WriteNumber("sep_token_id", SepTokenId);
+            w.WriteNumber("ae_token_id", AeTokenId);
+            w.WriteNumber("pad_token_id", PadTokenId);
+            w.WriteNumber("bos_token_id", BosTokenId);
+            w.WriteNumber("eos_token_id", EosTokenId);
+            w.WriteNumber("top_k", TopK);
+            w.WriteNumber("temperature", Temperature);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
     public static ClaraConfig Parse(string json)
     {
         JsonDocument doc;

@@ -29,7 +29,7 @@ public static class InitialModelWriter
         foreach (var name in TokenizerFiles)
             File.Copy(Path.Combine(tokenizerDirectory, name), Path.Combine(output, name), overwrite: true);
         WriteJson(Path.Combine(output, "config.json"), w => WriteModelConfig(w, shape, vocab, ids));
-        WriteJson(Path.Combine(output, "clara.json"), w => WriteClaraConfig(w, shape, ids));
+        File.WriteAllText(Path.Combine(output, "clara.json"), ToClaraConfig(shape, ids).ToJson() + "\n");
 
         var config = ToModelConfig(shape, vocab);
         ulong key = (ulong)(uint)shape.Seed << 32;
@@ -151,20 +151,18 @@ public static class InitialModelWriter
         w.WriteNull("sliding_window");
     }
 
-    private static void WriteClaraConfig(Utf8JsonWriter w, InitialModelShape s, SpecialIds ids)
+    private static ClaraConfig ToClaraConfig(InitialModelShape s, SpecialIds ids) => new()
     {
-        w.WriteNumber("doc_max_length", s.DocMaxLength);
-        w.WriteNumber("compression_rate", s.CompressionRate);
-        w.WriteStartArray("mem_token_ids");
-        foreach (var id in ids.Memory) w.WriteNumberValue(id);
-        w.WriteEndArray();
-        w.WriteNumber("enc_token_id", ids.Enc);
-        w.WriteNumber("sep_token_id", ids.Sep);
-        w.WriteNumber("ae_token_id", ids.Ae);
-        w.WriteNumber("pad_token_id", ids.Pad);
-        w.WriteNumber("bos_token_id", ids.Bos);
-        w.WriteNumber("eos_token_id", ids.Eos);
-        w.WriteNumber("top_k", s.TopK);
-        w.WriteNumber("temperature", s.Temperature);
-    }
+        DocMaxLength = s.DocMaxLength,
+        CompressionRate = s.CompressionRate,
+        MemTokenIds = ids.Memory.ToArray(),
+        EncTokenId = ids.Enc,
+        SepTokenId = ids.Sep,
+        AeTokenId = ids.Ae,
+        PadTokenId = ids.Pad,
+        BosTokenId = ids.Bos,
+        EosTokenId = ids.Eos,
+        TopK = s.TopK,
+        Temperature = s.Temperature,
+    };
 }
