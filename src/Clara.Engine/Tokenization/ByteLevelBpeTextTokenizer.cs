@@ -11,6 +11,7 @@ internal sealed class ByteLevelBpeTextTokenizer : ITextTokenizer
 {
     private readonly BpeTokenizer _bpe;
     private readonly ByteLevelLayout _layout;
+    private readonly Regex _words;
     private readonly AddedTokenVocabulary _added;
     private readonly bool[] _isModelId;
     private readonly string?[] _tokenOfId;
@@ -20,6 +21,7 @@ internal sealed class ByteLevelBpeTextTokenizer : ITextTokenizer
     {
         _bpe = bpe;
         _layout = layout;
+        _words = WordPattern(layout);
         _added = added;
         _path = path;
         VocabSize = Math.Max(model.Vocabulary.Values.DefaultIfEmpty(-1).Max() + 1, added.MaxId + 1);
@@ -32,8 +34,9 @@ internal sealed class ByteLevelBpeTextTokenizer : ITextTokenizer
         }
     }
 
-    public static PreTokenizer SplitBy(ByteLevelLayout layout) =>
-        new RegexPreTokenizer(new Regex(layout.SplitPattern, RegexOptions.CultureInvariant), specialTokens: null);
+    public static PreTokenizer SplitBy(ByteLevelLayout layout) => new RegexPreTokenizer(WordPattern(layout), specialTokens: null);
+
+    private static Regex WordPattern(ByteLevelLayout layout) => new(layout.SplitPattern, RegexOptions.CultureInvariant);
 
     public IReadOnlyDictionary<string, int> SpecialTokens => _added.SpecialTokens;
     public int? BosId => _added.BosId;
@@ -49,7 +52,21 @@ internal sealed class ByteLevelBpeTextTokenizer : ITextTokenizer
         // Hugging Face's add_prefix_space: a segment not starting with a space gets one, so its first word is
         // encoded like a word in the middle of a sentence.
         string input = _layout.AddPrefixSpace && (piece.Length == 0 || piece[0] != ' ') ? " " + piece : piece;
-        ids.AddRange(_bpe.EncodeToIds(input, considerPreTokenization: true, considerNormalization: false));
+        if (budget == int.MaxValue)
+        {
+            ids.AddRange(_bpe.EncodeToIds(input, considerPreTokenization: true, considerNormalization: false));
+            return;
+        }
+        // A bounded encode takes the file's words one at a time (the same matches the pre-tokenizer makes), so a
+        // long document is split and merged only as far as the kept tokens reach. No merge crosses a word.
+        int target = ids.Count + budget;
+        foreach (var word in _words.EnumerateMatches(input))
+        {
+            if (ids.Count >= target) break;
+            if (word.Length > ExactCutSearch.MaxUncutCharacters)
+                throw ExactCutSearch.NoCut(input.Length, word.Index, word.Index + word.Length);
+            ids.AddRange(_bpe.EncodeToIds(input.AsSpan(word.Index, word.Length), considerPreTokenization: false, considerNormalization: false));
+        }
     }
 
     public string IdToToken(int id) =>

@@ -20,6 +20,7 @@ internal sealed class MetaspaceBpeTextTokenizer : ITextTokenizer
     private readonly int[]? _byteIds;
     private readonly int? _unknownId;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabularyBySpan;
+    private readonly VocabularyPairCuts _cuts;
     private readonly string _path;
 
     public MetaspaceBpeTextTokenizer(BpeTokenizer bpe, HfTokenizerDefinition definition, MetaspaceLayout layout, AddedTokenVocabulary added, string path)
@@ -35,6 +36,7 @@ internal sealed class MetaspaceBpeTextTokenizer : ITextTokenizer
         foreach (var (piece, id) in _model.Vocabulary) _pieceOfId[id] = piece;
         _unknownId = _model.UnknownToken is null ? null : _model.Vocabulary[_model.UnknownToken];
         _vocabularyBySpan = _model.Vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
+        _cuts = new VocabularyPairCuts(_model.Vocabulary.Keys);
         if (_model.ByteFallback)
         {
             var byteIds = new int[256];
@@ -69,29 +71,45 @@ internal sealed class MetaspaceBpeTextTokenizer : ITextTokenizer
     {
         // With the normalizer layout the stretch arrives normalized; the Metaspace pre-tokenizer runs here.
         string normalized = _layout.IsNormalizer ? piece : Normalize(piece, startsText);
+        bool bounded = budget != int.MaxValue;
+        int target = bounded ? ids.Count + budget : int.MaxValue;
         int wordStart = 0;
         bool lastWasUnknown = false;
-        for (int i = 0; i < normalized.Length;)
+        for (int i = 0; i < normalized.Length && ids.Count < target;)
         {
             // A lone surrogate decodes as U+FFFD (width 1), so malformed text still encodes.
             Rune.DecodeFromUtf16(normalized.AsSpan(i), out var rune, out int width);
             if (!_vocabularyBySpan.ContainsKey(normalized.AsSpan(i, width)))
             {
                 if (i > wordStart) lastWasUnknown = false;  // known characters in between: nothing to fuse with
-                EncodeWord(normalized.AsSpan(wordStart, i - wordStart), ids);
+                EncodeWord(normalized.AsSpan(wordStart, i - wordStart), ids, target);
                 lastWasUnknown = EncodeUnknown(rune, lastWasUnknown, ids);
                 wordStart = i + width;
             }
             else if (_layout.Split && normalized[i] == _layout.Replacement && i > wordStart)
             {
-                EncodeWord(normalized.AsSpan(wordStart, i - wordStart), ids);
+                EncodeWord(normalized.AsSpan(wordStart, i - wordStart), ids, target);
                 lastWasUnknown = false;
                 wordStart = i;
             }
+            else if (bounded && i - wordStart >= WordChunk && _cuts.IsExactCut(normalized.AsSpan(wordStart), i - wordStart))
+            {
+                // Without Split the whole text is one word: a bounded encode cuts it where no merge can join the
+                // sides, so a long document is not merged whole to keep its first tokens.
+                EncodeWord(normalized.AsSpan(wordStart, i - wordStart), ids, target);
+                wordStart = i;
+            }
+            else if (bounded && i - wordStart > WordChunk + ExactCutSearch.MaxUncutCharacters)
+            {
+                throw ExactCutSearch.NoCut(normalized.Length, wordStart + WordChunk, i);
+            }
             i += width;
         }
-        EncodeWord(normalized.AsSpan(wordStart), ids);
+        if (ids.Count < target) EncodeWord(normalized.AsSpan(wordStart), ids, target);
     }
+
+    /// <summary>A bounded encode cuts a long word into parts of at least this many characters.</summary>
+    private const int WordChunk = 1024;
 
     /// <summary>Spaces become the marker; the marker is prepended as the layout says.</summary>
     private string Normalize(ReadOnlySpan<char> segment, bool startsText)
@@ -107,9 +125,9 @@ internal sealed class MetaspaceBpeTextTokenizer : ITextTokenizer
         return prepend ? _layout.Replacement + text : text;
     }
 
-    private void EncodeWord(ReadOnlySpan<char> word, List<int> ids)
+    private void EncodeWord(ReadOnlySpan<char> word, List<int> ids, int target)
     {
-        if (word.IsEmpty) return;
+        if (word.IsEmpty || ids.Count >= target) return;
         ids.AddRange(_bpe.EncodeToIds(word, considerPreTokenization: false, considerNormalization: false));
     }
 

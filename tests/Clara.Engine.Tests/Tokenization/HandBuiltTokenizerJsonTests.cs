@@ -77,6 +77,21 @@ public sealed class HandBuiltTokenizerJsonTests
     }
 
     [Test]
+    public void A_bounded_byte_level_encode_takes_words_only_as_far_as_it_keeps()
+    {
+        var tokenizer = Load(TokenizerJson(ByteLevelVocab, ByteLevelMerges, null, ByteLevel(), ByteLevel()));
+        string text = string.Concat(Enumerable.Repeat("hello world  hé, world's 42 ", 400));
+        var whole = tokenizer.Encode(text);
+        foreach (int kept in new[] { 1, 2, 3, 7, 100, whole.Length - 1, whole.Length + 5 })
+            Assert.That(tokenizer.Encode(text, kept), Is.EqualTo(whole.Take(kept).ToArray()), $"{kept} tokens");
+        string giantWord = new('h', ExactCutSearch.MaxUncutCharacters + 1);
+        var e = Assert.Throws<InvalidDataException>(() => tokenizer.Encode("hello " + giantWord, 4));
+        Assert.That(e!.Message, Does.Contain("can be cut"));
+        Assert.That(tokenizer.Encode("hello world " + giantWord, 2), Is.EqualTo(new[] { Array.IndexOf(ByteLevelVocab, "hello"), Array.IndexOf(ByteLevelVocab, "Ġworld") }),
+            "a giant word past the kept tokens is never read");
+    }
+
+    [Test]
     public void Split_then_byte_level_uses_the_files_regex()
     {
         // Split on single characters: no merge can apply, every character is its own word.

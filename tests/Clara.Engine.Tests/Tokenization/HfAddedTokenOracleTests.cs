@@ -49,4 +49,16 @@ public sealed class HfAddedTokenOracleTests(string layout)
         var mismatches = _cases.Where(c => !_tokenizer.Encode(c.Text, maxTokens).SequenceEqual(c.Ids.Take(maxTokens))).ToList();
         Assert.That(mismatches, Is.Empty, SentencePieceCorpusOracleTests.Describe(mismatches, c => JsonSerializer.Serialize(c.Text)));
     }
+
+    [TestCase(500)]
+    [TestCase(5_000)]
+    public void A_bounded_encode_of_a_long_text_cut_in_many_places_is_the_prefix_of_its_whole_encode(int maxTokens)
+    {
+        // Without Metaspace's split the whole text is one word: a bounded encode cuts it where no merge can join
+        // the sides; the whole encode merges it in one piece.
+        string text = string.Concat(Enumerable.Repeat(string.Join(" ", _cases.Select(c => c.Text)), 4));
+        var whole = _tokenizer.Encode(text);
+        Assert.That(whole, Has.Length.GreaterThan(maxTokens));
+        Assert.That(_tokenizer.Encode(text, maxTokens), Is.EqualTo(whole.Take(maxTokens).ToArray()));
+    }
 }

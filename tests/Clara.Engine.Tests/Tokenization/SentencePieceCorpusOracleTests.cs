@@ -77,6 +77,33 @@ public sealed class SentencePieceCorpusOracleTests(string model)
         Assert.That(mismatches, Is.Empty, Describe(mismatches, c => $"{JsonSerializer.Serialize(Shorten(c.Text))}: ours [{string.Join(", ", _tokenizer.Encode(c.Text, maxTokens).Take(12))}]"));
     }
 
+    [TestCase(1_000)]
+    [TestCase(20_000)]
+    public void A_bounded_encode_of_a_long_text_cut_in_many_places_is_the_prefix_of_its_whole_encode(int maxTokens)
+    {
+        // The whole corpus as one text: the bounded encode cuts it into many chunks (for unigram each one starting
+        // from the path score where the last ended), the whole encode runs one segmentation over all of it.
+        string text = string.Join("\n", _cases.Select(c => c.Text));
+        var whole = _tokenizer.Encode(text);
+        Assert.That(whole, Has.Length.GreaterThan(maxTokens));
+        Assert.That(_tokenizer.Encode(text, maxTokens), Is.EqualTo(whole.Take(maxTokens).ToArray()));
+    }
+
+    [Test]
+    public void A_bounded_encode_refuses_a_text_it_cannot_cut_instead_of_tokenizing_all_of_it()
+    {
+        // A run of one character that a piece repeats ("aaaa" pieces exist: the fixtures trained on such runs) has
+        // no exact cut: its first tokens depend on its length. Past the window the encode is refused, by name.
+        var processor = ((SentencePieceTextTokenizer)_tokenizer).Processor;
+        char? repeated = "a=-_*.0x".Cast<char?>().FirstOrDefault(c => !processor.IsExactCut($"{c}{c}{c}", 1));
+        Assert.That(repeated, Is.Not.Null, "the fixture model has a piece of one repeated character");
+        string run = new(repeated!.Value, ExactCutSearch.MaxUncutCharacters + 4096);
+        var e = Assert.Throws<InvalidDataException>(() => _tokenizer.Encode(run, 16));
+        Assert.That(e!.Message, Does.Contain("can be cut").And.Contain($"{ExactCutSearch.MaxUncutCharacters:N0}"));
+        Assert.That(_tokenizer.Encode(run[..10_000], 16), Is.EqualTo(_tokenizer.Encode(run[..10_000]).Take(16).ToArray()),
+            "a run shorter than the window is encoded whole and kept in part");
+    }
+
     [Test]
     public void Every_encode_strategy_gives_sentencepieces_ids()
     {

@@ -89,7 +89,7 @@ internal sealed class BpeSegmenter : ISegmenter
         return uint.MaxValue - ordered;
     }
 
-    public void Segment(ReadOnlySpan<char> text, List<Segment> output)
+    public void Segment(ReadOnlySpan<char> text, List<Segment> output, ref float pathScore)
     {
         if (text.IsEmpty) return;
         // A text longer than any chunk (a run with no cut, a whole text encoded in one run) gets buffers of its own,

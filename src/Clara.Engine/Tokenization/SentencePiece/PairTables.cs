@@ -82,6 +82,15 @@ internal sealed class CharPairSet
 
     public static uint Pair(char before, char after) => (uint)before << 16 | after;
 
+    /// <summary>Every pair of characters that stand side by side in one of <paramref name="strings"/>.</summary>
+    public static CharPairSet AdjacentIn(IEnumerable<string> strings)
+    {
+        var pairs = new HashSet<uint>();
+        foreach (var s in strings)
+            for (int i = 1; i < s.Length; i++) pairs.Add(Pair(s[i - 1], s[i]));
+        return new CharPairSet(pairs);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Contains(char before, char after)
     {

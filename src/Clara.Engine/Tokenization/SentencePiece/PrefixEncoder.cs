@@ -3,8 +3,7 @@ namespace Clara.Engine.Tokenization.SentencePiece;
 /// <summary>
 /// The first ids of a long text without tokenizing all of it: the text is encoded chunk by chunk, each chunk
 /// ending at an exact cut (<see cref="SentencePieceProcessor.IsExactCut"/>), until enough ids exist. The ids are
-/// those of encoding the whole text; a text with no exact cut (a unigram model, one 20 MB run of one character)
-/// is encoded whole.
+/// those of encoding the whole text; a text with no exact cut near enough is refused (<see cref="ExactCutSearch"/>).
 /// </summary>
 internal static class PrefixEncoder
 {
@@ -17,20 +16,13 @@ internal static class PrefixEncoder
     {
         int target = ids.Count + wanted;
         int chunk = (int)Math.Clamp((long)wanted * CharactersPerId, MinimumChunk, int.MaxValue / 2);
-        bool previousUnknown = false;
+        var carry = new EncodeCarry();
         for (int position = 0; position < text.Length && ids.Count < target;)
         {
-            int end = NextCut(processor, text, Math.Min(text.Length, position + chunk));
-            if (position == 0) processor.EncodeStart(text[..end], ids, ref previousUnknown);
-            else processor.EncodeContinuation(text[position..end], ids, ref previousUnknown);
+            int end = ExactCutSearch.NextCut(processor, text, (int)Math.Min(text.Length, (long)position + chunk));
+            if (position == 0) processor.EncodeStart(text[..end], ids, ref carry);
+            else processor.EncodeContinuation(text[position..end], ids, ref carry);
             position = end;
         }
-    }
-
-    private static int NextCut(SentencePieceProcessor processor, ReadOnlySpan<char> text, int from)
-    {
-        for (int cut = from; cut < text.Length; cut++)
-            if (processor.IsExactCut(text, cut)) return cut;
-        return text.Length;
     }
 }

@@ -7,7 +7,7 @@ namespace Clara.Engine.Tokenization.SentencePiece;
 /// unigram), then the unknown pieces — bytes when the model falls back to bytes, otherwise one unknown id for a
 /// run of them. What the engine does not implement is refused at load with the field that asks for it.
 /// </summary>
-internal sealed class SentencePieceProcessor
+internal sealed class SentencePieceProcessor : IExactCuts
 {
     private readonly SentencePieceNormalizer _normalizer;
     private readonly ISegmenter _segmenter;
@@ -23,7 +23,7 @@ internal sealed class SentencePieceProcessor
         // sentencepiece's bos_id()/eos_id(): the trainer's bos/eos piece, when the model has it.
         BosPiece = Vocabulary.PieceToId(model.BosPiece) != Vocabulary.UnknownId ? model.BosPiece : null;
         EosPiece = Vocabulary.PieceToId(model.EosPiece) != Vocabulary.UnknownId ? model.EosPiece : null;
-        _joinedPairs = _segmenter is BpeSegmenter { HasUnusedPieces: false } ? JoinedPairs(Vocabulary) : null;
+        _joinedPairs = _segmenter is BpeSegmenter { HasUnusedPieces: true } ? null : CharPairSet.AdjacentIn(Vocabulary.Segmentable.Keys);
     }
 
     public SentencePieceVocabulary Vocabulary { get; }
@@ -32,8 +32,8 @@ internal sealed class SentencePieceProcessor
     public string? EosPiece { get; }
 
     /// <summary>
-    /// Every pair of adjacent characters inside a segmentable piece; null when no cut is exact: unigram models, and
-    /// BPE models with UNUSED pieces (splitting one back uses the last place in the whole text where it was formed).
+    /// Every pair of adjacent characters inside a segmentable piece; null when no cut is exact: BPE models with
+    /// UNUSED pieces (splitting one back uses the last place in the whole text where it was formed).
     /// </summary>
     private readonly CharPairSet? _joinedPairs;
 
@@ -41,10 +41,12 @@ internal sealed class SentencePieceProcessor
 
     /// <summary>
     /// Whether encoding text[..cut] and then text[cut..] (<see cref="EncodeContinuation"/>) gives exactly the ids of
-    /// the whole text. For BPE that holds when no piece contains the two characters around the cut: no merge can
-    /// then join the sides, and merges on one side never depend on the other. The normalizer must also treat the
-    /// cut as an ordinary position (no space folding across it, no surrogate pair split). Unigram sums float scores
-    /// along the whole path, so a cut could change which of two nearly equal paths wins: never cut.
+    /// the whole text. That holds when no piece contains the two characters around the cut. BPE: no merge can then
+    /// join the sides, and merges on one side never depend on the other. Unigram: every path of the lattice passes
+    /// through the cut, so the best path is the best path to it followed by the best path from it; the second part
+    /// starts from the first part's score (<see cref="EncodeCarry.PathScore"/>), so its float sums, and the choice
+    /// between nearly equal paths, are those of the whole text. The normalizer must also treat the cut as an
+    /// ordinary position (no space folding across it, no surrogate pair split).
     /// </summary>
     public bool IsExactCut(ReadOnlySpan<char> text, int cut)
     {
@@ -75,19 +77,19 @@ internal sealed class SentencePieceProcessor
     /// <summary>Appends the ids of <paramref name="text"/> (no BOS/EOS).</summary>
     public void Encode(ReadOnlySpan<char> text, List<int> ids)
     {
-        bool previousUnknown = false;
-        AppendIds(_normalizer.Normalize(text), ids, ref previousUnknown);
+        var carry = new EncodeCarry();
+        AppendIds(_normalizer.Normalize(text), ids, ref carry);
     }
 
     /// <summary>
     /// Appends the ids of <paramref name="text"/> as the continuation of a text cut where <see cref="IsExactCut"/>
     /// holds: no dummy prefix and no removal of its leading space.
     /// </summary>
-    public void EncodeContinuation(ReadOnlySpan<char> text, List<int> ids, ref bool previousUnknown) =>
-        AppendIds(_normalizer.NormalizeContinuation(text), ids, ref previousUnknown);
+    public void EncodeContinuation(ReadOnlySpan<char> text, List<int> ids, ref EncodeCarry carry) =>
+        AppendIds(_normalizer.NormalizeContinuation(text), ids, ref carry);
 
-    public void EncodeStart(ReadOnlySpan<char> text, List<int> ids, ref bool previousUnknown) =>
-        AppendIds(_normalizer.Normalize(text), ids, ref previousUnknown);
+    public void EncodeStart(ReadOnlySpan<char> text, List<int> ids, ref EncodeCarry carry) =>
+        AppendIds(_normalizer.Normalize(text), ids, ref carry);
 
     public string Decode(IReadOnlyList<int> ids) => _decoder.Decode(ids);
 
@@ -97,12 +99,12 @@ internal sealed class SentencePieceProcessor
     /// <summary>Empties the calling thread's chunk cache (the benchmark measures from a cold cache).</summary>
     internal void ClearChunkCache() => _workspace.Value!.Cache.Clear();
 
-    private void AppendIds(string normalized, List<int> ids, ref bool previousUnknown)
+    private void AppendIds(string normalized, List<int> ids, ref EncodeCarry carry)
     {
         var workspace = _workspace.Value!;
-        if (_joinedPairs is null || Strategy == EncodeStrategy.WholeText)
+        if (_joinedPairs is null || Model != SegmentationModel.Bpe || Strategy == EncodeStrategy.WholeText)
         {
-            AppendSegmented(normalized, ids, ref previousUnknown, workspace.Segments);
+            AppendSegmented(normalized, ids, ref carry, workspace.Segments);
             return;
         }
         // BPE never merges across two characters that no piece holds side by side, so the text is encoded chunk
@@ -116,36 +118,38 @@ internal sealed class SentencePieceProcessor
                 char before = normalized[i - 1], after = normalized[i];
                 if (char.IsSurrogate(before) || char.IsSurrogate(after) || joined.Contains(before, after)) continue;
             }
-            AppendChunk(normalized.AsSpan(start, i - start), ids, ref previousUnknown, workspace);
+            AppendChunk(normalized.AsSpan(start, i - start), ids, ref carry, workspace);
             start = i;
         }
     }
 
-    private void AppendChunk(ReadOnlySpan<char> chunk, List<int> ids, ref bool previousUnknown, Workspace workspace)
+    private void AppendChunk(ReadOnlySpan<char> chunk, List<int> ids, ref EncodeCarry carry, Workspace workspace)
     {
         if (chunk.Length > ChunkCache.MaxChunkLength || Strategy != EncodeStrategy.CachedChunks)
         {
-            AppendSegmented(chunk, ids, ref previousUnknown, workspace.Segments);
+            AppendSegmented(chunk, ids, ref carry, workspace.Segments);
             return;
         }
         if (!workspace.Cache.TryGet(chunk, out var cached))
         {
             var chunkIds = workspace.ChunkIds;
             chunkIds.Clear();
-            bool endsUnknown = false;
-            AppendSegmented(chunk, chunkIds, ref endsUnknown, workspace.Segments);
+            var chunkCarry = new EncodeCarry();
+            AppendSegmented(chunk, chunkIds, ref chunkCarry, workspace.Segments);
+            bool endsUnknown = chunkCarry.PreviousUnknown;
             // Without byte fallback an unknown piece is the unknown id, and a run of them (across chunks too) is one.
             bool startsUnknown = Vocabulary.ByteIds is null && chunkIds.Count > 0 && chunkIds[0] == Vocabulary.UnknownId;
             cached = workspace.Cache.Add(chunk, CollectionsMarshal.AsSpan(chunkIds), startsUnknown, endsUnknown);
         }
-        ids.AddRange(cached.Ids.AsSpan(previousUnknown && cached.StartsUnknown ? 1 : 0));
-        previousUnknown = cached.EndsUnknown;
+        ids.AddRange(cached.Ids.AsSpan(carry.PreviousUnknown && cached.StartsUnknown ? 1 : 0));
+        carry.PreviousUnknown = cached.EndsUnknown;
     }
 
-    private void AppendSegmented(ReadOnlySpan<char> normalized, List<int> ids, ref bool previousUnknown, List<Segment> segments)
+    private void AppendSegmented(ReadOnlySpan<char> normalized, List<int> ids, ref EncodeCarry carry, List<Segment> segments)
     {
         segments.Clear();
-        _segmenter.Segment(normalized, segments);
+        _segmenter.Segment(normalized, segments, ref carry.PathScore);
+        ref bool previousUnknown = ref carry.PreviousUnknown;
         Span<byte> utf8 = stackalloc byte[4];
         foreach (var segment in CollectionsMarshal.AsSpan(segments))
         {
@@ -186,13 +190,6 @@ internal sealed class SentencePieceProcessor
         public readonly ChunkCache Cache = new();
     }
 
-    private static CharPairSet JoinedPairs(SentencePieceVocabulary vocabulary)
-    {
-        var pairs = new HashSet<uint>();
-        foreach (var piece in vocabulary.Segmentable.Keys)
-            for (int i = 1; i < piece.Length; i++) pairs.Add(CharPairSet.Pair(piece[i - 1], piece[i]));
-        return new CharPairSet(pairs);
-    }
 }
 
 /// <summary>How a BPE processor encodes text (<see cref="SentencePieceProcessor.Strategy"/>).</summary>

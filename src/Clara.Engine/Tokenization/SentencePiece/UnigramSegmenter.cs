@@ -38,12 +38,13 @@ internal sealed class UnigramSegmenter : ISegmenter
         public int Start, Id;
     }
 
-    public void Segment(ReadOnlySpan<char> normalized, List<Segment> output)
+    public void Segment(ReadOnlySpan<char> normalized, List<Segment> output, ref float pathScore)
     {
         int size = normalized.Length;
         if (size == 0) return;
         var best = new Best[size + 1];
         for (int i = 0; i <= size; i++) best[i].Start = -1;
+        best[0].Score = pathScore;
         int maxLength = _vocabulary.MaxPieceLength;
         for (int start = 0; start < size;)
         {
@@ -67,6 +68,7 @@ internal sealed class UnigramSegmenter : ISegmenter
             start += charLength;
         }
 
+        pathScore = best[size].Score;
         int first = output.Count;
         for (int end = size; end > 0; end = best[end].Start)
             output.Add(new Segment(best[end].Start, end - best[end].Start, best[end].Id));
