@@ -117,6 +117,28 @@ def lm_stage(directory: Path, vocab: int, gen: torch.Generator):
     return [{"ids": t} for t in texts], loss, leaves
 
 
+def lm_completion_stage(directory: Path, vocab: int, gen: torch.Generator):
+    """Stage lm with prompt/completion lines: the loss covers the completion tokens only."""
+    model = load_model(directory)
+    leaves = {}
+    for name, weight in model.weights.items():
+        weight.requires_grad_(True)
+        leaves[name] = weight
+    pairs = [(random_ids(p, vocab, gen), random_ids(c, vocab, gen)) for p, c in ((4, 5), (6, 2))]
+    texts = [p + c for p, c in pairs]
+    batch = len(texts)
+    width = max(len(t) for t in texts)
+    pads = [width - len(t) for t in texts]
+    ids = torch.tensor([[0] * p + t for p, t in zip(pads, texts)])
+    mask = (torch.arange(width)[None, :] >= torch.tensor(pads)[:, None]).long()
+    hidden = model.forward(model.embed(ids), hf_positions(mask), mask)
+    logits = torch.stack([model.logits(hidden[b, pads[b] + i - 1])
+                          for b in range(batch) for i in range(len(pairs[b][0]), len(texts[b]))])
+    targets = torch.tensor([t for _, completion in pairs for t in completion])
+    loss = F.cross_entropy(logits, targets)
+    return [{"prompt_ids": p, "completion_ids": c} for p, c in pairs], loss, leaves
+
+
 def scp_stage(clara: Clara, vocab: int, gen: torch.Generator):
     leaves = {}
     encoder = trainable(clara.encoder, "encoder_adapter", leaves)
@@ -235,6 +257,7 @@ def main() -> None:
     print(name)
     out = OUT / name
     write_stage(out, "lm", *lm_stage(FIXTURES / "models" / name, vocab, torch.Generator().manual_seed(7100)))
+    write_stage(out, "lm-completion", *lm_completion_stage(FIXTURES / "models" / name, vocab, torch.Generator().manual_seed(7200)))
     print_written(out)
 
 

@@ -64,8 +64,12 @@ public abstract record TrainingExample
     public abstract void Validate(ExampleRules rules);
 }
 
-/// <summary>§6.4: next-token CE over every token of <paramref name="Ids"/> (data field <c>ids</c>, at least two tokens).</summary>
-public sealed record LmExample(IReadOnlyList<int> Ids) : TrainingExample
+/// <summary>
+/// §6.4: next-token CE over the tokens of <paramref name="Ids"/> from <paramref name="LossFrom"/> on (data field
+/// <c>ids</c>, at least two tokens). 1, every token after the first, is pretraining; a larger value is a
+/// prompt/completion line whose loss covers only the completion (<c>prompt_ids</c> + <c>completion_ids</c>).
+/// </summary>
+public sealed record LmExample(IReadOnlyList<int> Ids, int LossFrom = 1) : TrainingExample
 {
     public override TrainingStage Stage => TrainingStage.Lm;
 
@@ -73,6 +77,8 @@ public sealed record LmExample(IReadOnlyList<int> Ids) : TrainingExample
     {
         rules.CheckIds(Ids, "ids");
         if (Ids.Count < 2) throw new ExampleFieldException("ids", "needs at least two tokens (one to read, one to predict)");
+        if (LossFrom < 1 || LossFrom >= Ids.Count)
+            throw new ExampleFieldException("completion_ids", $"must follow a non-empty prompt and hold at least one token (loss from token {LossFrom} of {Ids.Count})");
         rules.CheckFits(Ids.Count, "ids");
     }
 }

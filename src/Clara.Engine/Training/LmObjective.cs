@@ -5,7 +5,7 @@ using Clara.Engine.Tensors;
 
 namespace Clara.Engine.Training;
 
-/// <summary>§6.4: next-token cross-entropy over every token of each text; every base weight trains.</summary>
+/// <summary>§6.4: next-token cross-entropy over every token of each text (of each completion, for prompt/completion lines); every base weight trains.</summary>
 internal sealed class LmObjective : StageObjective
 {
     private LmObjective(DecoderModel decoder, ParameterStore store)
@@ -25,13 +25,13 @@ internal sealed class LmObjective : StageObjective
         NextTokenLoss(g, inputs, batch, Decoder, adapter: null, Parameters);
 
     /// <summary>
-    /// Plain next-token CE over every token of each text, through the base weights and, when given, one adapter; the
+    /// Plain next-token CE over every token of each text after its <see cref="LmExample.LossFrom"/>, through the base weights and, when given, one adapter; the
     /// store decides which of them train (the base here, the adapter in the bench's LoRA variant).
     /// </summary>
     internal static Value NextTokenLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch, DecoderModel decoder,
         LoraAdapter? adapter, ParameterStore parameters)
     {
-        var texts = batch.Cast<LmExample>().Select(e => ((IReadOnlyList<int>)[e.Ids[0]], (IReadOnlyList<int>)e.Ids.Skip(1).ToArray())).ToList();
+        var texts = batch.Cast<LmExample>().Select(e => ((IReadOnlyList<int>)e.Ids.Take(e.LossFrom).ToArray(), (IReadOnlyList<int>)e.Ids.Skip(e.LossFrom).ToArray())).ToList();
         var rows = new GeneratorBatch(texts, decoder.Config.PadTokenId ?? 0, memoryIds: null);
         var w = new DecoderWeightsBinding(g, decoder.Weights, adapter, parameters);
         var ids = inputs.Add("ids", rows.Ids);

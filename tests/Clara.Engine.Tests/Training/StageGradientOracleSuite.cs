@@ -51,6 +51,20 @@ public abstract class StageGradientOracleSuite : BackendSuite
         AssertMatches(expected, loss, objective.Parameters.Parameters.Select(p => (p.Name, p.Gradient.ToFloatArray())).ToList(), "llama-gqa1 lm");
     }
 
+    /// <summary>Stage lm with prompt/completion lines: only the completion's tokens are in the loss.</summary>
+    [Test]
+    public void LmPromptCompletionLinesMatchAutograd()
+    {
+        using var model = DecoderModel.Load(Fixtures.Model("llama-gqa1"), Backend);
+        using var objective = TrainingObjectives.CreateLm(model);
+        objective.Parameters.ZeroGradients();
+        var batch = PretokenizedExamples.Read(DataFile("llama-gqa1", "lm-completion"), TrainingStage.Lm);
+        Assert.That(batch.Cast<LmExample>().Select(e => e.LossFrom), Is.EqualTo(new[] { 4, 6 }), "the loss starts after each prompt");
+        float loss = objective.AccumulateGradients(batch);
+        using var expected = SafetensorsFile.Open(ExpectedFile("llama-gqa1", "lm-completion"));
+        AssertMatches(expected, loss, objective.Parameters.Parameters.Select(p => (p.Name, p.Gradient.ToFloatArray())).ToList(), "llama-gqa1 lm prompt/completion");
+    }
+
     /// <summary>The gradients that reach the query reasoner only through the straight-through top-k are real, not zeros.</summary>
     [TestCase("clara-distinct")]
     [TestCase("clara-repeated")]

@@ -73,6 +73,16 @@ public class TrainingDataFileTests
         Assert.That(e!.Message, Does.Contain(":1: prompt_ids: holds 2 memory slots"));
     }
 
+    [TestCase("""{"prompt_ids": [5, 6], "completion_ids": []}""")]
+    [TestCase("""{"prompt_ids": [], "completion_ids": [5, 6]}""")]
+    public void AnLmCompletionNeedsAPromptAndAToken(string line)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.WriteText("lm.jsonl", line + "\n");
+        var e = Assert.Throws<InvalidDataException>(() => TrainingDataFile.Load(path, new LmLineParser(NoTokenizer), Rules));
+        Assert.That(e!.Message, Does.Contain(":1: completion_ids: must follow a non-empty prompt"));
+    }
+
     [Test]
     public void TextLinesGoThroughTheModelsTokenizerAndPrompt()
     {
@@ -87,6 +97,7 @@ public class TrainingDataFileTests
             $$"""{"docs": ["Paris is in France."], "question": "{{question}}", "answer": "Paris"}""").Single();
         var scp = (ScpExample)Load(dir, new ScpLineParser(text), rules, """{"document": "Paris is in France.", "target": "France holds Paris."}""").Single();
         var lm = (LmExample)Load(dir, new LmLineParser(text), rules, """{"text": "Paris is in France."}""").Single();
+        var completion = (LmExample)Load(dir, new LmLineParser(text), rules, """{"prompt": "Where is Paris?", "completion": "in France"}""").Single();
         int eos = model.Config.EosTokenId;
         Assert.Multiple(() =>
         {
@@ -98,6 +109,8 @@ public class TrainingDataFileTests
             Assert.That(scp.PromptIds, Is.EqualTo(model.BuildPrompt(ScpLineParser.ParaphraseInstruction, 1)));
             Assert.That(scp.TargetIds, Is.EqualTo(model.Encode("France holds Paris.").Append(eos)));
             Assert.That(lm.Ids, Is.EqualTo(model.Encode("Paris is in France.").Prepend(model.Config.BosTokenId).Append(eos)));
+            Assert.That(completion.Ids, Is.EqualTo(lm.Ids.Take(1).Concat(model.Encode("Where is Paris?")).Concat(model.Encode("in France")).Append(eos)));
+            Assert.That(completion.LossFrom, Is.EqualTo(1 + model.Encode("Where is Paris?").Length), "the loss starts at the completion");
         });
     }
 

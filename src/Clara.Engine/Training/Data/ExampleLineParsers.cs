@@ -9,7 +9,9 @@ public interface IExampleLineParser
 
 /// <summary>
 /// Stage lm: <c>{"ids": [..]}</c> used as given, or <c>{"text": ".."}</c> tokenized and wrapped as &lt;s&gt; text &lt;/s&gt;
-/// (when the model has those ids), the usual layout of causal-LM pretraining data.
+/// (when the model has those ids), the usual layout of causal-LM pretraining data. A prompt/completion line,
+/// <c>{"prompt_ids", "completion_ids"}</c> or <c>{"prompt": "..", "completion": ".."}</c> (&lt;s&gt; prompt completion &lt;/s&gt;,
+/// the two tokenized apart), puts the loss on the completion and its EOS only.
 /// </summary>
 public sealed class LmLineParser(ExampleText text) : IExampleLineParser
 {
@@ -17,11 +19,18 @@ public sealed class LmLineParser(ExampleText text) : IExampleLineParser
 
     public TrainingExample Parse(TrainingLine line)
     {
+        if (line.Has("prompt_ids") || line.Has("completion_ids")) return Completion(line.Ids("prompt_ids"), line.Ids("completion_ids"));
+        if (line.Has("prompt") || line.Has("completion"))
+            return Completion([.. Bos, .. text.Encode(line.String("prompt"), "prompt")], text.Target(line.String("completion"), "completion"));
         if (line.Has("ids")) return new LmExample(line.Ids("ids"));
-        if (!line.Has("text")) throw new ExampleFieldException("ids", "is missing (give \"ids\" or \"text\")");
+        if (!line.Has("text")) throw new ExampleFieldException("ids", "is missing (give \"ids\", \"text\", or a prompt and a completion)");
         var ids = text.Encode(line.String("text"), "text");
-        return new LmExample([.. text.BosId is int b ? [b] : Array.Empty<int>(), .. ids, .. text.EosId is int e ? [e] : Array.Empty<int>()]);
+        return new LmExample([.. Bos, .. ids, .. text.EosId is int e ? [e] : Array.Empty<int>()]);
     }
+
+    private int[] Bos => text.BosId is int b ? [b] : [];
+
+    private static LmExample Completion(IReadOnlyList<int> prompt, IReadOnlyList<int> completion) => new([.. prompt, .. completion], prompt.Count);
 }
 
 /// <summary>
