@@ -51,6 +51,9 @@ model_shape=(--hidden 256 --layers 4 --heads 8 --kv-heads 2 --intermediate 704 -
              --lora-rank 32 --top-k 3 --seed "$seed")
 common=(--seed "$seed" --threads "$threads" --clip 1.0 --weight-decay 0.01 --save-every 500)
 lm_args=(--steps 1000 --lr 1e-3 --warmup 100 --batch 16)      # 16000 of the 18000 texts (paraphrases, and documents with all their QA)
+# The reading curriculum (read.jsonl: each question after one fact, two facts and the whole document, loss on the
+# answer only), continued from the pretrained base: without it the base never learned to look a fact up (runs 2-4).
+read_args=(--steps 1500 --lr 1e-3 --warmup 50 --batch 16)       # 24000 of the 108000 lines
 scp_args=(--steps 800 --lr 1e-3 --warmup 50 --batch 8)          # 6400 of the 81000 (document, target) pairs
 instruct_args=(--steps 600 --lr 1e-3 --warmup 50 --batch 8)     # 4800 of the 36000 questions
 e2e_args=(--steps 150 --lr 1e-4 --warmup 15 --batch 8)          # 1200 of the 36000 questions
@@ -101,7 +104,7 @@ fi
 train_option=(--train "$train_entities")
 case " ${CLARA_CORPUS_ARGS:-} " in *" --train "*) train_option=() ;; esac   # a smoke run's own --train wins
 run generate "${corpus[@]}" generate --out "$data" --seed "$seed" "${train_option[@]}" ${CLARA_CORPUS_ARGS:-}
-for stage in lm scp instruct e2e; do
+for stage in lm read scp instruct e2e; do
   head -n "$validation_lines" "$data/validation/$stage.jsonl" > "$data/validation/$stage-small.jsonl"
 done
 run tokenizer "$python" tools/make-tokenizer.py --corpus "$data/tokenizer-corpus.txt" --out "$out/tokenizer" \
@@ -113,14 +116,21 @@ evaluate stage0-init "$out/stage0-init" --no-answers   # a random generator's ba
 if [ "$prepare_only" -eq 1 ]; then
   log "prepared (--prepare-only): $out/stage0-init and its evaluation"
 else
-  train() {  # train STAGE FROM TO STAGE-ARGS...
-    local stage=$1 from=$2 to=$3; shift 3
-    run "train-$stage" "${clara[@]}" train "$stage" --model "$from" --data "$data/train/$stage.jsonl" --out "$to" \
-      --eval "$data/validation/$stage-small.jsonl" --eval-every "$eval_every" "${common[@]}" "$@"
+  train() {  # train STAGE FROM TO STAGE-ARGS... (data NAME.jsonl; read is stage lm on the reading curriculum)
+    local name=$1 from=$2 to=$3; shift 3
+    local stage=$name
+    [ "$name" = read ] && stage=lm
+    run "train-$name" "${clara[@]}" train "$stage" --model "$from" --data "$data/train/$name.jsonl" --out "$to" \
+      --eval "$data/validation/$name-small.jsonl" --eval-every "$eval_every" "${common[@]}" "$@"
   }
   train lm "$out/stage0-init" "$out/stage1-lm" "${lm_args[@]}"
   evaluate stage1-lm "$out/stage1-lm"
-  train scp "$out/stage1-lm" "$out/stage2-scp" "${scp_args[@]}"
+  train read "$out/stage1-lm" "$out/stage1b-read" "${read_args[@]}"
+  # Does the base read? Answer-token CE and teacher-forced exact answers on held-out documents given as text.
+  run probe-stage1-lm "$python" tools/probe-reading.py "$out/stage1-lm" "$data/validation/lm.jsonl" 32
+  run probe-stage1b-read "$python" tools/probe-reading.py "$out/stage1b-read" "$data/validation/lm.jsonl" 32
+  evaluate stage1b-read "$out/stage1b-read" --no-answers
+  train scp "$out/stage1b-read" "$out/stage2-scp" "${scp_args[@]}"
   # The reference initialises the query reasoner from the compressor before end-to-end training; the adapters
   # share PEFT tensor names, so copying the files is that initialisation exactly.
   log "warm start: stage2-scp query_reasoner_adapter <- encoder_adapter"
@@ -140,6 +150,7 @@ from pathlib import Path
 out = Path(sys.argv[1])
 times = dict(line.split("\t") for line in (out / "times.tsv").read_text().splitlines())
 rows = [("untrained", "stage0-init", None), ("+ base pretraining (lm)", "stage1-lm", "train-lm"),
+        ("+ reading curriculum (lm on read.jsonl)", "stage1b-read", "train-read"),
         ("+ SCP (query reasoner = compressor)", "stage2-scp", "train-scp"),
         ("+ instruction tuning", "stage3-instruct", "train-instruct"), ("+ end-to-end", "stage4-e2e", "train-e2e"),
         ("BM25 (no training)", "bm25", None), ("BM25 + final generator", "bm25-final", None)]

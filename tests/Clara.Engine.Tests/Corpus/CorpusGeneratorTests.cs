@@ -87,6 +87,7 @@ public class CorpusGeneratorTests
     }
 
     [TestCase("train/lm.jsonl", new[] { "text" }, null)]
+    [TestCase("train/read.jsonl", new[] { "prompt", "completion" }, null)]
     [TestCase("train/scp.jsonl", new[] { "document", "target" }, new[] { "document", "question", "target" })]
     [TestCase("train/instruct.jsonl", new[] { "docs", "question", "answer" }, null)]
     [TestCase("train/e2e.jsonl", new[] { "question", "docs", "answer", "gold" }, null)]
@@ -102,6 +103,32 @@ public class CorpusGeneratorTests
             Assert.That(lines.Count(n => n.SequenceEqual(alternative)), Is.GreaterThan(0), $"{file} has lines of the second form");
         if (file.EndsWith("e2e.jsonl", StringComparison.Ordinal) || file.StartsWith("eval", StringComparison.Ordinal))
             Assert.That(JsonDocument.Parse(File.ReadLines(Path.Combine(_dir, file)).First()).RootElement.GetProperty("docs").GetArrayLength(), Is.EqualTo(Small.Candidates));
+    }
+
+    [Test]
+    public void ReadingLinesAskEachQuestionAfterOneFactTwoFactsAndTheDocument()
+    {
+        StageFiles.WriteAll(Corpus.Value, _dir);
+        var lines = File.ReadLines(Path.Combine(_dir, "train", StageFiles.Reading))
+            .Select(l => JsonDocument.Parse(l).RootElement).Select(r => (Prompt: r.GetProperty("prompt").GetString()!, Completion: r.GetProperty("completion").GetString()!)).ToList();
+        var questions = Corpus.Value.QuestionsIn(Split.Train).ToList();
+        Assert.That(lines, Has.Count.EqualTo(3 * questions.Count));
+        for (int i = 0; i < questions.Count; i++)
+        {
+            var q = questions[i];
+            var (fact, pair, whole) = (lines[3 * i], lines[3 * i + 1], lines[3 * i + 2]);
+            foreach (var line in new[] { fact, pair, whole })
+            {
+                Assert.That(line.Completion, Is.EqualTo(q.Answer));
+                Assert.That(line.Prompt, Does.EndWith($" Question: {q.Question} Answer:"));
+                string context = line.Prompt[..line.Prompt.IndexOf(" Question: ", StringComparison.Ordinal)];
+                Assert.That(context, Does.Contain(q.Answer), "the answer is stated before the question");
+            }
+            Assert.That(whole.Prompt, Does.StartWith(Corpus.Value.Texts(q.Entity).Document));
+            Assert.That(Sentences(fact.Prompt), Is.EqualTo(1), fact.Prompt);
+            Assert.That(Sentences(pair.Prompt), Is.EqualTo(2), pair.Prompt);
+        }
+        static int Sentences(string prompt) => prompt[..prompt.IndexOf(" Question: ", StringComparison.Ordinal)].Count(c => c == '.');
     }
 
     [Test]

@@ -5,7 +5,7 @@ namespace Clara.Corpus.Output;
 
 /// <summary>
 /// Writes the corpus as the training stages read it (the text forms the team agreed on):
-/// lm {"text"}; scp {"document","target"} (paraphrase and facts) or {"document","question","target"} (QA); instruct {"docs","question","answer"}; e2e and eval
+/// lm {"text"} (read.jsonl: {"prompt","completion"}, the reading curriculum); scp {"document","target"} (paraphrase and facts) or {"document","question","target"} (QA); instruct {"docs","question","answer"}; e2e and eval
 /// {"question","docs","answer","gold"}. Train files hold train entities only; eval/test.jsonl holds the test entities.
 /// </summary>
 public static class StageFiles
@@ -14,6 +14,7 @@ public static class StageFiles
     public const string Scp = "scp.jsonl";
     public const string Instruct = "instruct.jsonl";
     public const string E2e = "e2e.jsonl";
+    public const string Reading = "read.jsonl";
 
     /// <returns>Each written file (relative to <paramref name="directory"/>) and its line count.</returns>
     public static IReadOnlyDictionary<string, int> WriteAll(GeneratedCorpus corpus, string directory)
@@ -26,6 +27,7 @@ public static class StageFiles
             counts[$"{folder}/{Scp}"] = WriteScp(corpus, split, Path.Combine(directory, folder, Scp));
             counts[$"{folder}/{Instruct}"] = WriteInstruct(corpus, split, Path.Combine(directory, folder, Instruct), random);
             counts[$"{folder}/{E2e}"] = WriteE2e(corpus, split, Path.Combine(directory, folder, E2e));
+            counts[$"{folder}/{Reading}"] = WriteReading(corpus, split, Path.Combine(directory, folder, Reading), random.Fork($"reading-{folder}"));
         }
         counts["eval/validation.jsonl"] = WriteE2e(corpus, Split.Validation, Path.Combine(directory, "eval", "validation.jsonl"));
         counts["eval/test.jsonl"] = WriteE2e(corpus, Split.Test, Path.Combine(directory, "eval", "test.jsonl"));
@@ -70,6 +72,33 @@ public static class StageFiles
         // Questions are generated entity by entity (in the catalogue's attribute order); a line holds all of one entity's.
         foreach (var group in corpus.QuestionsIn(split).GroupBy(q => q.Entity))
             file.Write(w => w.WriteString("text", ReadingLine(corpus.Texts(group.Key).Document, group.Select(q => (q.Question, q.Answer)))));
+        return file.Count;
+    }
+
+    /// <summary>
+    /// The reading curriculum for stage lm, prompt/completion lines whose loss is the answer alone: each question
+    /// three times, after the one fact it asks about, after that fact and one other (in random order), and after
+    /// the whole document. A model trained on whole documents only never learned the lookup (runs 2 and 3); one
+    /// trained on single facts learned to copy but did not carry it over to documents; the mix of the three did
+    /// (docs/default-model.md, run 4).
+    /// </summary>
+    private static int WriteReading(GeneratedCorpus corpus, Split split, string path, SeededRandom random)
+    {
+        using var file = new JsonLines(path);
+        foreach (var q in corpus.QuestionsIn(split))
+        {
+            var texts = corpus.Texts(q.Entity);
+            var attributes = Catalogue.Attributes(q.Entity.Kind);
+            int asked = Enumerable.Range(0, attributes.Count).First(i => attributes[i].Key == q.Attribute);
+            int other = (asked + 1 + random.Next(attributes.Count - 1)) % attributes.Count;
+            var pair = random.Next(2) == 0 ? $"{texts.Facts[asked]} {texts.Facts[other]}" : $"{texts.Facts[other]} {texts.Facts[asked]}";
+            foreach (var context in new[] { texts.Facts[asked], pair, texts.Document })
+                file.Write(w =>
+                {
+                    w.WriteString("prompt", $"{context} Question: {q.Question} Answer:");
+                    w.WriteString("completion", q.Answer);
+                });
+        }
         return file.Count;
     }
 
