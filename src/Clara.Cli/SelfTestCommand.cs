@@ -1,4 +1,4 @@
-using Clara.Engine.Backends.Cuda;
+using Clara.Engine.Diagnostics;
 
 namespace Clara.Cli;
 

@@ -27,9 +27,17 @@ public sealed class DocumentMemory
         _values = values;
     }
 
-    /// <summary>Takes ownership of <paramref name="values"/> (for arrays the caller just made and never shares).</summary>
-    internal static DocumentMemory Own(string fingerprint, int memoryTokens, int hidden, float[] values) =>
-        new(fingerprint, memoryTokens, hidden, values);
+    /// <summary>
+    /// A memory from its stored form, <paramref name="bytes"/> of little-endian float32 (n_mem × hidden, row-major),
+    /// bit for bit on any host: what a store outside the engine reads back from <see cref="ToLittleEndianBytes"/>.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The bytes are not a whole number of floats.</exception>
+    /// <exception cref="ArgumentException">They are not n_mem × hidden floats.</exception>
+    public static DocumentMemory FromLittleEndianBytes(string fingerprint, int memoryTokens, int hidden, ReadOnlySpan<byte> bytes) =>
+        new(fingerprint, memoryTokens, hidden, LittleEndianFloats.FromBytes(bytes));
+
+    /// <summary>The values as little-endian float32 bytes (n_mem × hidden, row-major): the form a store keeps.</summary>
+    public byte[] ToLittleEndianBytes() => LittleEndianFloats.ToBytes(_values);
 
     public string Fingerprint { get; }
     public int MemoryTokens { get; }

@@ -1,8 +1,13 @@
 namespace Clara.Engine.Documents;
 
-/// <summary>The one wording of a fingerprint refusal, shared by the stores.</summary>
-internal static class FingerprintCheck
+/// <summary>
+/// The one wording of a fingerprint refusal, shared by the stores: the engine's and those of other packages
+/// (Clara.Engine.Postgres), so every <see cref="IDocumentStore"/> refuses another model's memories alike.
+/// </summary>
+public static class FingerprintCheck
 {
+    /// <summary>Refuses to store <paramref name="memory"/> in <paramref name="store"/> (its name, for the message) unless it is of the store's model.</summary>
+    /// <exception cref="MemoryFingerprintMismatchException">The memory was made by another model.</exception>
     public static void Writing(string storeFingerprint, Document document, DocumentMemory memory, string store)
     {
         ArgumentNullException.ThrowIfNull(document);
@@ -14,6 +19,8 @@ internal static class FingerprintCheck
                 storeFingerprint, memory.Fingerprint);
     }
 
+    /// <summary>Refuses a row of <paramref name="store"/> whose memory (<paramref name="found"/>) was made by another model than the store's.</summary>
+    /// <exception cref="MemoryFingerprintMismatchException">The row holds another model's memory.</exception>
     public static void Reading(string storeFingerprint, string documentId, string found, string store)
     {
         if (found != storeFingerprint)

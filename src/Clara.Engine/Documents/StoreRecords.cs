@@ -52,7 +52,7 @@ internal static class StoreRecords
         }
         output.Int(memory.MemoryTokens);
         output.Int(memory.Hidden);
-        output.Bytes(LittleEndianFloats.ToBytes(memory.Values));
+        output.Bytes(memory.ToLittleEndianBytes());
         return output.WithLength();
     }
 
@@ -93,8 +93,8 @@ internal static class StoreRecords
         }
         int memoryTokens = reader.Int(), hidden = reader.Int();
         if (memoryTokens < 1 || hidden < 1) throw new InvalidDataException($"{path}: document '{id}' has a {memoryTokens} × {hidden} memory");
-        var values = LittleEndianFloats.FromBytes(reader.Take(checked(4 * memoryTokens * hidden)));
-        return new StoredDocument(new Document(id, text, ids), DocumentMemory.Own(fingerprint, memoryTokens, hidden, values));
+        var memory = DocumentMemory.FromLittleEndianBytes(fingerprint, memoryTokens, hidden, reader.Take(checked(4 * memoryTokens * hidden)));
+        return new StoredDocument(new Document(id, text, ids), memory);
     }
 
     private sealed class Writer

@@ -1,4 +1,5 @@
 using Clara.Engine.Backends.Cuda;
+using Clara.Engine.Diagnostics;
 using NUnit.Framework;
 
 namespace Clara.Engine.Tests.Cuda;

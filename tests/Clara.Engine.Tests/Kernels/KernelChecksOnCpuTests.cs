@@ -1,5 +1,6 @@
 using Clara.Engine.Backends.Cpu;
 using Clara.Engine.Backends.Cuda;
+using Clara.Engine.Diagnostics;
 using NUnit.Framework;
 
 namespace Clara.Engine.Tests.Kernels;

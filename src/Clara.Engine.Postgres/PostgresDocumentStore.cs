@@ -198,7 +198,7 @@ public sealed partial class PostgresDocumentStore : IDocumentStore
         command.Parameters.Add(new NpgsqlParameter("fingerprint", NpgsqlDbType.Text) { Value = memory.Fingerprint });
         command.Parameters.Add(new NpgsqlParameter("memory_tokens", NpgsqlDbType.Integer) { Value = memory.MemoryTokens });
         command.Parameters.Add(new NpgsqlParameter("hidden", NpgsqlDbType.Integer) { Value = memory.Hidden });
-        command.Parameters.Add(new NpgsqlParameter("memory", NpgsqlDbType.Bytea) { Value = LittleEndianFloats.ToBytes(memory.Values) });
+        command.Parameters.Add(new NpgsqlParameter("memory", NpgsqlDbType.Bytea) { Value = memory.ToLittleEndianBytes() });
         return command;
     }
 
@@ -222,7 +222,7 @@ public sealed partial class PostgresDocumentStore : IDocumentStore
         var document = new Document(id,
             reader.IsDBNull(1) ? null : reader.GetString(1),
             reader.IsDBNull(2) ? null : reader.GetFieldValue<int[]>(2));
-        return new StoredDocument(document, DocumentMemory.Own(fingerprint, memoryTokens, hidden, LittleEndianFloats.FromBytes(bytes)));
+        return new StoredDocument(document, DocumentMemory.FromLittleEndianBytes(fingerprint, memoryTokens, hidden, bytes));
     }
 
     private static void Execute(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters)

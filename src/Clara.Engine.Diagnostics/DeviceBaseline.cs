@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Clara.Engine.Native.Cuda;
 using Clara.Engine.Tensors;
 
-namespace Clara.Engine.Backends.Cuda;
+namespace Clara.Engine.Diagnostics;
 
 /// <summary>
 /// What the GB/s column is a percentage of: this device's own device-to-device copy bandwidth, measured

@@ -4,7 +4,7 @@ using Clara.Engine.Backends.Cpu;
 using Clara.Engine.Native.Cuda;
 using Clara.Engine.Native.Nvrtc;
 
-namespace Clara.Engine.Backends.Cuda;
+namespace Clara.Engine.Diagnostics;
 
 /// <summary>Exit codes of `clara selftest`, the same as every other `clara` command's.</summary>
 public static class SelfTestExitCodes

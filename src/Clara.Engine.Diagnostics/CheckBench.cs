@@ -3,7 +3,7 @@ using Clara.Engine.Backends.Cpu;
 using Clara.Engine.Native.Cuda;
 using Clara.Engine.Tensors;
 
-namespace Clara.Engine.Backends.Cuda;
+namespace Clara.Engine.Diagnostics;
 
 /// <summary>The same tensor on the reference CPU backend and on the backend under test, uploaded from the same bytes.</summary>
 internal readonly record struct TensorPair(Tensor Cpu, Tensor Device);

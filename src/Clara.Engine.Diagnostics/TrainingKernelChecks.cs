@@ -2,7 +2,7 @@ using Clara.Engine.Backends.Cpu.Training;
 using Clara.Engine.Tensors;
 using Clara.Engine.Training;
 
-namespace Clara.Engine.Backends.Cuda;
+namespace Clara.Engine.Diagnostics;
 
 /// <summary>
 /// The training ops of <see cref="IKernels"/> against their CPU twins, in gradient mode: every backward op is fed the

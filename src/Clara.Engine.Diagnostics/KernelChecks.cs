@@ -1,6 +1,6 @@
 using Clara.Engine.Tensors;
 
-namespace Clara.Engine.Backends.Cuda;
+namespace Clara.Engine.Diagnostics;
 
 /// <summary>The outcome of one kernel check: the GPU result against its CPU twin on the same inputs.</summary>
 public sealed record KernelCheckResult(string Kernel, string Shape, double MaxRelativeError, double Tolerance, double? GigabytesPerSecond = null)
