@@ -99,44 +99,34 @@ def random_ids(n: int, vocab: int, gen: torch.Generator) -> List[int]:
 # ----------------------------------------------------------------------------------------------
 
 def lm_stage(directory: Path, vocab: int, gen: torch.Generator):
-    model = load_model(directory)
-    leaves = {}
-    for name, weight in model.weights.items():
-        weight.requires_grad_(True)
-        leaves[name] = weight
     texts = [random_ids(n, vocab, gen) for n in (9, 5)]
-    batch = len(texts)
-    width = max(len(t) for t in texts)
-    pads = [width - len(t) for t in texts]
-    ids = torch.tensor([[0] * p + t for p, t in zip(pads, texts)])
-    mask = (torch.arange(width)[None, :] >= torch.tensor(pads)[:, None]).long()
-    hidden = model.forward(model.embed(ids), hf_positions(mask), mask)
-    logits = torch.stack([model.logits(hidden[b, pads[b] + i - 1]) for b in range(batch) for i in range(1, len(texts[b]))])
-    targets = torch.tensor([t for text in texts for t in text[1:]])
-    loss = F.cross_entropy(logits, targets)
+    loss, leaves = next_token_loss(directory, texts, [1] * len(texts))
     return [{"ids": t} for t in texts], loss, leaves
 
 
 def lm_completion_stage(directory: Path, vocab: int, gen: torch.Generator):
     """Stage lm with prompt/completion lines: the loss covers the completion tokens only."""
+    pairs = [(random_ids(p, vocab, gen), random_ids(c, vocab, gen)) for p, c in ((4, 5), (6, 2))]
+    loss, leaves = next_token_loss(directory, [p + c for p, c in pairs], [len(p) for p, _ in pairs])
+    return [{"prompt_ids": p, "completion_ids": c} for p, c in pairs], loss, leaves
+
+
+def next_token_loss(directory: Path, texts: list, loss_from: list):
+    """Mean next-token CE over the tokens of each (left-padded) text from its loss_from on; every weight a leaf."""
     model = load_model(directory)
     leaves = {}
     for name, weight in model.weights.items():
         weight.requires_grad_(True)
         leaves[name] = weight
-    pairs = [(random_ids(p, vocab, gen), random_ids(c, vocab, gen)) for p, c in ((4, 5), (6, 2))]
-    texts = [p + c for p, c in pairs]
     batch = len(texts)
     width = max(len(t) for t in texts)
     pads = [width - len(t) for t in texts]
     ids = torch.tensor([[0] * p + t for p, t in zip(pads, texts)])
     mask = (torch.arange(width)[None, :] >= torch.tensor(pads)[:, None]).long()
     hidden = model.forward(model.embed(ids), hf_positions(mask), mask)
-    logits = torch.stack([model.logits(hidden[b, pads[b] + i - 1])
-                          for b in range(batch) for i in range(len(pairs[b][0]), len(texts[b]))])
-    targets = torch.tensor([t for _, completion in pairs for t in completion])
-    loss = F.cross_entropy(logits, targets)
-    return [{"prompt_ids": p, "completion_ids": c} for p, c in pairs], loss, leaves
+    logits = torch.stack([model.logits(hidden[b, pads[b] + i - 1]) for b in range(batch) for i in range(loss_from[b], len(texts[b]))])
+    targets = torch.tensor([t for b, text in enumerate(texts) for t in text[loss_from[b]:]])
+    return F.cross_entropy(logits, targets), leaves
 
 
 def scp_stage(clara: Clara, vocab: int, gen: torch.Generator):
