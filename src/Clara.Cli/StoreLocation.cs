@@ -45,10 +45,20 @@ internal sealed record StoreLocation(string Text, string? Directory, string? Con
     }
 
     /// <summary>Opens the store for <paramref name="fingerprint"/>; a directory store read-only unless <paramref name="write"/>.</summary>
-    public IDocumentStore Open(string fingerprint, bool write) =>
-        ConnectionString is { } connection
-            ? PostgresDocumentStore.Open(connection, fingerprint, Table)
-            : FileDocumentStore.Open(Directory!, fingerprint, readOnly: !write);
+    /// <exception cref="IOException">The PostgreSQL server cannot be reached or refuses the login (named, password hidden).</exception>
+    public IDocumentStore Open(string fingerprint, bool write)
+    {
+        if (ConnectionString is not { } connection) return FileDocumentStore.Open(Directory!, fingerprint, readOnly: !write);
+        try
+        {
+            return PostgresDocumentStore.Open(connection, fingerprint, Table);
+        }
+        catch (NpgsqlException e)
+        {
+            // An unreachable server or a refused login is the user's setting, not an engine fault.
+            throw new IOException($"--store {Text}: {e.Message}", e);
+        }
+    }
 
     /// <summary>The location as printed: a URL's password replaced by ***.</summary>
     private static string Redacted(string text)

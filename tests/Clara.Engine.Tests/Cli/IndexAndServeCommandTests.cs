@@ -92,6 +92,51 @@ public class IndexAndServeCommandTests
         Assert.That(ask.Err, Does.Contain("holds memories made by model"));
     }
 
+    /// <summary>The store URL of the test server (tools/test.sh starts it), with a table of this test's own.</summary>
+    private static string PostgresStore(string table)
+    {
+        string connection = Environment.GetEnvironmentVariable("CLARA_TEST_POSTGRES") is { Length: > 0 } c
+            ? c : throw new IgnoreException("CLARA_TEST_POSTGRES is not set (tools/test.sh starts a server)");
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(connection);
+        return $"postgres://{Uri.EscapeDataString(settings.Username ?? "postgres")}@{settings.Host}:{settings.Port}/{settings.Database}?table={table}";
+    }
+
+    [Test]
+    public void Index_into_postgres_then_ask_over_it_answers_as_over_the_documents_file()
+    {
+        string table = "index_test_" + Guid.NewGuid().ToString("N")[..8];
+        string store = PostgresStore(table);
+        try
+        {
+            var docs = Corpus();
+            var indexed = Clara("index", "--model", Model, "--docs", docs, "--store", store);
+            AssertSucceeded(indexed);
+            Assert.That(indexed.Out, Does.Contain("indexed 6 documents"));
+            Assert.That(Clara("index", "--model", Model, "--docs", docs, "--store", store).Out, Does.Contain("indexed 0 documents"));
+            string[] ask = ["ask", "--model", Model, "--question", Concurrency.SharedClara.Questions[0], "--k", "2", "--max-new-tokens", "8", "--json"];
+            var fromFile = Clara([.. ask, "--docs", docs]);
+            var fromStore = Clara([.. ask, "--store", store]);
+            AssertSucceeded(fromStore);
+            Assert.That(fromStore.Out, Is.EqualTo(fromFile.Out));
+        }
+        finally
+        {
+            using var dataSource = Npgsql.NpgsqlDataSource.Create(Environment.GetEnvironmentVariable("CLARA_TEST_POSTGRES")!);
+            using var drop = dataSource.CreateCommand($"DROP TABLE IF EXISTS \"{PostgresDocumentStore.Schema}\".\"{table}\"");
+            drop.ExecuteNonQuery();
+        }
+    }
+
+    [Test]
+    public void An_unreachable_postgres_store_is_bad_input_named_without_its_password()
+    {
+        // Port 1 on the loopback: nothing listens there, so the connection is refused at once.
+        var run = Clara("index", "--model", Model, "--docs", Corpus(), "--store", "postgres://clara:secret@127.0.0.1:1/none");
+        Assert.That(run.Code, Is.EqualTo(1), run.Err);
+        Assert.That(run.Err, Does.Contain("postgres://clara:***@127.0.0.1:1/none").And.Not.Contain("secret"));
+        Assert.That(run.Err, Does.Not.Contain("   at "), "a message, not a stack trace");
+    }
+
     [Test]
     public void Options_are_checked_strictly()
     {
