@@ -110,20 +110,6 @@ public sealed class IncrementalDetokenizerTests(string name)
     }
 
     [Test]
-    public void Streaming_the_oracle_random_id_sequences_gives_their_full_decode()
-    {
-        string path = Path.Combine(Fixtures.Root, "tokenizers", name, "decode.jsonl");
-        if (!File.Exists(path)) Assert.Ignore($"{name} has no decode.jsonl");
-        var failures = new List<string>();
-        foreach (var line in File.ReadLines(path))
-        {
-            var ids = JsonDocument.Parse(line).RootElement.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-            Check(ids, $"[{string.Join(", ", ids)}]", failures);
-        }
-        Assert.That(failures, Is.Empty, string.Join("\n", failures.Take(10)));
-    }
-
-    [Test]
     public void Each_token_of_a_long_answer_is_decoded_a_bounded_number_of_times()
     {
         // 2 000 tokens of multilingual text: decoding the whole answer again at every token would look at
