@@ -24,6 +24,7 @@ public static class BenchProgram
             if (args.Length > 0 && args[0] == "llama") return Peers.LlamaCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "check") return CheckCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] == "tokenizer") return TokenizerCommand.Run(args[1..]);
+            if (args.Length > 0 && args[0] == "stream-decode") return StreamDecodeCommand.Run(args[1..]);
             if (args.Length > 0 && args[0] is "-h" or "--help" or "help")
             {
                 Console.WriteLine(Help);
@@ -88,5 +89,6 @@ public static class BenchProgram
         "  " + ConcurrencyCommand.Usage + "\n" +
         "  " + PeaksCommand.Usage + "\n" +
         "  " + TokenizerCommand.Usage + "\n" +
+        "  " + StreamDecodeCommand.Usage + "\n" +
         "  check [--threads N]   (CPU matmul against a float64 loop over awkward shapes)";
 }

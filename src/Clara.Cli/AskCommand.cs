@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Clara.Engine.Pipeline;
+using Clara.Engine.Tokenization.Streaming;
 
 namespace Clara.Cli;
 
@@ -90,33 +91,19 @@ internal sealed class AskCommand : ICommand
 }
 
 /// <summary>
-/// Prints an answer as it is generated: ids when the model has no tokenizer, else the text decoded so far minus
-/// what was already printed (decoding token by token would lose SentencePiece's leading spaces).
+/// Prints an answer as it is generated: ids when the model has no tokenizer, else each token's text delta from an
+/// incremental decode (exactly the decoded answer once finished, a bounded amount of work per token).
 /// </summary>
 internal sealed class AnswerStreamer(ClaraModel model, TextWriter output)
 {
-    private readonly List<int> _ids = [];
-    private int _printed;
+    private readonly IncrementalDetokenizer? _text = model.Tokenizer?.DecodeStream();
 
     public void Add(int token)
     {
-        _ids.Add(token);
-        if (model.Tokenizer is null)
-        {
-            output.Write(token + " ");
-        }
-        else
-        {
-            var text = model.Decode(_ids) ?? "";
-            // A token can complete a multi-byte character, so only print once the text has grown.
-            if (text.Length > _printed && !text.EndsWith('\uFFFD'))
-            {
-                output.Write(text[_printed..]);
-                _printed = text.Length;
-            }
-        }
+        output.Write(_text is null ? token + " " : _text.Add(token));
         output.Flush();
     }
 
-    public void Finish() => output.WriteLine();
+    /// <summary>Prints what the decode still held back (an unfinished character ends as U+FFFD, as in the full decode) and ends the line.</summary>
+    public void Finish() => output.WriteLine(_text?.Finish());
 }

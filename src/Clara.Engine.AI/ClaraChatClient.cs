@@ -85,7 +85,7 @@ public sealed class ClaraChatClient : IChatClient
 
         try
         {
-            var text = new StreamedText(ids => _model.Decode(ids) ?? string.Join(" ", ids));
+            var text = new StreamedText(_model.Tokenizer);
             await foreach (var token in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 if (text.Add(token) is { } delta)
                     yield return new ChatResponseUpdate(ChatRole.Assistant, delta);

@@ -1,37 +1,32 @@
+using System.Globalization;
+using Clara.Engine.Tokenization;
+using Clara.Engine.Tokenization.Streaming;
+
 namespace Clara.Engine.AI;
 
 /// <summary>
-/// Turns a growing answer into text deltas whose concatenation is exactly the decoded answer. Each step decodes the
-/// whole answer so far: decoding only recent tokens is not exact with SentencePiece, which drops the leading space of
-/// a window's first word when the window starts at a control token or a byte piece (measured on the clara-text
-/// tokenizer), and answers are short next to the model work of each token. Text that ends inside a character
-/// (U+FFFD) is held back until the character completes or the answer ends.
+/// Turns the answer's tokens, as they come, into text deltas whose concatenation is exactly the answer's text: the
+/// tokenizer's decode (through <see cref="IncrementalDetokenizer"/>, a bounded amount of work per token), or the ids
+/// joined by spaces for a model without a tokenizer.
 /// </summary>
-internal sealed class StreamedText(Func<IReadOnlyList<int>, string> decode)
+internal sealed class StreamedText(ITextTokenizer? tokenizer)
 {
-    private readonly List<int> _ids = [];
-    private string _printed = "";
+    private readonly IncrementalDetokenizer? _text = tokenizer?.DecodeStream();
+    private bool _first = true;
 
     /// <summary>Adds one token; returns the text it completes, or null while it completes none.</summary>
-    public string? Add(int token)
-    {
-        _ids.Add(token);
-        var text = decode(_ids);
-        return text.EndsWith('\uFFFD') ? null : Take(text);
-    }
+    public string? Add(int token) => NullIfEmpty(_text is null ? IdText(token) : _text.Add(token));
 
     /// <summary>The text not yet returned (a trailing partial character included), once the answer is complete.</summary>
-    public string? Flush() => Take(decode(_ids));
+    public string? Flush() => NullIfEmpty(_text?.Finish() ?? "");
 
-    /// <summary>
-    /// The part of <paramref name="text"/> after what was printed; null when nothing new (or when the decoder revised
-    /// printed text, which SentencePiece does not do: the final flush still ends the stream on the decoded answer).
-    /// </summary>
-    private string? Take(string text)
+    private string IdText(int token)
     {
-        if (text.Length <= _printed.Length || !text.StartsWith(_printed, StringComparison.Ordinal)) return null;
-        var delta = text[_printed.Length..];
-        _printed = text;
-        return delta;
+        string text = token.ToString(CultureInfo.InvariantCulture);
+        if (!_first) text = " " + text;
+        _first = false;
+        return text;
     }
+
+    private static string? NullIfEmpty(string text) => text.Length == 0 ? null : text;
 }

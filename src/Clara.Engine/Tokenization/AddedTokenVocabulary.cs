@@ -118,12 +118,17 @@ internal sealed class AddedTokenVocabulary
         ArgumentNullException.ThrowIfNull(ids);
         var tokens = new List<string>();
         foreach (int id in ids)
-        {
-            CheckRange(id, vocabSize, nameof(ids));
-            if (_specialIds.Contains(id)) continue;
-            tokens.Add(_tokenString.TryGetValue(id, out var token) ? token : modelToken(id));
-        }
+            if (TokenToDecode(id, vocabSize, modelToken) is { } token)
+                tokens.Add(token);
         return decodeTokens(tokens);
+    }
+
+    /// <summary>The token string <see cref="DecodeTokens"/> gives <paramref name="id"/>; null for a special id, which it skips.</summary>
+    public string? TokenToDecode(int id, int vocabSize, Func<int, string> modelToken)
+    {
+        CheckRange(id, vocabSize, "ids");
+        if (_specialIds.Contains(id)) return null;
+        return _tokenString.TryGetValue(id, out var token) ? token : modelToken(id);
     }
 
     /// <summary>
@@ -138,15 +143,17 @@ internal sealed class AddedTokenVocabulary
         var run = new List<int>();
         foreach (int id in ids)
         {
-            CheckRange(id, vocabSize, nameof(ids));
-            if (_specialIds.Contains(id)) continue;
-            if (_content.TryGetValue(id, out var content))
+            switch (RoleOf(id, vocabSize, out var content))
             {
-                Flush();
-                text.Append(content);
-                continue;
+                case DecodeRole.Skipped: continue;
+                case DecodeRole.AddedContent:
+                    Flush();
+                    text.Append(content);
+                    continue;
+                default:
+                    run.Add(id);
+                    continue;
             }
-            run.Add(id);
         }
         Flush();
         return text.ToString();
@@ -159,9 +166,31 @@ internal sealed class AddedTokenVocabulary
         }
     }
 
+    /// <summary>What <see cref="Decode"/> makes of <paramref name="id"/>; <paramref name="content"/> is set for an added token's content.</summary>
+    public DecodeRole RoleOf(int id, int vocabSize, out string? content)
+    {
+        CheckRange(id, vocabSize, "ids");
+        content = null;
+        if (_specialIds.Contains(id)) return DecodeRole.Skipped;
+        return _content.TryGetValue(id, out content) ? DecodeRole.AddedContent : DecodeRole.ModelPiece;
+    }
+
     private static void CheckRange(int id, int vocabSize, string name)
     {
         if ((uint)id >= (uint)vocabSize)
             throw new ArgumentOutOfRangeException(name, id, $"token id {id} is outside the vocabulary [0, {vocabSize})");
     }
+}
+
+/// <summary>How a SentencePiece-backed decode treats one id.</summary>
+internal enum DecodeRole
+{
+    /// <summary>A special token (BOS, EOS…): decoding skips it without ending the run of model ids around it.</summary>
+    Skipped,
+
+    /// <summary>A non-special added token: ends the run of model ids and reads as its content.</summary>
+    AddedContent,
+
+    /// <summary>One of the model's own pieces, decoded with the run it belongs to.</summary>
+    ModelPiece,
 }

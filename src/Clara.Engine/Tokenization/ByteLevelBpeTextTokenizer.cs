@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Clara.Engine.Tokenization.Streaming;
 using Microsoft.ML.Tokenizers;
 
 namespace Clara.Engine.Tokenization;
@@ -75,9 +76,22 @@ internal sealed class ByteLevelBpeTextTokenizer : ITextTokenizer
 
     public string Decode(IEnumerable<int> ids) => _added.Decode(ids, VocabSize, run =>
     {
-        foreach (int id in run)
-            if (!_isModelId[id])
-                throw new ArgumentOutOfRangeException(nameof(ids), id, $"token id {id} is neither in the vocabulary of {_path} nor an added token");
-        return _bpe.Decode(run, considerSpecialTokens: false);
+        foreach (int id in run) CheckModelId(id);
+        return DecodeRun(run);
     });
+
+    public IncrementalDetokenizer DecodeStream()
+    {
+        var work = new DecodeWork();
+        return new IncrementalDetokenizer(
+            new AddedTokenRunStream(_added, VocabSize, CheckModelId, () => new ByteLevelRunStream(id => _tokenOfId[id]!, DecodeRun, work)), work);
+    }
+
+    private string DecodeRun(List<int> run) => _bpe.Decode(run, considerSpecialTokens: false);
+
+    private void CheckModelId(int id)
+    {
+        if (!_isModelId[id])
+            throw new ArgumentOutOfRangeException("ids", id, $"token id {id} is neither in the vocabulary of {_path} nor an added token");
+    }
 }

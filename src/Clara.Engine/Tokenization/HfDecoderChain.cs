@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Clara.Engine.Tokenization.Streaming;
 
 namespace Clara.Engine.Tokenization;
 
@@ -12,15 +13,28 @@ namespace Clara.Engine.Tokenization;
 /// </summary>
 internal sealed class HfDecoderChain
 {
-    private readonly IReadOnlyList<Func<List<string>, List<string>>> _steps;
+    /// <summary>One step: the list form (the reference) and its streaming stage, built with whether a Fuse came before.</summary>
+    private sealed record Step(Func<List<string>, List<string>> Apply, Func<bool, DecoderChainStage, DecoderChainStage> Stage, bool Fuses = false);
 
-    private HfDecoderChain(IReadOnlyList<Func<List<string>, List<string>>> steps) => _steps = steps;
+    private readonly IReadOnlyList<Step> _steps;
+
+    private HfDecoderChain(IReadOnlyList<Step> steps) => _steps = steps;
 
     public string Decode(IEnumerable<string> tokens)
     {
         var current = tokens.ToList();
-        foreach (var step in _steps) current = step(current);
+        foreach (var step in _steps) current = step.Apply(current);
         return string.Concat(current);
+    }
+
+    /// <summary>The same steps fed one token at a time; what reaches the output over the stream is <see cref="Decode"/>'s text.</summary>
+    public DecoderChainStage Stream()
+    {
+        var fusedAt = new bool[_steps.Count];
+        for (int i = 1; i < _steps.Count; i++) fusedAt[i] = fusedAt[i - 1] || _steps[i - 1].Fuses;
+        DecoderChainStage stage = new ConcatenateStage();
+        for (int i = _steps.Count - 1; i >= 0; i--) stage = _steps[i].Stage(fusedAt[i], stage);
+        return stage;
     }
 
     /// <summary>No decoder in the file: the tokens are concatenated as they are.</summary>
@@ -31,12 +45,12 @@ internal sealed class HfDecoderChain
     {
         if (!root.TryGetProperty("decoder", out var decoder) || decoder.ValueKind != JsonValueKind.Object)
             return Concatenate;
-        var steps = new List<Func<List<string>, List<string>>>();
+        var steps = new List<Step>();
         AddSteps(decoder, steps, path);
         return new HfDecoderChain(steps);
     }
 
-    private static void AddSteps(JsonElement decoder, List<Func<List<string>, List<string>>> steps, string path)
+    private static void AddSteps(JsonElement decoder, List<Step> steps, string path)
     {
         string type = decoder.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
         switch (type)
@@ -48,19 +62,22 @@ internal sealed class HfDecoderChain
                 if (!decoder.GetProperty("pattern").TryGetProperty("String", out var from))
                     throw new NotSupportedException($"{path}: decoder Replace with a regex pattern is not supported");
                 string pattern = from.GetString()!, content = decoder.GetProperty("content").GetString()!;
-                steps.Add(tokens => tokens.ConvertAll(token => token.Replace(pattern, content, StringComparison.Ordinal)));
+                if (pattern.Length == 0) throw new NotSupportedException($"{path}: decoder Replace with an empty pattern is not supported");
+                steps.Add(new(tokens => tokens.ConvertAll(token => token.Replace(pattern, content, StringComparison.Ordinal)),
+                    (fused, next) => new ReplaceStage(pattern, content, fused, next)));
                 break;
             case "ByteFallback":
-                steps.Add(FuseBytePieces);
+                steps.Add(new(FuseBytePieces, (fused, next) => new ByteFallbackStage(fused, next)));
                 break;
             case "Fuse":
-                steps.Add(tokens => [string.Concat(tokens)]);
+                steps.Add(new(tokens => [string.Concat(tokens)], (_, next) => new FuseStage(next), Fuses: true));
                 break;
             case "Strip":
                 string strip = decoder.GetProperty("content").GetString()!;
                 if (strip.Length != 1) throw new NotSupportedException($"{path}: decoder Strip content '{strip}' is not one character");
                 int start = decoder.GetProperty("start").GetInt32(), stop = decoder.GetProperty("stop").GetInt32();
-                steps.Add(tokens => tokens.ConvertAll(token => Strip(token, strip[0], start, stop)));
+                steps.Add(new(tokens => tokens.ConvertAll(token => Strip(token, strip[0], start, stop)),
+                    (fused, next) => new StripStage(strip[0], start, stop, fused, next)));
                 break;
             case "Metaspace":
                 steps.Add(MetaspaceStep(decoder));
@@ -87,15 +104,21 @@ internal sealed class HfDecoderChain
         void Flush()
         {
             if (bytes.Count == 0) return;
-            try { result.Add(StrictUtf8.GetString(bytes.ToArray())); }
-            catch (DecoderFallbackException) { result.Add(new string('\uFFFD', bytes.Count)); }
+            result.Add(DecodeByteRun(bytes));
             bytes.Clear();
         }
     }
 
+    /// <summary>A run of byte pieces' text: its UTF-8 when the whole run is valid, else one U+FFFD per byte.</summary>
+    public static string DecodeByteRun(List<byte> bytes)
+    {
+        try { return StrictUtf8.GetString(bytes.ToArray()); }
+        catch (DecoderFallbackException) { return new string('\uFFFD', bytes.Count); }
+    }
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private static string Strip(string token, char content, int start, int stop)
+    public static string Strip(string token, char content, int start, int stop)
     {
         int from = 0, to = token.Length;
         while (from < start && from < to && token[from] == content) from++;
@@ -104,15 +127,15 @@ internal sealed class HfDecoderChain
     }
 
     /// <summary>Markers become spaces, except in the first token, where they are dropped unless nothing was prepended.</summary>
-    private static Func<List<string>, List<string>> MetaspaceStep(JsonElement decoder)
+    private static Step MetaspaceStep(JsonElement decoder)
     {
         char marker = decoder.TryGetProperty("replacement", out var r) ? r.GetString()![0] : '\u2581';
         bool prepended = decoder.TryGetProperty("prepend_scheme", out var s) && s.ValueKind == JsonValueKind.String
             ? s.GetString() != "never"
             : !(decoder.TryGetProperty("add_prefix_space", out var a) && a.ValueKind == JsonValueKind.False);
-        return tokens => tokens.Select((token, i) => i == 0 && prepended
+        return new(tokens => tokens.Select((token, i) => i == 0 && prepended
             ? token.Replace(marker.ToString(), "", StringComparison.Ordinal)
-            : token.Replace(marker, ' ')).ToList();
+            : token.Replace(marker, ' ')).ToList(), (fused, next) => new MetaspaceStage(marker, prepended, fused, next));
     }
 }
 

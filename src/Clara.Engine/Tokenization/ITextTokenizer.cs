@@ -20,6 +20,12 @@ public interface ITextTokenizer
     /// <summary>The text of <paramref name="ids"/>, skipping special ids as Hugging Face's skip_special_tokens does.</summary>
     string Decode(IEnumerable<int> ids);
 
+    /// <summary>
+    /// A decode fed one id at a time, for streaming an answer as it is generated: the text of each new id in bounded
+    /// work, the concatenation of its deltas exactly <see cref="Decode"/> of all the ids.
+    /// </summary>
+    Streaming.IncrementalDetokenizer DecodeStream();
+
     /// <summary>The token string of one id: the model's piece, or an added token's content (Hugging Face's id_to_token).</summary>
     string IdToToken(int id);
 

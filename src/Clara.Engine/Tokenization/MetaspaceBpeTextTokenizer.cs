@@ -1,4 +1,5 @@
 using System.Text;
+using Clara.Engine.Tokenization.Streaming;
 using Microsoft.ML.Tokenizers;
 
 namespace Clara.Engine.Tokenization;
@@ -58,6 +59,12 @@ internal sealed class MetaspaceBpeTextTokenizer : ITextTokenizer
     public int[] Encode(string text, int maxTokens) => _added.Encode(text, maxTokens, EncodePiece);
 
     public string Decode(IEnumerable<int> ids) => _added.DecodeTokens(ids, VocabSize, IdToToken, _decoder.Decode);
+
+    public IncrementalDetokenizer DecodeStream()
+    {
+        var work = new DecodeWork();
+        return new IncrementalDetokenizer(new DecoderChainTokenStream(_added, VocabSize, IdToToken, _decoder.Stream(), work), work);
+    }
 
     public string IdToToken(int id) =>
         _added.ContentOf(id) ?? ((uint)id < (uint)_pieceOfId.Length ? _pieceOfId[id] : null)

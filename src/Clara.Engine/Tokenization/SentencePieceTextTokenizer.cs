@@ -1,4 +1,5 @@
 using Clara.Engine.Tokenization.SentencePiece;
+using Clara.Engine.Tokenization.Streaming;
 
 namespace Clara.Engine.Tokenization;
 
@@ -54,11 +55,21 @@ internal sealed class SentencePieceTextTokenizer : ITextTokenizer
 
     public string Decode(IEnumerable<int> ids) => _added.Decode(ids, VocabSize, run =>
     {
-        foreach (int id in run)
-            if (id >= _model.Vocabulary.Count)
-                throw new ArgumentOutOfRangeException(nameof(ids), id, $"token id {id} is neither a piece of {_path} nor an added token");
+        foreach (int id in run) CheckModelId(id);
         return _model.Decode(run);
     });
+
+    public IncrementalDetokenizer DecodeStream()
+    {
+        var work = new DecodeWork();
+        return new IncrementalDetokenizer(new AddedTokenRunStream(_added, VocabSize, CheckModelId, () => _model.StartRun(work)), work);
+    }
+
+    private void CheckModelId(int id)
+    {
+        if (id >= _model.Vocabulary.Count)
+            throw new ArgumentOutOfRangeException("ids", id, $"token id {id} is neither a piece of {_path} nor an added token");
+    }
 
     public string IdToToken(int id) =>
         _added.ContentOf(id) ?? ((uint)id < (uint)_model.Vocabulary.Count ? _model.Vocabulary.Pieces[id]

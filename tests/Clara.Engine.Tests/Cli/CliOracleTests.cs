@@ -109,6 +109,19 @@ public class CliOracleTests
     }
 
     [Test]
+    public void AskWithTextStreamsExactlyTheAnswerText()
+    {
+        using var reference = SafetensorsFile.Open(Fixtures.Reference("clara-text"));
+        var docs = JsonDocument.Parse(reference.Metadata["docs"]).RootElement.EnumerateArray().Select(e => e.GetString()!).ToList();
+        System.IO.File.WriteAllLines(File("docs.jsonl"), docs.Select((t, i) => JsonSerializer.Serialize(new Dictionary<string, object> { ["id"] = $"doc-{i}", ["text"] = t })));
+        var (code, stdout, err) = Clara("ask", "--model", Fixtures.Clara("clara-text"), "--docs", File("docs.jsonl"),
+            "--question", reference.Metadata["question"], "--max-new-tokens", "12");
+        Assert.That(code, Is.EqualTo(0), err);
+        // The streamed deltas, printed one after another, read as the reference's whole decoded answer.
+        Assert.That(stdout, Does.StartWith("answer: " + reference.Metadata["answer"] + Environment.NewLine + "documents: "));
+    }
+
+    [Test]
     public void InfoDescribesTheModel()
     {
         var (code, stdout, err) = Clara("info", Fixtures.Model("mistral-gqa2-odd"));

@@ -11,6 +11,9 @@ internal sealed class SentencePieceDecoder(SentencePieceVocabulary vocabulary, N
 {
     public const string DefaultUnknownSurface = " \u2047 ";
 
+    /// <summary>A decode of one run fed id by id, whose output over the whole run is <see cref="Decode"/>'s.</summary>
+    public SentencePieceRunStream StartRun(Streaming.DecodeWork work) => new(vocabulary, normalizer, unknownSurface, work);
+
     public string Decode(IReadOnlyList<int> ids)
     {
         var text = new StringBuilder();

@@ -93,6 +93,9 @@ internal sealed class SentencePieceProcessor : IExactCuts
 
     public string Decode(IReadOnlyList<int> ids) => _decoder.Decode(ids);
 
+    /// <summary><see cref="Decode"/> of one run of ids, fed one id at a time.</summary>
+    public SentencePieceRunStream StartRun(Streaming.DecodeWork work) => _decoder.StartRun(work);
+
     /// <summary>How BPE text is encoded; the ids are the same either way (the benchmark compares the three).</summary>
     internal EncodeStrategy Strategy { get; set; } = EncodeStrategy.CachedChunks;
 

@@ -1,0 +1,101 @@
+using Clara.Engine.Tokenization;
+
+namespace Clara.Engine.Bench.Workloads;
+
+/// <summary>
+/// <c>stream-decode</c>: the text of a generated answer streamed token by token, the two ways the engine has done it —
+/// decoding the whole answer so far at every token and taking what grew (before <c>IncrementalDetokenizer</c>), and
+/// the incremental decode — on the same ids, both checked against the full decode. The answer is multilingual prose
+/// (accents, CJK, emoji: byte-fallback pieces where the vocabulary lacks them) cut to <c>--tokens</c> ids.
+/// Example: <c>stream-decode --model samples/tiny-clara --tokens 2000</c>.
+/// </summary>
+public static class StreamDecodeCommand
+{
+    public const string Usage = "stream-decode --model DIR [--tokens N (2000)] [--repeat ROUNDS (5)]";
+
+    private static readonly string[] Sentences =
+    [
+        "The capital of France is Paris, a city on the Seine.", "Café naïve résumé — déjà vu.", "東京は日本の首都です。",
+        "Emoji 🎉👍🏽 travel as several bytes.", "Ünïcödé ✓ ☃ ∑ ≠ and plain words.", "中文 and English mixed 😀 end.",
+    ];
+
+    public static int Run(IReadOnlyList<string> args)
+    {
+        var cli = new CommandLine(args);
+        string model = cli.String("--model") ?? throw new ArgumentException("--model DIR is required");
+        int tokens = cli.Int("--tokens", 2000);
+        int repeat = cli.Int("--repeat", 5);
+        cli.RejectUnknown();
+        if (tokens <= 0) throw new ArgumentException("--tokens must be positive");
+
+        var tokenizer = TokenizerLoader.Load(model);
+        var answer = Answer(tokenizer, tokens);
+        string expected = tokenizer.Decode(answer);
+
+        long redecodedPieces = 0, incrementalPieces = 0;
+        string redecoded = "", incremental = "";
+        var contenders = new List<Contender>
+        {
+            new("redecode_whole_answer", () => (redecoded, redecodedPieces) = Redecode(tokenizer, answer)),
+            new("incremental", () => (incremental, incrementalPieces) = Incremental(tokenizer, answer)),
+        };
+        foreach (var contender in contenders) contender.Warm();
+        if (redecoded != expected || incremental != expected)
+            throw new InvalidOperationException("a streamed answer differs from the full decode");
+        for (int round = 0; round < repeat; round++)
+            foreach (var contender in contenders) contender.Measure();
+
+        JsonReport.Print(j =>
+        {
+            j.WriteString("model", model);
+            j.WriteNumber("tokens", answer.Length);
+            j.WriteNumber("characters", expected.Length);
+            foreach (var contender in contenders)
+            {
+                j.WriteStartObject(contender.Name);
+                j.WriteNumber("runs", contender.Runs);
+                j.WriteNumber("best_s", contender.BestWall);
+                j.WriteNumber("best_cpu_s", contender.BestCpu);
+                j.WriteNumber("us_per_token", contender.BestWall / answer.Length * 1e6);
+                j.WriteNumber("pieces_decoded", contender.Name == "incremental" ? incrementalPieces : redecodedPieces);
+                j.WriteEndObject();
+            }
+            j.WriteNumber("speedup", contenders[0].BestWall / contenders[1].BestWall);
+        });
+        return 0;
+    }
+
+    private static int[] Answer(ITextTokenizer tokenizer, int tokens)
+    {
+        var ids = new List<int>(tokens + 64);
+        for (int i = 0; ids.Count < tokens; i++) ids.AddRange(tokenizer.Encode(Sentences[i % Sentences.Length] + " "));
+        return ids.Take(tokens).ToArray();
+    }
+
+    /// <summary>What clara ask and ClaraChatClient did before: decode the answer so far at each token and print what grew.</summary>
+    private static (string Text, long Pieces) Redecode(ITextTokenizer tokenizer, int[] answer)
+    {
+        var ids = new List<int>(answer.Length);
+        var printed = new System.Text.StringBuilder();
+        long pieces = 0;
+        foreach (int id in answer)
+        {
+            ids.Add(id);
+            pieces += ids.Count;
+            string text = tokenizer.Decode(ids);
+            if (text.Length > printed.Length && !text.EndsWith('\uFFFD')) printed.Append(text, printed.Length, text.Length - printed.Length);
+        }
+        string whole = tokenizer.Decode(ids);
+        printed.Append(whole, printed.Length, whole.Length - printed.Length);
+        return (printed.ToString(), pieces + ids.Count);
+    }
+
+    private static (string Text, long Pieces) Incremental(ITextTokenizer tokenizer, int[] answer)
+    {
+        var stream = tokenizer.DecodeStream();
+        var text = new System.Text.StringBuilder();
+        foreach (int id in answer) text.Append(stream.Add(id));
+        text.Append(stream.Finish());
+        return (text.ToString(), stream.Work.Pieces);
+    }
+}
