@@ -46,7 +46,7 @@ internal sealed class AskCommand : ICommand
             Seed = p.GetValue(_seed),
         };
         var questionArgument = _question.Read(p);
-        var promptArgument = p.GetValue(_promptIds);
+        var promptArgument = p.GivenValue(_promptIds);
         ValidateOptions(options);
         using var backend = _backend.Create(p);
 
@@ -90,7 +90,8 @@ internal sealed class AskCommand : ICommand
         }
     }
 
-    // The options come from the command line, so a bad value is a usage mistake, reported before any work.
+    // The options come from the command line, so a bad value is a usage mistake, reported before any work and
+    // named as the user wrote it.
     private static void ValidateOptions(GenerationOptions options)
     {
         try
@@ -99,7 +100,14 @@ internal sealed class AskCommand : ICommand
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new UsageException(e.Message.Split(" (Parameter", 2)[0]);
+            string option = e.ParamName switch
+            {
+                nameof(GenerationOptions.MaxNewTokens) => "--max-new-tokens",
+                nameof(GenerationOptions.Temperature) => "--sample-temperature",
+                nameof(GenerationOptions.TopP) => "--top-p",
+                _ => e.ParamName ?? "an option",
+            };
+            throw new UsageException($"{option}: {e.Message.Split(" (Parameter", 2)[0]}");
         }
     }
 }

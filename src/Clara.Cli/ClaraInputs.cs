@@ -45,7 +45,7 @@ internal sealed class QuestionOptions
     public void AddRulesTo(Command command) =>
         OptionRules.ExactlyOne(command, "give exactly one of --question or --question-ids", Text, Ids);
 
-    public QuestionArgument Read(ParseResult p) => new(p.GetValue(Text), p.GetValue(Ids));
+    public QuestionArgument Read(ParseResult p) => new(p.GetValue(Text), p.GivenValue(Ids));
 }
 
 /// <summary>The question as given: its text or its ids.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Clara.CommandLine;
+using Clara.Engine;
 using Clara.Engine.Backends;
 
 namespace Clara.Cli;
@@ -20,16 +21,17 @@ internal sealed class BackendOptions
     public BackendOptions(string fallbackDevice = "cpu")
     {
         Device = Options.Text("--device", "cpu|cuda|cuda:N", fallbackDevice, "the backend to run on");
-        Device.Validators.Add(r =>
-        {
-            var device = r.GetValueOrDefault<string>();
-            if (device is not ("cpu" or "cuda") && !(device.StartsWith("cuda:", StringComparison.Ordinal) && uint.TryParse(device.AsSpan(5), out _)))
-                r.AddError($"--device: unknown device '{device}' (cpu, cuda or cuda:N)");
-        });
     }
 
     public Option[] All => [Device, Threads];
 
     /// <summary>The backend the options name; the caller disposes it.</summary>
-    public IBackend Create(ParseResult p) => BackendFactory.Create(p.GetValue(Device)!, p.GetValue(Threads));
+    public IBackend Create(ParseResult p)
+    {
+        // Checked here, not by the parser: an unknown device is bad input (exit 1), as documented.
+        var device = p.GetValue(Device)!;
+        if (device is not ("cpu" or "cuda") && !(device.StartsWith("cuda:", StringComparison.Ordinal) && uint.TryParse(device.AsSpan(5), out _)))
+            throw new InvalidInputException($"unknown device '{device}' (cpu, cuda or cuda:N)");
+        return BackendFactory.Create(device, p.GetValue(Threads));
+    }
 }

@@ -33,6 +33,9 @@ internal sealed class LogitsCommand : ICommand
         OutputFile.Prepare(output, stderr);
 
         using var model = DecoderModel.Load(modelPath, backend);
+        int vocab = model.Config.VocabSize;
+        if (tokens.FirstOrDefault(id => (uint)id >= (uint)vocab, -1) is var outside and not -1)
+            throw new InvalidInputException($"--tokens: token id {outside} is outside the vocabulary of {vocab}");
         if (tokens.Length > model.Config.MaxPositionEmbeddings)
             throw new InvalidInputException($"{tokens.Length} tokens exceed the model's context of {model.Config.MaxPositionEmbeddings}");
         var logits = model.ComputeLogits(tokens, adapter);

@@ -35,7 +35,7 @@ internal sealed class TokenizeCommand : ICommand
         var modelPath = p.GetValue(_model)!;
         var text = p.GetValue(_text);
         var file = p.GetValue(_file);
-        var ids = p.GetValue(_decode);
+        var ids = p.GivenValue(_decode);
         bool json = p.GetValue(_json);
 
         var tokenizer = TokenizerLoader.Load(modelPath);

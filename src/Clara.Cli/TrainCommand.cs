@@ -39,7 +39,7 @@ internal sealed class TrainCommand : ICommand
         string? evalPath = p.GetValue(_eval);
         bool resume = p.GetValue(_resume);
         var trainer = _trainer.Read(p);
-        var adapters = p.GetValue(_adapters);
+        var adapters = p.GivenValue(_adapters);
         int? k = p.GetValue(_k);
         var objectiveOptions = new TrainingOptions
         {

@@ -21,7 +21,7 @@ public static class CommandLineRunner
         // Help clears the parse errors: "clara ask --help" works without the required options.
         if (result.Action is not { ClearsParseErrors: true })
         {
-            var problems = Problems(result);
+            var problems = Problems(result, args);
             if (problems.Count > 0)
             {
                 foreach (var problem in problems) stderr.WriteLine($"{name}: {problem}");
@@ -70,14 +70,21 @@ public static class CommandLineRunner
     /// The parse errors, with the parser's one "Unrecognized command or argument" error per leftover word replaced
     /// by one message: the unknown options, else the stray words (or the unknown command).
     /// </summary>
-    private static List<string> Problems(ParseResult result)
+    private static List<string> Problems(ParseResult result, IReadOnlyList<string> args)
     {
         var leftovers = result.CommandResult.Command.TreatUnmatchedTokensAsErrors ? result.UnmatchedTokens : [];
         var problems = result.Errors
             .Where(e => !(e.SymbolResult is CommandResult && leftovers.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal))))
             .Select(e => e.Message).Distinct().ToList();
-        var unknown = leftovers.Where(t => t.StartsWith('-') && t.Length > 1 && !double.TryParse(t, out _)).ToList();
+        var unknown = leftovers.Where(LooksLikeAnOption).Concat(OptionsTakenAsArguments(result)).ToList();
         var words = leftovers.Except(unknown).ToList();
+        // "--json=maybe": the parser leaves "maybe" over; name the option it was given to.
+        foreach (var word in words.ToList())
+        {
+            if (args.FirstOrDefault(a => LooksLikeAnOption(a) && a.EndsWith("=" + word, StringComparison.Ordinal)) is not { } given) continue;
+            problems.Add($"{given}: '{word}' is not a value {given[..given.IndexOf('=')]} takes");
+            words.Remove(word);
+        }
         // A word after an unknown option is most likely its value: naming the option is enough then.
         if (unknown.Count > 0) problems.Insert(0, "unknown option(s): " + string.Join(", ", unknown));
         else if (words.Count > 0 && result.CommandResult.Command is RootCommand { Subcommands.Count: > 0 })
@@ -86,6 +93,21 @@ public static class CommandLineRunner
             problems.Insert(0, $"unexpected argument(s) {string.Join(" ", words.Select(w => $"'{w}'"))} (quote a value that contains spaces)");
         return problems;
     }
+
+    /// <summary>
+    /// Unknown "--name" words that the parser handed to a positional argument (clara info --bogus reads PATH "--bogus").
+    /// After "--" such words are meant as arguments.
+    /// </summary>
+    private static IEnumerable<string> OptionsTakenAsArguments(ParseResult result)
+    {
+        if (result.Tokens.Any(t => t.Type == TokenType.DoubleDash)) return [];
+        return result.CommandResult.Command.Arguments
+            .SelectMany(a => result.GetResult(a)?.Tokens ?? [])
+            .Select(t => t.Value).Where(LooksLikeAnOption);
+    }
+
+    private static bool LooksLikeAnOption(string word) =>
+        word.StartsWith('-') && word.Length > 1 && !double.TryParse(word, System.Globalization.CultureInfo.InvariantCulture, out _);
 
     private static string CommandPath(ParseResult result, string program)
     {

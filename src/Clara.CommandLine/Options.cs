@@ -60,15 +60,22 @@ public static class Options
 
     /// <summary>A comma-separated list of token ids ("1,2,3").</summary>
     public static Option<int[]?> TokenIds(string name, string description) =>
-        new(name) { HelpName = "IDS", Description = description, DefaultValueFactory = _ => null, CustomParser = r => Ids(r, name) };
+        new(name) { HelpName = "IDS", Description = description, CustomParser = r => Ids(r, name) };
 
     /// <summary>A comma-separated list of names ("a,b"), empty entries dropped.</summary>
     public static Option<string[]?> Names(string name, string helpName, string description) =>
         new(name)
         {
-            HelpName = helpName, Description = description, DefaultValueFactory = _ => null,
+            HelpName = helpName, Description = description,
             CustomParser = r => Single(r).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
         };
+
+    /// <summary>
+    /// The option's value, or null when it was not given: for list options, where <see cref="ParseResult.GetValue{T}(Option{T})"/>
+    /// answers an empty list for an absent option (and an empty prompt is not "no prompt").
+    /// </summary>
+    public static T? GivenValue<T>(this ParseResult p, Option<T> option) where T : class? =>
+        p.GetResult(option) is { Implicit: false } ? p.GetValue(option) : null;
 
     private static string Single(ArgumentResult r) => r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
 
