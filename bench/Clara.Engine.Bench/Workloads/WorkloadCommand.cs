@@ -53,6 +53,8 @@ public static class WorkloadCommand
         bool profile = p.GetValue(ProfileOption);
         if (compress is null && decodes.Count == 0 && prefill is null && !ask)
             throw new UsageException("choose at least one of --compress, --decode, --prefill, --ask");
+        // Checked before the report starts, so a bad row length is not reported halfway through the JSON.
+        if (compress is var (_, rowLength)) BenchClaraConfig.DocumentTokensForRow(rowLength);
 
         var inner = BenchSettings.BackendFactory();
         using var backend = profile ? new ProfilingBackend(inner) : inner;
