@@ -7,6 +7,26 @@ using Clara.Corpus.Output;
 
 namespace Clara.Corpus;
 
+/// <summary>The clara-corpus program: generate, make-model and templates.</summary>
+internal static class CorpusCommandLine
+{
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("clara-corpus: the default model's data (a seeded fictional-entity corpus) and its initial CLaRa directory")
+        {
+            GenerateCommand.Create(),
+            MakeModelCommand.Create(),
+            TemplatesCommand.Create(),
+        };
+        if (args.Length == 0)
+        {
+            root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = stderr });
+            return ExitCodes.Usage;
+        }
+        return CommandLineRunner.Run(root, "clara-corpus", args, stdout, stderr);
+    }
+}
+
 /// <summary><c>clara-corpus generate</c>: the stage files of a seeded corpus and its manifest.</summary>
 internal static class GenerateCommand
 {
