@@ -88,7 +88,7 @@ evaluate() {
   run "recompute-$name" "$python" tests/oracle/eval_fixtures.py --recompute "$out/eval/$name.json" "$data/eval/test.jsonl"
 }
 
-has_train() { "${clara[@]}" --help 2>/dev/null | grep -q '^  clara train'; }
+has_train() { "${clara[@]}" --help 2>/dev/null | grep -qE '^  train '; }
 
 if [ "$build" -eq 1 ]; then
   log "building clara and clara-corpus (Release)"

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Text.Json;
+using Clara.CommandLine;
 using Clara.Engine.Pipeline;
 using Clara.Engine.Tokenization.Streaming;
 
@@ -7,40 +9,53 @@ namespace Clara.Cli;
 /// <summary>clara ask (spec §9): compress, rerank, select top-k and answer from the selected memory.</summary>
 internal sealed class AskCommand : ICommand
 {
-    public string Name => "ask";
-    public string Usage =>
-        "ask --model DIR (--docs FILE.jsonl | --store PATH|postgres://…) (--question TEXT | --question-ids ..) [--prompt-ids ..] [--k K] [--temperature T]\n" +
-        "      [--max-new-tokens N] [--sample-temperature T --top-p P --seed S] [--json] [--device cpu|cuda[:N]] [--threads N]";
-    public string Summary => "answer a question from the top-k compressed documents; streams the answer, or prints one JSON object with --json";
+    private readonly Option<string> _model = ModelOption.Create();
+    private readonly CandidateOptions _candidates = new();
+    private readonly QuestionOptions _question = new();
+    private readonly Option<int[]?> _promptIds = Options.TokenIds("--prompt-ids", "the whole prompt as token ids, memory slots included (default: built from the question)");
+    private readonly Option<int?> _k = Options.OptionalInt("--k", "K", "documents to answer from (default: clara.json top_k)", min: 1);
+    private readonly Option<float?> _temperature = Options.OptionalFloat("--temperature", "T", "the top-k temperature τ", min: 0);
+    private readonly Option<int> _maxNewTokens = Options.Int("--max-new-tokens", "N", 128, "the longest answer in tokens");
+    private readonly Option<float> _sampleTemperature = Options.Float("--sample-temperature", "T", 0f, "sampling temperature (0: greedy)");
+    private readonly Option<float> _topP = Options.Float("--top-p", "P", 1f, "nucleus sampling mass");
+    private readonly Option<int?> _seed = Options.OptionalInt("--seed", "S", "sampling seed");
+    private readonly Option<bool> _json = Options.Flag("--json", "print one JSON object (answer_ids, topk, ids, scores) instead of streaming");
+    private readonly BackendOptions _backend = new();
 
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public Command Create()
     {
-        var a = new CommandArguments(args, new HashSet<string> { "json" });
-        var modelPath = a.Required("model");
-        var candidates = Candidates.Read(a);
-        bool json = a.Flag("json");
-        int? k = a.OptionalInt("k");
-        float? temperature = a.OptionalFloat("temperature");
-        if (temperature is < 0) throw new UsageException($"--temperature must be ≥ 0, got {temperature}");
-        if (k is <= 0) throw new UsageException($"--k must be positive, got {k}");
+        var command = new Command("ask", "answer a question from the top-k compressed documents; streams the answer, or prints one JSON object with --json")
+            .With([_model, .. _candidates.All, .. _question.All, _promptIds, _k, _temperature, _maxNewTokens, _sampleTemperature, _topP, _seed, _json, .. _backend.All])
+            .With(Run);
+        _candidates.AddRulesTo(command);
+        _question.AddRulesTo(command);
+        return command;
+    }
+
+    private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
+    {
+        var modelPath = p.GetValue(_model)!;
+        var candidates = Candidates.Read(_candidates, p);
+        bool json = p.GetValue(_json);
+        int? k = p.GetValue(_k);
+        float? temperature = p.GetValue(_temperature);
         var options = new GenerationOptions
         {
-            MaxNewTokens = a.OptionalInt("max-new-tokens") ?? 128,
-            Temperature = a.OptionalFloat("sample-temperature") ?? 0f,
-            TopP = a.OptionalFloat("top-p") ?? 1f,
-            Seed = a.OptionalInt("seed"),
+            MaxNewTokens = p.GetValue(_maxNewTokens),
+            Temperature = p.GetValue(_sampleTemperature),
+            TopP = p.GetValue(_topP),
+            Seed = p.GetValue(_seed),
         };
-        var questionArgument = QuestionArgument.Read(a);
-        var promptArgument = a.OptionalIds("prompt-ids");
+        var questionArgument = _question.Read(p);
+        var promptArgument = p.GivenValue(_promptIds);
         ValidateOptions(options);
-        using var backend = a.Backend();
-        a.RejectUnknown();
+        using var backend = _backend.Create(p);
 
         candidates.Prepare();
         using var model = ClaraModel.Load(modelPath, backend);
         var question = ClaraInputs.Question(model, questionArgument);
         // A text question goes into the prompt as text, as the reference renders and tokenizes the whole chat turn.
-        var promptIds = promptArgument is { } p ? ClaraInputs.Checked(model, p, "--prompt-ids")
+        var promptIds = promptArgument is { } prompt ? ClaraInputs.Checked(model, prompt, "--prompt-ids")
             : questionArgument.Text is { } text ? model.BuildPrompt(text, k ?? model.Config.TopK) : null;
 
         var (ids, documents) = candidates.Load(model);
@@ -76,7 +91,8 @@ internal sealed class AskCommand : ICommand
         }
     }
 
-    // The options come from the command line, so a bad value is a usage mistake, reported before any work.
+    // The options come from the command line, so a bad value is a usage mistake, reported before any work and
+    // named as the user wrote it.
     private static void ValidateOptions(GenerationOptions options)
     {
         try
@@ -85,7 +101,14 @@ internal sealed class AskCommand : ICommand
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new UsageException(e.Message.Split(" (Parameter", 2)[0]);
+            string option = e.ParamName switch
+            {
+                nameof(GenerationOptions.MaxNewTokens) => "--max-new-tokens",
+                nameof(GenerationOptions.Temperature) => "--sample-temperature",
+                nameof(GenerationOptions.TopP) => "--top-p",
+                _ => e.ParamName ?? "an option",
+            };
+            throw new UsageException($"{option}: {e.Message.Split(" (Parameter", 2)[0]}");
         }
     }
 }

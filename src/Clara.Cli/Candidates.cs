@@ -1,6 +1,20 @@
+using System.CommandLine;
+using Clara.CommandLine;
 using Clara.Engine.Pipeline;
 
 namespace Clara.Cli;
+
+/// <summary>--docs FILE.jsonl or --store PATH|postgres://…, exactly one.</summary>
+internal sealed class CandidateOptions
+{
+    public Option<string> Docs { get; } = Options.Text("--docs", "FILE.jsonl", "the documents, compressed now ({\"id\",\"text\"} or {\"id\",\"ids\"} lines)");
+    public Option<string> Store { get; } = Options.Text("--store", "PATH|postgres://…", "a store built by clara index");
+
+    public Option[] All => [Docs, Store];
+
+    public void AddRulesTo(Command command) =>
+        OptionRules.ExactlyOne(command, "give exactly one of --docs FILE.jsonl or --store PATH|postgres://…", Docs, Store);
+}
 
 /// <summary>
 /// The documents a question is ranked against: a documents file (--docs, compressed now) or a store (--store, compressed
@@ -24,12 +38,10 @@ internal sealed class Candidates
         if (_docsPath is not null) _lines = DocumentsFile.Read(_docsPath);
     }
 
-    public static Candidates Read(CommandArguments a)
+    public static Candidates Read(CandidateOptions options, System.CommandLine.ParseResult p)
     {
-        var docs = a.Optional("docs");
-        var store = a.Optional("store");
-        if ((docs is null) == (store is null)) throw new UsageException("give exactly one of --docs FILE.jsonl or --store PATH|postgres://…");
-        return new Candidates(docs, store is null ? null : StoreLocation.Parse(store));
+        var store = p.GetValue(options.Store);
+        return new Candidates(p.GetValue(options.Docs), store is null ? null : StoreLocation.Parse(store));
     }
 
     /// <summary>The documents' ids (in the order of the memory) and their memories.</summary>

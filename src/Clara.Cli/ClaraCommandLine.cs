@@ -1,6 +1,9 @@
+using System.CommandLine;
+using Clara.CommandLine;
+
 namespace Clara.Cli;
 
-/// <summary>The `clara` program: one command class per verb.</summary>
+/// <summary>The `clara` program: one command class per verb, parsed and run by <see cref="CommandLineRunner"/>.</summary>
 public static class ClaraCommandLine
 {
     private static readonly ICommand[] Commands =
@@ -24,58 +27,52 @@ public static class ClaraCommandLine
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        var root = CreateRoot();
+        if (args.Length == 0)
         {
-            PrintUsage(stdout);
-            return args.Length == 0 ? 2 : 0;
+            // No command at all: the overview, and the exit code of a usage mistake.
+            root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+            return ExitCodes.Usage;
         }
-        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
-        if (command is null)
-        {
-            stderr.WriteLine($"clara: unknown command '{args[0]}'");
-            PrintUsage(stderr);
-            return 2;
-        }
-        try
-        {
-            using var scope = ParseScope.Begin();
-            int code = command.Run(args[1..], stdout, stderr);
-            scope.FinishAll();
-            return code;
-        }
-        catch (UsageException e)
-        {
-            stderr.WriteLine($"clara {command.Name}: {e.Message}");
-            stderr.WriteLine($"usage: clara {command.Usage}");
-            return 2;
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
-                                      or ArgumentException or KeyNotFoundException or InvalidOperationException
-                                      or NotSupportedException or FormatException or System.Text.Json.JsonException)
-        {
-            stderr.WriteLine($"clara {command.Name}: {e.Message}");
-            return 1;
-        }
-        catch (Exception e) when (e is DllNotFoundException or Clara.Engine.Native.Cuda.CudaException or Clara.Engine.Native.Nvrtc.NvrtcException
-                                      or Clara.Engine.Native.Cublas.CublasException or EntryPointNotFoundException)
-        {
-            // The GPU stack: a missing driver or library, a CUDA error, a kernel that did not compile.
-            stderr.WriteLine($"clara {command.Name}: {e.Message}");
-            return 3;
-        }
+        if (args is ["help", .. var rest]) args = [.. rest, "--help"];
+        return CommandLineRunner.Run(root, "clara", args, stdout, stderr);
     }
 
-    private static void PrintUsage(TextWriter w)
+    /// <summary>The whole command tree (each command's options are defined in its own class).</summary>
+    internal static RootCommand CreateRoot()
     {
-        w.WriteLine("usage: clara <command> [options]");
-        foreach (var c in Commands) w.WriteLine($"  clara {c.Usage}\n      {c.Summary}");
+        var root = new RootCommand("clara: runs and trains CLaRa models (compression, reranking, generation) on the CPU or CUDA");
+        foreach (var command in Commands) root.Subcommands.Add(command.Create());
+        return root;
     }
 }
 
 internal interface ICommand
 {
-    string Name { get; }
-    string Usage { get; }
-    string Summary { get; }
-    int Run(string[] args, TextWriter stdout, TextWriter stderr);
+    /// <summary>The command with its options and arguments, whose action runs it.</summary>
+    Command Create();
+}
+
+/// <summary>Ties a command's action to the run method of its class, with the streams the caller chose.</summary>
+internal static class CommandAction
+{
+    public static Command With(this Command command, Func<ParseResult, TextWriter, TextWriter, int> run)
+    {
+        command.SetAction(p => run(p, p.InvocationConfiguration.Output, p.InvocationConfiguration.Error));
+        return command;
+    }
+
+    public static Command With(this Command command, params Symbol[] symbols)
+    {
+        foreach (var symbol in symbols)
+        {
+            switch (symbol)
+            {
+                case Option o: command.Options.Add(o); break;
+                case Argument a: command.Arguments.Add(a); break;
+                default: throw new ArgumentException($"{symbol.Name} is neither an option nor an argument", nameof(symbols));
+            }
+        }
+        return command;
+    }
 }

@@ -1,3 +1,6 @@
+using System.CommandLine;
+using Clara.CommandLine;
+using Clara.Engine;
 using Clara.Engine.Pipeline;
 
 namespace Clara.Cli;
@@ -15,30 +18,35 @@ internal static class ClaraInputs
     {
         int vocab = model.Decoder.Config.VocabSize;
         foreach (var id in ids)
-            if ((uint)id >= (uint)vocab) throw new ArgumentException($"{what}: token id {id} is outside the vocabulary of {vocab}");
+            if ((uint)id >= (uint)vocab) throw new InvalidInputException($"{what}: token id {id} is outside the vocabulary of {vocab}");
         return ids;
     }
 
     /// <summary>Only the tokens the encoder row keeps (<see cref="ClaraModel.EncodeDocument"/>): the rest would be cut anyway.</summary>
     private static int[] TokenizeDocument(ClaraModel model, string text, string what) =>
         model.Tokenizer is null
-            ? throw new InvalidOperationException($"{what} is text, but {model.Decoder.Source} has no tokenizer files: pass token ids instead")
+            ? throw new InvalidInputException($"{what} is text, but {model.Decoder.Source} has no tokenizer files: pass token ids instead")
             : model.EncodeDocument(text);
 
     private static int[] Tokenize(ClaraModel model, string text, string what) =>
         model.Tokenizer is null
-            ? throw new InvalidOperationException($"{what} is text, but {model.Decoder.Source} has no tokenizer files: pass token ids instead")
+            ? throw new InvalidInputException($"{what} is text, but {model.Decoder.Source} has no tokenizer files: pass token ids instead")
             : model.Encode(text);
 }
 
-/// <summary>--question TEXT or --question-ids 1,2,3, read before the model is loaded so a mistake costs nothing.</summary>
-internal sealed record QuestionArgument(string? Text, int[]? Ids)
+/// <summary>--question TEXT or --question-ids 1,2,3, exactly one.</summary>
+internal sealed class QuestionOptions
 {
-    public static QuestionArgument Read(CommandArguments a)
-    {
-        var text = a.Optional("question");
-        var ids = a.OptionalIds("question-ids");
-        if ((text is null) == (ids is null)) throw new UsageException("give exactly one of --question or --question-ids");
-        return new QuestionArgument(text, ids);
-    }
+    public Option<string> Text { get; } = Options.Text("--question", "TEXT", "the question (needs the model's tokenizer)");
+    public Option<int[]?> Ids { get; } = Options.TokenIds("--question-ids", "the question as token ids (1,2,3)");
+
+    public Option[] All => [Text, Ids];
+
+    public void AddRulesTo(Command command) =>
+        OptionRules.ExactlyOne(command, "give exactly one of --question or --question-ids", Text, Ids);
+
+    public QuestionArgument Read(ParseResult p) => new(p.GetValue(Text), p.GivenValue(Ids));
 }
+
+/// <summary>The question as given: its text or its ids.</summary>
+internal sealed record QuestionArgument(string? Text, int[]? Ids);

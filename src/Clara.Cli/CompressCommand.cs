@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Clara.CommandLine;
 using Clara.Engine.IO.Safetensors;
 using Clara.Engine.Pipeline;
 using Clara.Engine.Tensors;
@@ -7,20 +9,23 @@ namespace Clara.Cli;
 /// <summary>clara compress (spec §9): memory [N, n_mem, hidden] and the alignment loss of each document.</summary>
 internal sealed class CompressCommand : ICommand
 {
-    public string Name => "compress";
-    public string Usage => "compress --model DIR --docs FILE.jsonl --out FILE.safetensors [--batch N] [--device cpu|cuda[:N]] [--threads N]";
-    public string Summary => "compress documents into memory vectors; writes 'memory' F32 [N, n_mem, hidden] and 'mse' F32 [N]";
+    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _docs = Options.RequiredText("--docs", "FILE.jsonl", "the documents ({\"id\",\"text\"} or {\"id\",\"ids\"} lines)");
+    private readonly Option<string> _out = Options.RequiredText("--out", "FILE.safetensors", "the output file");
+    private readonly Option<int> _batch = Options.Int("--batch", "N", 8, "documents compressed together", min: 1);
+    private readonly BackendOptions _backend = new();
 
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public Command Create() =>
+        new Command("compress", "compress documents into memory vectors; writes 'memory' F32 [N, n_mem, hidden] and 'mse' F32 [N]")
+            .With([_model, _docs, _out, _batch, .. _backend.All]).With(Run);
+
+    private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CommandArguments(args, new HashSet<string>());
-        var modelPath = a.Required("model");
-        var docsPath = a.Required("docs");
-        var output = a.Required("out");
-        int batch = a.OptionalInt("batch") ?? 8;
-        using var backend = a.Backend();
-        a.RejectUnknown();
-        if (batch <= 0) throw new UsageException("--batch must be positive");
+        var modelPath = p.GetValue(_model)!;
+        var docsPath = p.GetValue(_docs)!;
+        var output = p.GetValue(_out)!;
+        int batch = p.GetValue(_batch);
+        using var backend = _backend.Create(p);
         OutputFile.Prepare(output, stderr);
 
         var lines = DocumentsFile.Read(docsPath);

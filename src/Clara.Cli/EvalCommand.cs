@@ -1,4 +1,7 @@
+using System.CommandLine;
 using System.Globalization;
+using Clara.CommandLine;
+using Clara.Engine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Clara.Engine.Evaluation;
@@ -12,39 +15,39 @@ namespace Clara.Cli;
 /// </summary>
 internal sealed class EvalCommand : ICommand
 {
-    public string Name => "eval";
-    public string Usage =>
-        "eval --model DIR --data FILE.jsonl [--k K] [--limit N] [--baseline bm25] [--max-new-tokens N] [--no-answers] [--json]\n" +
-        "      [--device cpu|cuda[:N]] [--threads N]";
-    public string Summary => "recall@1, recall@k, answer exact match and F1 on questions with N candidates ({\"question\",\"docs\",\"answer\",\"gold\"} lines)";
+    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _data = Options.RequiredText("--data", "FILE.jsonl", "{\"question\",\"docs\",\"answer\",\"gold\"} lines");
+    private readonly Option<int?> _k = Options.OptionalInt("--k", "K", "documents to answer from (default: clara.json top_k)", min: 1);
+    private readonly Option<int?> _limit = Options.OptionalInt("--limit", "N", "only the first N questions", min: 1);
+    private readonly Option<string> _baseline = Options.Text("--baseline", "bm25", "rank with BM25 instead of the model");
+    private readonly Option<int> _maxNewTokens = Options.Int("--max-new-tokens", "N", 32, "the longest answer in tokens", min: 1);
+    private readonly Option<bool> _noAnswers = Options.Flag("--no-answers", "rank only: no generation, no exact match or F1");
+    private readonly Option<bool> _json = Options.Flag("--json", "one JSON object with every question's ranking, top k and answer");
+    private readonly BackendOptions _backend = new();
 
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public Command Create()
     {
-        var a = new CommandArguments(args, new HashSet<string> { "json", "no-answers" });
-        var modelPath = a.Required("model");
-        var dataPath = a.Required("data");
-        bool json = a.Flag("json");
+        _baseline.AcceptOnlyFromAmong("bm25");
+        return new Command("eval", "recall@1, recall@k, answer exact match and F1 on questions with N candidates ({\"question\",\"docs\",\"answer\",\"gold\"} lines)")
+            .With([_model, _data, _k, _limit, _baseline, _maxNewTokens, _noAnswers, _json, .. _backend.All]).With(Run);
+    }
+
+    private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
+    {
+        var modelPath = p.GetValue(_model)!;
+        var dataPath = p.GetValue(_data)!;
+        bool json = p.GetValue(_json);
         var options = new EvalOptions
         {
-            K = a.OptionalInt("k"),
-            Ranker = a.Optional("baseline") switch
-            {
-                null => EvalRanker.Clara,
-                "bm25" => EvalRanker.Bm25,
-                var other => throw new UsageException($"--baseline '{other}' is unknown (known: bm25)"),
-            },
-            GenerateAnswers = !a.Flag("no-answers"),
-            MaxNewTokens = a.OptionalInt("max-new-tokens") ?? 32,
+            K = p.GetValue(_k),
+            Ranker = p.GetValue(_baseline) is "bm25" ? EvalRanker.Bm25 : EvalRanker.Clara,
+            GenerateAnswers = !p.GetValue(_noAnswers),
+            MaxNewTokens = p.GetValue(_maxNewTokens),
         };
-        int? limit = a.OptionalInt("limit");
-        if (options.K is <= 0) throw new UsageException("--k must be positive");
-        if (limit is <= 0) throw new UsageException("--limit must be positive");
-        if (options.MaxNewTokens <= 0) throw new UsageException("--max-new-tokens must be positive");
-        var examples = EvalFile.Read(dataPath, limit);
-        using var backend = a.Backend();
-        a.RejectUnknown();
+        var examples = EvalFile.Read(dataPath, p.GetValue(_limit));
+        using var backend = _backend.Create(p);
         using var model = ClaraModel.Load(modelPath, backend);
-        if (model.Tokenizer is null) throw new InvalidOperationException($"{modelPath} has no tokenizer files, and evaluation files are text");
+        if (model.Tokenizer is null) throw new InvalidInputException($"{modelPath} has no tokenizer files, and evaluation files are text");
 
         using var bar = TerminalProgress.ForStandardError(stderr, examples.Count, "questions");
         var result = new ClaraEvaluator(model, options).Run(examples, bar);

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Clara.CommandLine;
 using Clara.Engine.IO.Safetensors;
 using Clara.Engine.Models;
 using Clara.Engine.Pipeline;
@@ -5,28 +7,52 @@ using Clara.Engine.Training;
 
 namespace Clara.Cli;
 
+/// <summary>A training stage's name (scp, instruct, e2e, lm), as an option or as an argument.</summary>
+internal static class StageOption
+{
+    public static Option<TrainingStage> Create(string name) =>
+        new(name) { HelpName = "e2e|scp|instruct|lm", Description = "the training stage", Required = true, CustomParser = Parse };
+
+    public static Argument<TrainingStage> CreateArgument() =>
+        new("STAGE") { HelpName = "scp|instruct|e2e|lm", Description = "the training stage", CustomParser = Parse };
+
+    private static TrainingStage Parse(System.CommandLine.Parsing.ArgumentResult r)
+    {
+        try
+        {
+            return TrainingStages.Parse(r.Tokens.Count > 0 ? r.Tokens[^1].Value : "");
+        }
+        catch (FormatException e)
+        {
+            r.AddError(e.Message);
+            return default;
+        }
+    }
+}
+
 /// <summary>
 /// clara grad (spec §9): the loss of one batch (the data file's lines) and the gradient of every trainable tensor, so
 /// any stage can be compared with another implementation's autograd.
 /// </summary>
 internal sealed class GradCommand : ICommand
 {
-    public string Name => "grad";
-    public string Usage => "grad --model DIR --stage e2e|scp|instruct|lm --data FILE.jsonl --out FILE.safetensors [--device cpu|cuda[:N]] [--threads N]";
-    public string Summary => "loss F32 [1] and every trainable tensor's gradient (named <adapter>/<PEFT name>, HF names for lm) over one batch";
+    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<TrainingStage> _stage = StageOption.Create("--stage");
+    private readonly Option<string> _data = Options.RequiredText("--data", "FILE.jsonl", "the batch: one pre-tokenized example a line");
+    private readonly Option<string> _out = Options.RequiredText("--out", "FILE.safetensors", "the output file");
+    private readonly BackendOptions _backend = new();
 
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public Command Create() =>
+        new Command("grad", "loss F32 [1] and every trainable tensor's gradient (named <adapter>/<PEFT name>, HF names for lm) over one batch")
+            .With([_model, _stage, _data, _out, .. _backend.All]).With(Run);
+
+    private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CommandArguments(args, new HashSet<string>());
-        var modelPath = a.Required("model");
-        var stageName = a.Required("stage");
-        var dataPath = a.Required("data");
-        var output = a.Required("out");
-        using var backend = a.Backend();
-        a.RejectUnknown();
-        TrainingStage stage;
-        try { stage = TrainingStages.Parse(stageName); }
-        catch (FormatException e) { throw new UsageException(e.Message); }
+        var modelPath = p.GetValue(_model)!;
+        var stage = p.GetValue(_stage);
+        var dataPath = p.GetValue(_data)!;
+        var output = p.GetValue(_out)!;
+        using var backend = _backend.Create(p);
 
         var batch = PretokenizedExamples.Read(dataPath, stage);
         using var objective = Open(modelPath, stage, backend, out var owned);

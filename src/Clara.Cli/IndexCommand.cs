@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using Clara.CommandLine;
 using Clara.Engine.Documents;
 using Clara.Engine.Pipeline;
 
@@ -11,20 +13,23 @@ namespace Clara.Cli;
 /// </summary>
 internal sealed class IndexCommand : ICommand
 {
-    public string Name => "index";
-    public string Usage => "index --model DIR --docs FILE.jsonl --store PATH|postgres://… [--commit-every N] [--device cpu|cuda[:N]] [--threads N]";
-    public string Summary => "compress documents once into a store (append-only directory, or PostgreSQL) that ask, rerank and serve read; resumes where a killed run stopped";
+    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _docs = Options.RequiredText("--docs", "FILE.jsonl", "the documents ({\"id\",\"text\"} or {\"id\",\"ids\"} lines)");
+    private readonly Option<string> _store = Options.RequiredText("--store", "PATH|postgres://…", "the store: a directory, or a PostgreSQL URL");
+    private readonly Option<int> _commitEvery = Options.Int("--commit-every", "N", 64, "documents per committed batch", min: 1);
+    private readonly BackendOptions _backend = new();
 
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public Command Create() =>
+        new Command("index", "compress documents once into a store (append-only directory, or PostgreSQL) that ask, rerank and serve read; resumes where a killed run stopped")
+            .With([_model, _docs, _store, _commitEvery, .. _backend.All]).With(Run);
+
+    private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CommandArguments(args, new HashSet<string>());
-        var modelPath = a.Required("model");
-        var docsPath = a.Required("docs");
-        var location = StoreLocation.Parse(a.Required("store"));
-        int commitEvery = a.OptionalInt("commit-every") ?? 64;
-        if (commitEvery <= 0) throw new UsageException("--commit-every must be positive");
-        using var backend = a.Backend();
-        a.RejectUnknown();
+        var modelPath = p.GetValue(_model)!;
+        var docsPath = p.GetValue(_docs)!;
+        var location = StoreLocation.Parse(p.GetValue(_store)!);
+        int commitEvery = p.GetValue(_commitEvery);
+        using var backend = _backend.Create(p);
 
         var lines = DocumentsFile.Read(docsPath);
         using var model = ClaraModel.Load(modelPath, backend);

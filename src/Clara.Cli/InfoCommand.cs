@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Globalization;
+using Clara.CommandLine;
 using Clara.Engine.Models;
 
 namespace Clara.Cli;
@@ -6,17 +8,17 @@ namespace Clara.Cli;
 /// <summary>clara info PATH: what a checkpoint holds, without running it.</summary>
 internal sealed class InfoCommand : ICommand
 {
-    public string Name => "info";
-    public string Usage => "info PATH [--device cpu|cuda[:N]]";
-    public string Summary => "print the config, parameter count, weight dtypes and adapters of a model directory";
+    private readonly Argument<string> _path = new("PATH") { Description = "a model directory or engine file" };
+    private readonly BackendOptions _backend = new();
 
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public Command Create() =>
+        new Command("info", "print the config, parameter count, weight dtypes and adapters of a model directory")
+            .With([_path, .. _backend.All]).With(Run);
+
+    private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CommandArguments(args, new HashSet<string>());
-        if (a.Positional.Count != 1) throw new UsageException("expected exactly one PATH");
-        string path = a.Positional[0];
-        using var backend = a.Backend();
-        a.RejectUnknown();
+        string path = p.GetValue(_path)!;
+        using var backend = _backend.Create(p);
         using var model = DecoderModel.Load(path, backend);
         var c = model.Config;
         var inv = CultureInfo.InvariantCulture;

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Clara.CommandLine;
 using Clara.Engine.IO.Safetensors;
 using Clara.Engine.Pipeline;
 using Clara.Engine.Tensors;
@@ -7,23 +9,32 @@ namespace Clara.Cli;
 /// <summary>clara rerank (spec §9): the query vector, the cosine score of every document and the top-k.</summary>
 internal sealed class RerankCommand : ICommand
 {
-    public string Name => "rerank";
-    public string Usage => "rerank --model DIR (--docs FILE.jsonl | --store PATH|postgres://…) (--question TEXT | --question-ids 1,2,3) [--k K] [--temperature T] --out FILE.safetensors [--device ..] [--threads N]";
-    public string Summary => "score documents against a question; writes 'query' F32, 'scores' F32 [N] and 'topk' I64 [k] (best first)";
+    private readonly Option<string> _model = ModelOption.Create();
+    private readonly CandidateOptions _candidates = new();
+    private readonly QuestionOptions _question = new();
+    private readonly Option<int?> _k = Options.OptionalInt("--k", "K", "documents to select (default: clara.json top_k)", min: 1);
+    private readonly Option<float?> _temperature = Options.OptionalFloat("--temperature", "T", "the top-k temperature τ", min: 0);
+    private readonly Option<string> _out = Options.RequiredText("--out", "FILE.safetensors", "the output file");
+    private readonly BackendOptions _backend = new();
 
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public Command Create()
     {
-        var a = new CommandArguments(args, new HashSet<string>());
-        var modelPath = a.Required("model");
-        var candidates = Candidates.Read(a);
-        var output = a.Required("out");
-        int? k = a.OptionalInt("k");
-        float? temperature = a.OptionalFloat("temperature");
-        if (temperature is < 0) throw new UsageException($"--temperature must be ≥ 0, got {temperature}");
-        if (k is <= 0) throw new UsageException($"--k must be positive, got {k}");
-        var questionArgument = QuestionArgument.Read(a);
-        using var backend = a.Backend();
-        a.RejectUnknown();
+        var command = new Command("rerank", "score documents against a question; writes 'query' F32, 'scores' F32 [N] and 'topk' I64 [k] (best first)")
+            .With([_model, .. _candidates.All, .. _question.All, _k, _temperature, _out, .. _backend.All]).With(Run);
+        _candidates.AddRulesTo(command);
+        _question.AddRulesTo(command);
+        return command;
+    }
+
+    private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
+    {
+        var modelPath = p.GetValue(_model)!;
+        var candidates = Candidates.Read(_candidates, p);
+        var output = p.GetValue(_out)!;
+        int? k = p.GetValue(_k);
+        float? temperature = p.GetValue(_temperature);
+        var questionArgument = _question.Read(p);
+        using var backend = _backend.Create(p);
         OutputFile.Prepare(output, stderr);
 
         candidates.Prepare();

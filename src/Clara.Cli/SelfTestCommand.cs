@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Clara.Engine.Backends.Cuda;
 using Clara.Engine.Diagnostics;
 
 namespace Clara.Cli;
@@ -5,16 +7,10 @@ namespace Clara.Cli;
 /// <summary>clara selftest: every CUDA kernel against its CPU twin on random inputs of awkward sizes.</summary>
 internal sealed class SelfTestCommand : ICommand
 {
-    public string Name => "selftest";
-    public string Usage => "selftest [--device cpu|cuda|cuda:N]";
-    public string Summary => "check every CUDA kernel against its CPU twin (max relative error, GB/s); without a GPU, says so and compiles the kernels";
+    // Only --device: the self-test always runs its own CPU twin with the default threads.
+    private readonly BackendOptions _backend = new(fallbackDevice: "cuda");
 
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
-    {
-        var a = new CommandArguments(args, new HashSet<string>());
-        var device = a.Optional("device") ?? "cuda";
-        a.RejectUnknown();
-        if (a.Positional.Count > 0) throw new UsageException($"unexpected argument '{a.Positional[0]}'");
-        return SelfTest.Run(device, stdout);
-    }
+    public Command Create() =>
+        new Command("selftest", "check every CUDA kernel against its CPU twin (max relative error, GB/s); without a GPU, says so and compiles the kernels")
+            .With(_backend.Device).With((p, stdout, _) => SelfTest.Run(p.GetValue(_backend.Device)!, stdout));
 }

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Net;
+using Clara.CommandLine;
 using System.Runtime.InteropServices;
 using Clara.Engine.Pipeline;
 using Clara.Engine.Pipeline.Scheduling;
@@ -9,40 +11,52 @@ namespace Clara.Cli;
 /// <summary>clara serve: the OpenAI-compatible HTTP server (<see cref="ClaraServer"/>) over a model and a store built by clara index.</summary>
 internal sealed class ServeCommand : ICommand
 {
-    public string Name => "serve";
-    public string Usage =>
-        "serve --model DIR --store PATH|postgres://… [--port P] [--host ADDR] [--k K] [--queue N] [--continuous]\n" +
-        "      [--max-tokens N] [--max-body-bytes N] [--timeout SECONDS] [--device cpu|cuda[:N]] [--threads N]";
-    public string Summary => "OpenAI-compatible HTTP server: POST /v1/chat/completions (streaming too), POST /v1/embeddings, GET /health; Ctrl-C stops it";
+    private static readonly ClaraServerOptions Defaults = new();
+    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _store = Options.RequiredText("--store", "PATH|postgres://…", "the store built by clara index");
+    private readonly Option<int> _port = Options.Int("--port", "P", Defaults.Port, "the TCP port");
+    private readonly Option<string> _host = Options.Text("--host", "ADDR", Defaults.Host.ToString(), "the IP address to listen on (0.0.0.0: every interface)");
+    private readonly Option<int?> _k = Options.OptionalInt("--k", "K", "documents per answer (default: clara.json top_k)");
+    private readonly Option<int> _queue = Options.Int("--queue", "N", new SchedulerOptions().QueueCapacity, "requests waiting before 429");
+    private readonly Option<bool> _continuous = Options.Flag("--continuous", "batch generations for throughput (default: one at a time, bit-identical to clara ask)");
+    private readonly Option<int> _maxTokens = Options.Int("--max-tokens", "N", Defaults.MaxTokens, "the largest max_tokens a request may ask for");
+    private readonly Option<long> _maxBodyBytes = Options.Long("--max-body-bytes", "N", Defaults.MaxRequestBodyBytes, "the largest request body");
+    private readonly Option<int> _timeout = Options.Int("--timeout", "SECONDS", (int)Defaults.RequestTimeout.TotalSeconds, "a request's time limit (504 past it)");
+    private readonly BackendOptions _backend = new();
 
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public Command Create()
     {
-        var a = new CommandArguments(args, new HashSet<string> { "continuous" });
-        var modelPath = a.Required("model");
-        var location = StoreLocation.Parse(a.Required("store"));
-        var defaults = new ClaraServerOptions();
-        var hostText = a.Optional("host");
-        if (hostText is not null && !IPAddress.TryParse(hostText, out _)) throw new UsageException($"--host expects an IP address (127.0.0.1, 0.0.0.0, ::1), got '{hostText}'");
-        int? timeout = a.OptionalInt("timeout");
-        var options = defaults with
+        _host.Validators.Add(r =>
         {
-            Host = hostText is null ? defaults.Host : IPAddress.Parse(hostText),
-            Port = a.OptionalInt("port") ?? defaults.Port,
-            TopK = a.OptionalInt("k"),
-            MaxTokens = a.OptionalInt("max-tokens") ?? defaults.MaxTokens,
-            MaxRequestBodyBytes = a.OptionalInt("max-body-bytes") ?? defaults.MaxRequestBodyBytes,
-            RequestTimeout = timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.RequestTimeout,
+            if (!IPAddress.TryParse(r.GetValueOrDefault<string>(), out _))
+                r.AddError($"--host expects an IP address (127.0.0.1, 0.0.0.0, ::1), got '{r.GetValueOrDefault<string>()}'");
+        });
+        return new Command("serve", "OpenAI-compatible HTTP server: POST /v1/chat/completions (streaming too), POST /v1/embeddings, GET /health; Ctrl-C stops it")
+            .With([_model, _store, _port, _host, _k, _queue, _continuous, _maxTokens, _maxBodyBytes, _timeout, .. _backend.All]).With(Run);
+    }
+
+    private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
+    {
+        var modelPath = p.GetValue(_model)!;
+        var location = StoreLocation.Parse(p.GetValue(_store)!);
+        var options = Defaults with
+        {
+            Host = IPAddress.Parse(p.GetValue(_host)!),
+            Port = p.GetValue(_port),
+            TopK = p.GetValue(_k),
+            MaxTokens = p.GetValue(_maxTokens),
+            MaxRequestBodyBytes = p.GetValue(_maxBodyBytes),
+            RequestTimeout = TimeSpan.FromSeconds(p.GetValue(_timeout)),
             ModelName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath))),
         };
         var scheduling = new SchedulerOptions
         {
-            QueueCapacity = a.OptionalInt("queue") ?? new SchedulerOptions().QueueCapacity,
+            QueueCapacity = p.GetValue(_queue),
             WhenFull = QueueFullMode.Reject,
-            Generation = a.Flag("continuous") ? GenerationBatching.Continuous : GenerationBatching.Exact,
+            Generation = p.GetValue(_continuous) ? GenerationBatching.Continuous : GenerationBatching.Exact,
         };
         Validate(options.Validate, scheduling.Validate);
-        using var backend = a.Backend();
-        a.RejectUnknown();
+        using var backend = _backend.Create(p);
 
         using var model = ClaraModel.Load(modelPath, backend, scheduling);
         CandidateCorpus corpus;

@@ -1,3 +1,4 @@
+using Clara.CommandLine;
 using Clara.Engine.Documents;
 using Npgsql;
 

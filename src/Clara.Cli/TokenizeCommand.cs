@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Text;
+using Clara.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Clara.Engine.Tokenization;
@@ -14,21 +16,27 @@ internal sealed class TokenizeCommand : ICommand
 {
     private static readonly JsonWriterOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public string Name => "tokenize";
-    public string Usage => "tokenize --model DIR (--text TEXT | --file F.jsonl | --decode IDS) [--json]";
-    public string Summary => "ids and tokens of a text, the text of ids, or {\"id\",\"text\"} lines turned into {\"id\",\"ids\"} lines (no BOS/EOS added)";
+    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _text = Options.Text("--text", "TEXT", "the ids and tokens of this text");
+    private readonly Option<string> _file = Options.Text("--file", "F.jsonl", "{\"id\",\"text\"} lines to {\"id\",\"ids\"} lines");
+    private readonly Option<int[]?> _decode = Options.TokenIds("--decode", "the text of these ids (special ids skipped)");
+    private readonly Option<bool> _json = Options.Flag("--json", "print JSON");
 
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public Command Create()
     {
-        var a = new CommandArguments(args, new HashSet<string> { "json" });
-        var modelPath = a.Required("model");
-        var text = a.Optional("text");
-        var file = a.Optional("file");
-        var ids = a.OptionalIds("decode");
-        bool json = a.Flag("json");
-        a.RejectUnknown();
-        if ((text is null ? 0 : 1) + (file is null ? 0 : 1) + (ids is null ? 0 : 1) != 1)
-            throw new UsageException("give exactly one of --text, --file or --decode");
+        var command = new Command("tokenize", "ids and tokens of a text, the text of ids, or {\"id\",\"text\"} lines turned into {\"id\",\"ids\"} lines (no BOS/EOS added)")
+            .With(_model, _text, _file, _decode, _json).With(Run);
+        OptionRules.ExactlyOne(command, "give exactly one of --text, --file or --decode", _text, _file, _decode);
+        return command;
+    }
+
+    private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
+    {
+        var modelPath = p.GetValue(_model)!;
+        var text = p.GetValue(_text);
+        var file = p.GetValue(_file);
+        var ids = p.GivenValue(_decode);
+        bool json = p.GetValue(_json);
 
         var tokenizer = TokenizerLoader.Load(modelPath);
         if (text is not null) WriteEncoding(tokenizer, text, json, stdout);

@@ -1,4 +1,7 @@
+using System.CommandLine;
 using System.Globalization;
+using Clara.CommandLine;
+using Clara.Engine;
 using System.Security.Cryptography;
 using Clara.Engine.Models;
 using Clara.Engine.Pipeline;
@@ -12,40 +15,41 @@ namespace Clara.Cli;
 /// <summary>clara train: one stage of spec §6 over a JSON-lines file, to a model directory with the trained adapters.</summary>
 internal sealed class TrainCommand : ICommand
 {
-    public string Name => "train";
-    public string Usage =>
-        "train scp|instruct|e2e|lm --model DIR --data FILE.jsonl --out DIR [--steps N | --epochs E (default 1)]\n" +
-        "      [--lr 1e-4] [--warmup 0] [--batch 1] [--accumulate 1] [--clip 1.0 (0: off)] [--weight-decay 0.01] [--seed 0]\n" +
-        "      [--eval FILE.jsonl --eval-every N (0: at the end)] [--save-every 100 (0: at the end)] [--resume]\n" +
-        "      [--adapters a,b (default: the stage's)] [--k K (e2e text, default clara.json top_k)] [--lambda 1.0 (scp)]\n" +
-        "      [--temperature T (e2e top-k τ)] [--device cpu|cuda[:N]] [--threads N]";
-    public string Summary => "train a stage (scp, instruct, e2e, lm) and write a model directory with the trained adapters (PEFT layout)";
+    private readonly Argument<TrainingStage> _stage = StageOption.CreateArgument();
+    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _data = Options.RequiredText("--data", "FILE.jsonl", "the training examples");
+    private readonly Option<string> _out = Options.RequiredText("--out", "DIR", "the trained model directory");
+    private readonly TrainerOptionSet _trainer = new();
+    private readonly Option<string> _eval = Options.Text("--eval", "FILE.jsonl", "examples to evaluate on");
+    private readonly Option<bool> _resume = Options.Flag("--resume", "continue from --out's checkpoint");
+    private readonly Option<string[]?> _adapters = Options.Names("--adapters", "a,b", "the adapters to train (default: the stage's)");
+    private readonly Option<int?> _k = Options.OptionalInt("--k", "K", "documents per e2e text line (default: clara.json top_k)", min: 1);
+    private readonly Option<float> _lambda = Options.Float("--lambda", "W", 1f, "scp alignment weight");
+    private readonly Option<float?> _temperature = Options.OptionalFloat("--temperature", "T", "e2e top-k τ");
+    private readonly BackendOptions _backend = new();
 
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public Command Create() =>
+        new Command("train", "train a stage (scp, instruct, e2e, lm) and write a model directory with the trained adapters (PEFT layout)")
+            .With([_stage, _model, _data, _out, .. _trainer.All, _eval, _resume, _adapters, _k, _lambda, _temperature, .. _backend.All]).With(Run);
+
+    private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
     {
-        var a = new CommandArguments(args, new HashSet<string> { "resume" });
-        if (a.Positional.Count != 1) throw new UsageException("name one stage: scp, instruct, e2e or lm");
-        TrainingStage stage;
-        try { stage = TrainingStages.Parse(a.Positional[0]); }
-        catch (FormatException e) { throw new UsageException(e.Message); }
-
-        string modelPath = a.Required("model"), dataPath = a.Required("data"), outPath = a.Required("out");
-        string? evalPath = a.Optional("eval");
-        bool resume = a.Flag("resume");
-        var trainer = TrainerSettings(a);
-        var adapters = a.Optional("adapters")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        int? k = a.OptionalInt("k");
+        var stage = p.GetValue(_stage);
+        string modelPath = p.GetValue(_model)!, dataPath = p.GetValue(_data)!, outPath = p.GetValue(_out)!;
+        string? evalPath = p.GetValue(_eval);
+        bool resume = p.GetValue(_resume);
+        var trainer = _trainer.Read(p);
+        var adapters = p.GivenValue(_adapters);
+        int? k = p.GetValue(_k);
         var objectiveOptions = new TrainingOptions
         {
-            AlignmentWeight = a.OptionalFloat("lambda") ?? 1f,
+            AlignmentWeight = p.GetValue(_lambda),
             TrainableAdapters = adapters,
-            Temperature = a.OptionalFloat("temperature"),
+            Temperature = p.GetValue(_temperature),
         };
-        if (k is < 1) throw new UsageException($"--k must be ≥ 1, got {k}");
         if (evalPath is null && trainer.EvalEvery > 0) throw new UsageException("--eval-every needs --eval FILE.jsonl");
         if (!Directory.Exists(modelPath)) throw new UsageException($"--model {modelPath}: training needs a model directory");
-        using var backend = a.Backend();
-        a.RejectUnknown();
+        using var backend = _backend.Create(p);
 
         // Everything is validated before the output directory is touched or a step runs.
         using var model = TrainableModel.Load(modelPath, stage, backend);
@@ -94,47 +98,6 @@ internal sealed class TrainCommand : ICommand
         {
             Console.CancelKeyPress -= onCancel;
         }
-    }
-
-    private static TrainerOptions TrainerSettings(CommandArguments a)
-    {
-        double? Double(string name)
-        {
-            var v = a.Optional(name);
-            if (v is null) return null;
-            return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
-                ? d : throw new UsageException($"--{name} expects a number, got '{v}'");
-        }
-        int? steps = a.OptionalInt("steps");
-        double? epochs = Double("epochs");
-        if (steps is not null && epochs is not null) throw new UsageException("give --steps or --epochs, not both");
-        var optimizer = new OptimizerSettings
-        {
-            LearningRate = Double("lr") ?? 1e-4,
-            WarmupSteps = a.OptionalInt("warmup") ?? 0,
-            ClipNorm = Double("clip") ?? 1.0,
-            WeightDecay = Double("weight-decay") ?? 0.01,
-        };
-        if (!(optimizer.LearningRate > 0)) throw new UsageException($"--lr must be > 0, got {optimizer.LearningRate}");
-        if (optimizer.WarmupSteps < 0) throw new UsageException($"--warmup must be ≥ 0, got {optimizer.WarmupSteps}");
-        if (optimizer.WeightDecay < 0) throw new UsageException($"--weight-decay must be ≥ 0, got {optimizer.WeightDecay}");
-        var seed = a.Optional("seed") is { } s
-            ? ulong.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new UsageException($"--seed expects a non-negative integer, got '{s}'")
-            : 0UL;
-        var options = new TrainerOptions
-        {
-            Steps = steps,
-            Epochs = epochs,
-            Batch = a.OptionalInt("batch") ?? 1,
-            Accumulate = a.OptionalInt("accumulate") ?? 1,
-            Seed = seed,
-            SaveEvery = a.OptionalInt("save-every") ?? 100,
-            EvalEvery = a.OptionalInt("eval-every") ?? 0,
-            Optimizer = optimizer,
-        };
-        try { options.TotalSteps(1); }
-        catch (ArgumentException e) { throw new UsageException(e.Message); }
-        return options;
     }
 
     private static IExampleLineParser Parser(TrainingStage stage, TrainableModel model, int? k) => stage switch
@@ -200,7 +163,7 @@ internal sealed class TrainableModel : IDisposable
         var known = Decoder.AdapterNames;
         foreach (var name in names)
             if (!known.Contains(name))
-                throw new ArgumentException($"--adapters: unknown adapter '{name}' (the model has: {string.Join(", ", known.Order())})");
+                throw new InvalidInputException($"--adapters: unknown adapter '{name}' (the model has: {string.Join(", ", known.Order())})");
     }
 
     public ITrainingObjective CreateObjective(TrainingStage stage, TrainingOptions options) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Clara.Engine;
 using Clara.Engine.Pipeline.Scheduling;
 using Microsoft.AspNetCore.Http;
 
@@ -19,7 +20,7 @@ internal sealed class ApiError(int status, string type, string message, string? 
 
     /// <summary>
     /// What an exception from parsing or from the engine means to the client. Engine argument errors are the request's
-    /// fault (a prompt past the context, an unknown document id); anything unexpected is a 500 without internals.
+    /// fault (a prompt past the context, an unknown document id, an <see cref="InvalidInputException"/>); anything unexpected is a 500 without internals.
     /// </summary>
     public static ApiError From(Exception error) => error switch
     {
@@ -31,6 +32,7 @@ internal sealed class ApiError(int status, string type, string message, string? 
         JsonException json => BadRequest($"the request body is not valid JSON: {json.Message}"),
         KeyNotFoundException missing => new(StatusCodes.Status400BadRequest, "invalid_request_error", missing.Message, "document_not_found", "document_ids"),
         ArgumentException argument => BadRequest(argument.Message.Split(" (Parameter", 2)[0]),
+        InvalidInputException input => BadRequest(input.Message),
         ObjectDisposedException => new(StatusCodes.Status503ServiceUnavailable, "server_error", "the server is shutting down", "shutting_down"),
         _ => new(StatusCodes.Status500InternalServerError, "server_error", "the server failed to answer this request", "internal_error"),
     };

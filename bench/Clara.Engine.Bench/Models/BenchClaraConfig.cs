@@ -38,7 +38,7 @@ public static class BenchClaraConfig
     {
         int units = rowLength - 3;
         if (units <= 0 || units % (CompressionRate + 1) != 0)
-            throw new ArgumentException($"an encoder row of {rowLength} positions is not 3 + 17·m (doc_max_length 16·m at rate 16); 275 is the CLaRa default");
+            throw new Clara.CommandLine.UsageException($"an encoder row of {rowLength} positions is not 3 + 17·m (doc_max_length 16·m at rate 16); 275 is the CLaRa default");
         return units / (CompressionRate + 1) * CompressionRate;
     }
 

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Clara.CommandLine;
 using Clara.Engine.Bench.Models;
 using Clara.Engine.Bench.Workloads;
 using Clara.Engine.Models;
@@ -15,18 +17,31 @@ namespace Clara.Engine.Bench.Peers;
 /// </summary>
 public static class LlamaCommand
 {
-    public const string GgufUsage = "gguf --model tiny|small-125m|mistral-7b [--dtype f32|bf16|f16] --out FILE.gguf";
-
-    public const string Usage =
-        "llama --gguf FILE [--threads N] [--repeat N (3)] [--prefill TOKENS] [--decode 1xSTEPS] [--prompt TOKENS (16)]";
-
-    public static int WriteGguf(IReadOnlyList<string> args)
+    public static Command CreateGguf()
     {
-        var cli = new Workloads.CommandLine(args);
-        string modelName = cli.String("--model") ?? throw new ArgumentException("--model is required\n" + GgufUsage);
-        var dtype = WorkloadCommand.ParseDType(cli.String("--dtype") ?? "bf16");
-        string output = cli.String("--out") ?? throw new ArgumentException("--out is required\n" + GgufUsage);
-        cli.RejectUnknown();
+        var model = BenchOptions.AnyModel();
+        var dtype = BenchOptions.DType();
+        var output = Options.RequiredText("--out", "FILE.gguf", "the GGUF file to write");
+        return new Command("gguf", "write the bench's random weights (same seed, no LoRA) as a GGUF file") { model, dtype, output }
+            .WithAction(p => WriteGguf(p.GetValue(model)!, WorkloadCommand.ParseDType(p.GetValue(dtype)!), p.GetValue(output)!));
+    }
+
+    public static Command Create()
+    {
+        var gguf = Options.RequiredText("--gguf", "FILE", "a GGUF file written by the gguf mode");
+        var threads = Options.Int("--threads", "N", Environment.ProcessorCount, "llama.cpp threads", min: 1);
+        var repeat = Options.Int("--repeat", "N", 3, "timed runs", min: 1);
+        var prefill = BenchOptions.Count("--prefill", "TOKENS", "prefill a prompt of TOKENS");
+        var decode = BenchOptions.Pair("--decode", "1xSTEPS", "decode STEPS tokens (batch 1)");
+        var prompt = Options.Int("--prompt", "TOKENS", 16, "prompt tokens before decoding", min: 1);
+        return new Command("llama", "the workload mode's prefill and decode in llama.cpp (LLamaSharp), as one JSON object")
+        {
+            gguf, threads, repeat, prefill, decode, prompt,
+        }.WithAction(p => Run(p.GetValue(gguf)!, p.GetValue(threads), p.GetValue(repeat), p.GetValue(prefill), p.GetValue(decode), p.GetValue(prompt)));
+    }
+
+    private static int WriteGguf(string modelName, Engine.Tensors.DType dtype, string output)
+    {
         using var backend = BenchSettings.BackendFactory();
         using var model = BenchModel.Create(modelName, dtype, loraRank: 0, backend);
         LlamaGgufExport.Write(model.Weights, backend, output);
@@ -34,18 +49,10 @@ public static class LlamaCommand
         return 0;
     }
 
-    public static int Run(IReadOnlyList<string> args)
+    private static int Run(string path, int threads, int repeat, int? prefill, (int A, int B)? decode, int prompt)
     {
-        var cli = new Workloads.CommandLine(args);
-        string path = cli.String("--gguf") ?? throw new ArgumentException("--gguf is required\n" + Usage);
-        int threads = cli.Int("--threads", Environment.ProcessorCount);
-        int repeat = cli.Int("--repeat", 3);
-        int? prefill = cli.Has("--prefill") ? cli.Int("--prefill", 275) : null;
-        var decode = cli.Pair("--decode");
-        int prompt = cli.Int("--prompt", 16);
-        cli.RejectUnknown();
-        if (!File.Exists(path)) throw new ArgumentException($"{path}: no such GGUF file");
-        if (decode is var (b, _) && b != 1) throw new ArgumentException("llama: only --decode 1xSTEPS (batch 1) is implemented");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such GGUF file", path);
+        if (decode is var (b, _) && b != 1) throw new UsageException("llama: only --decode 1xSTEPS (batch 1) is implemented");
 
         NativeLibraryConfig.All.WithLogCallback((_, _) => { });
         int capacity = Math.Max(prefill ?? 0, prompt + (decode?.Item2 ?? 0) + 1);

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Clara.CommandLine;
 using Clara.Engine.Backends;
 using Clara.Engine.Backends.Cpu;
 using Clara.Engine.Bench.Kernels;
@@ -13,11 +15,14 @@ namespace Clara.Engine.Bench.Workloads;
 /// </summary>
 public static class CheckCommand
 {
-    public static int Run(IReadOnlyList<string> args)
+    private static readonly Option<int> ThreadsOption = Options.Int("--threads", "N", 2, "CPU backend threads", min: 1);
+
+    public static Command Create() =>
+        new Command("check", "CPU matmul and attention against float64 loops over awkward shapes") { ThreadsOption }.WithAction(Run);
+
+    private static int Run(ParseResult p)
     {
-        var cli = new CommandLine(args);
-        int threads = cli.Int("--threads", 2);
-        cli.RejectUnknown();
+        int threads = p.GetValue(ThreadsOption);
         using var backend = new CpuBackend(threads);
         int failures = 0, cases = 0;
         int[] ms = [1, 2, 3, 16, 33, 70, 300, 600], ns = [1, 5, 12, 13, 40, 100], ks = [1, 7, 16, 300, 600];

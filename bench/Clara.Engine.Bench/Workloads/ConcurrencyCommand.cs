@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using Clara.CommandLine;
 using System.Text.Json;
 using Clara.Engine.Bench.Models;
 using Clara.Engine.Models;
@@ -16,20 +18,33 @@ namespace Clara.Engine.Bench.Workloads;
 /// </summary>
 public static class ConcurrencyCommand
 {
-    public const string Usage =
-        "concurrency --model tiny|small-125m [--dtype f32|bf16] [--threads N] [--callers 1,4,16] [--asks N (32)] [--max-new-tokens N (32)]\n" +
-        "            [--candidates N (20)] [--documents N (32)] [--decode-batch N (16)]";
+    private static readonly Option<string> ModelOption = BenchOptions.Model("tiny", "small-125m");
+    private static readonly Option<string> DTypeOption = Options.Text("--dtype", "f32|bf16", "bf16", "the weights' dtype");
+    private static readonly Option<int?> ThreadsOption = BenchOptions.Threads();
+    private static readonly Option<int[]> CallersOption = BenchOptions.Counts("--callers", "1,4,16", [1, 4, 16], "concurrent callers, one run each");
+    private static readonly Option<int> AsksOption = Options.Int("--asks", "N", 32, "asks per run", min: 1);
+    private static readonly Option<int> MaxNewOption = Options.Int("--max-new-tokens", "N", 32, "tokens each ask generates", min: 1);
+    private static readonly Option<int> CandidatesOption = Options.Int("--candidates", "N", 20, "documents each ask ranks", min: 1);
+    private static readonly Option<int> DocumentsOption = Options.Int("--documents", "N", 32, "single-document compressions per run", min: 1);
+    private static readonly Option<int> DecodeBatchOption = Options.Int("--decode-batch", "N", 16, "the largest continuous decode batch", min: 1);
 
-    public static int Run(IReadOnlyList<string> args)
+    public static Command Create()
     {
-        var cli = new CommandLine(args);
-        string modelName = cli.String("--model") ?? throw new ArgumentException("--model is required\n" + Usage);
-        var dtype = cli.String("--dtype") == "f32" ? DType.F32 : DType.BF16;
-        BenchSettings.Threads = cli.Int("--threads", BenchSettings.Threads);
-        var callers = (cli.String("--callers") ?? "1,4,16").Split(',').Select(int.Parse).ToArray();
-        int asks = cli.Int("--asks", 32), maxNew = cli.Int("--max-new-tokens", 32), candidates = cli.Int("--candidates", 20);
-        int documents = cli.Int("--documents", 32), decodeBatch = cli.Int("--decode-batch", 16);
-        cli.RejectUnknown();
+        DTypeOption.AcceptOnlyFromAmong("f32", "bf16");
+        return new Command("concurrency", "one shared model under 1, 4, 16 … concurrent callers against the sequential baseline, as one JSON object")
+        {
+            ModelOption, DTypeOption, ThreadsOption, CallersOption, AsksOption, MaxNewOption, CandidatesOption, DocumentsOption, DecodeBatchOption,
+        }.WithAction(Run);
+    }
+
+    private static int Run(ParseResult p)
+    {
+        string modelName = p.GetValue(ModelOption)!;
+        var dtype = p.GetValue(DTypeOption) == "f32" ? DType.F32 : DType.BF16;
+        BenchSettings.Threads = p.GetValue(ThreadsOption) ?? BenchSettings.Threads;
+        var callers = p.GetValue(CallersOption)!;
+        int asks = p.GetValue(AsksOption), maxNew = p.GetValue(MaxNewOption), candidates = p.GetValue(CandidatesOption);
+        int documents = p.GetValue(DocumentsOption), decodeBatch = p.GetValue(DecodeBatchOption);
 
         var config = RandomWeights.NamedConfig(modelName);
         var clara = BenchClaraConfig.Create(config.VocabSize);

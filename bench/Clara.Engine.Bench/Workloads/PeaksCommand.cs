@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Clara.CommandLine;
 using Clara.Engine.Bench.Kernels;
 using Clara.Engine.Bench.Machine;
 using Clara.Engine.Tensors;
@@ -10,15 +12,21 @@ namespace Clara.Engine.Bench.Workloads;
 /// </summary>
 public static class PeaksCommand
 {
-    public const string Usage = "peaks [--threads N] [--matmul SIZE (2048)] [--repeat N (5)]";
+    private static readonly Option<int?> ThreadsOption = BenchOptions.Threads();
+    private static readonly Option<int> MatMulOption = Options.Int("--matmul", "SIZE", 2048, "the square fp32 matmul's size", min: 1);
+    private static readonly Option<int> RepeatOption = Options.Int("--repeat", "N", 5, "timed runs", min: 1);
 
-    public static int Run(IReadOnlyList<string> args)
+    public static Command Create() =>
+        new Command("peaks", "the machine's fp32 FMA and DRAM ceilings and the engine's large fp32 matmul, as one JSON object")
+        {
+            ThreadsOption, MatMulOption, RepeatOption,
+        }.WithAction(Run);
+
+    private static int Run(ParseResult p)
     {
-        var cli = new CommandLine(args);
-        BenchSettings.Threads = cli.Int("--threads", BenchSettings.Threads);
-        int size = cli.Int("--matmul", 2048);
-        int repeat = cli.Int("--repeat", 5);
-        cli.RejectUnknown();
+        BenchSettings.Threads = p.GetValue(ThreadsOption) ?? BenchSettings.Threads;
+        int size = p.GetValue(MatMulOption);
+        int repeat = p.GetValue(RepeatOption);
 
         var peaks = MachinePeaks.Measure(BenchSettings.Threads, repeat);
         using var backend = BenchSettings.BackendFactory();

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Clara.CommandLine;
 using Clara.Engine.Tokenization;
 
 namespace Clara.Engine.Bench.Workloads;
@@ -11,7 +13,9 @@ namespace Clara.Engine.Bench.Workloads;
 /// </summary>
 public static class StreamDecodeCommand
 {
-    public const string Usage = "stream-decode --model DIR [--tokens N (2000)] [--repeat ROUNDS (5)]";
+    private static readonly Option<string> ModelOption = Options.RequiredText("--model", "DIR", "a directory with the tokenizer files");
+    private static readonly Option<int> TokensOption = Options.Int("--tokens", "N", 2000, "answer length in tokens", min: 1);
+    private static readonly Option<int> RepeatOption = Options.Int("--repeat", "ROUNDS", 5, "timed rounds", min: 1);
 
     private static readonly string[] Sentences =
     [
@@ -19,14 +23,17 @@ public static class StreamDecodeCommand
         "Emoji 🎉👍🏽 travel as several bytes.", "Ünïcödé ✓ ☃ ∑ ≠ and plain words.", "中文 and English mixed 😀 end.",
     ];
 
-    public static int Run(IReadOnlyList<string> args)
+    public static Command Create() =>
+        new Command("stream-decode", "a long answer streamed by re-decoding it at each token against the incremental decode, as one JSON object")
+        {
+            ModelOption, TokensOption, RepeatOption,
+        }.WithAction(Run);
+
+    private static int Run(ParseResult p)
     {
-        var cli = new CommandLine(args);
-        string model = cli.String("--model") ?? throw new ArgumentException("--model DIR is required");
-        int tokens = cli.Int("--tokens", 2000);
-        int repeat = cli.Int("--repeat", 5);
-        cli.RejectUnknown();
-        if (tokens <= 0) throw new ArgumentException("--tokens must be positive");
+        string model = p.GetValue(ModelOption)!;
+        int tokens = p.GetValue(TokensOption);
+        int repeat = p.GetValue(RepeatOption);
 
         var tokenizer = TokenizerLoader.Load(model);
         var answer = Answer(tokenizer, tokens);

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Text.Json;
+using Clara.CommandLine;
 using Clara.Engine.Tokenization;
 using Clara.Engine.Tokenization.SentencePiece;
 using Microsoft.ML.Tokenizers;
@@ -16,17 +18,25 @@ namespace Clara.Engine.Bench.Workloads;
 /// </summary>
 public static class TokenizerCommand
 {
-    public const string Usage = "tokenizer --model DIR --corpus F.jsonl [--repeat ROUNDS (5)] [--limit DOCUMENTS] [--engine-only]";
+    private static readonly Option<string> ModelOption = Options.RequiredText("--model", "DIR", "a directory with the tokenizer files");
+    private static readonly Option<string> CorpusOption = Options.RequiredText("--corpus", "F.jsonl", "{\"text\"} lines to encode");
+    private static readonly Option<int> RepeatOption = Options.Int("--repeat", "ROUNDS", 5, "timed rounds", min: 1);
+    private static readonly Option<int?> LimitOption = BenchOptions.Count("--limit", "DOCUMENTS", "only the first DOCUMENTS lines");
+    private static readonly Option<bool> EngineOnlyOption = Options.Flag("--engine-only", "time the engine's tokenizer alone");
 
-    public static int Run(IReadOnlyList<string> args)
+    public static Command Create() =>
+        new Command("tokenizer", "single-threaded encode speed of the engine's tokenizer next to Microsoft.ML.Tokenizers, as one JSON object")
+        {
+            ModelOption, CorpusOption, RepeatOption, LimitOption, EngineOnlyOption,
+        }.WithAction(Run);
+
+    private static int Run(ParseResult p)
     {
-        var cli = new CommandLine(args);
-        string model = cli.String("--model") ?? throw new ArgumentException("--model DIR is required");
-        string corpus = cli.String("--corpus") ?? throw new ArgumentException("--corpus F.jsonl is required");
-        int repeat = cli.Int("--repeat", 5);
-        int limit = cli.Int("--limit", int.MaxValue);
-        bool engineOnly = cli.Has("--engine-only");
-        cli.RejectUnknown();
+        string model = p.GetValue(ModelOption)!;
+        string corpus = p.GetValue(CorpusOption)!;
+        int repeat = p.GetValue(RepeatOption);
+        int limit = p.GetValue(LimitOption) ?? int.MaxValue;
+        bool engineOnly = p.GetValue(EngineOnlyOption);
 
         var texts = File.ReadLines(corpus).Select(line =>
         {

@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using Clara.CommandLine;
 using Clara.Engine.Bench.Profiling;
 using Clara.Engine.Bench.Training;
 
@@ -11,19 +13,28 @@ namespace Clara.Engine.Bench.Workloads;
 /// </summary>
 public static class TrainCommand
 {
-    public const string Usage =
-        "train --model tiny|small-125m [--threads N] [--batch B (4)] [--length T (512)] [--lora RANK (16)]\n" +
-        "      [--warmup N (1)] [--steps N (3)] [--profile (per-kernel time of one more step)]";
+    private static readonly Option<string> ModelOption = BenchOptions.Model("tiny", "small-125m");
+    private static readonly Option<int?> ThreadsOption = BenchOptions.Threads();
+    private static readonly Option<int> BatchOption = Options.Int("--batch", "B", 4, "sequences per step", min: 1);
+    private static readonly Option<int> LengthOption = Options.Int("--length", "T", 512, "tokens per sequence", min: 1);
+    private static readonly Option<int> LoraOption = Options.Int("--lora", "RANK", 16, "LoRA rank", min: 1);
+    private static readonly Option<int> WarmupOption = Options.Int("--warmup", "N", 1, "untimed steps first", min: 1);
+    private static readonly Option<int> StepsOption = Options.Int("--steps", "N", 3, "timed steps", min: 1);
+    private static readonly Option<bool> ProfileOption = Options.Flag("--profile", "per-kernel time of one more step");
 
-    public static int Run(IReadOnlyList<string> args)
+    public static Command Create() =>
+        new Command("train", "LoRA training steps on a random-weight decoder, as one JSON object")
+        {
+            ModelOption, ThreadsOption, BatchOption, LengthOption, LoraOption, WarmupOption, StepsOption, ProfileOption,
+        }.WithAction(Run);
+
+    private static int Run(ParseResult p)
     {
-        var cli = new CommandLine(args);
-        string modelName = cli.String("--model") ?? throw new ArgumentException("--model is required\n" + Usage);
-        BenchSettings.Threads = cli.Int("--threads", BenchSettings.Threads);
-        int batch = cli.Int("--batch", 4), length = cli.Int("--length", 512), rank = cli.Int("--lora", 16);
-        int warmup = cli.Int("--warmup", 1), steps = cli.Int("--steps", 3);
-        bool profile = cli.Has("--profile");
-        cli.RejectUnknown();
+        string modelName = p.GetValue(ModelOption)!;
+        BenchSettings.Threads = p.GetValue(ThreadsOption) ?? BenchSettings.Threads;
+        int batch = p.GetValue(BatchOption), length = p.GetValue(LengthOption), rank = p.GetValue(LoraOption);
+        int warmup = p.GetValue(WarmupOption), steps = p.GetValue(StepsOption);
+        bool profile = p.GetValue(ProfileOption);
 
         var inner = BenchSettings.BackendFactory();
         using var backend = profile ? new ProfilingBackend(inner) : inner;

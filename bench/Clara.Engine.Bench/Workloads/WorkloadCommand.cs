@@ -1,4 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
+using Clara.CommandLine;
 using System.Text.Json;
 using Clara.Engine.Bench.Models;
 using Clara.Engine.Bench.Profiling;
@@ -13,30 +15,46 @@ namespace Clara.Engine.Bench.Workloads;
 /// </summary>
 public static class WorkloadCommand
 {
-    public const string Usage =
-        "workload --model tiny|small-125m|mistral-7b [--dtype f32|bf16] [--threads N] [--lora RANK (16; 0 = none)] [--repeat N (3)]\n" +
-        "         [--compress DOCSxROWLENGTH (8x275)] [--decode BATCHxSTEPS[,BATCHxSTEPS..] (1x64)] [--prompt TOKENS (16)] [--prefill TOKENS]\n" +
-        "         [--ask] [--ask-new-tokens N (32)] [--ask-candidates N (20)] [--profile (per-kernel time of one more run)]";
+    private static readonly Option<string> ModelOption = BenchOptions.AnyModel();
+    private static readonly Option<string> DTypeOption = BenchOptions.DType();
+    private static readonly Option<int?> ThreadsOption = BenchOptions.Threads();
+    private static readonly Option<int> LoraOption = Options.Int("--lora", "RANK", 16, "LoRA rank (0: none)", min: 0);
+    private static readonly Option<int> RepeatOption = Options.Int("--repeat", "N", 3, "timed runs", min: 1);
+    private static readonly Option<(int A, int B)?> CompressOption = BenchOptions.Pair("--compress", "DOCSxROWLENGTH", "compress DOCS documents of ROWLENGTH encoder tokens (e.g. 8x275)");
+    private static readonly Option<(int A, int B)[]> DecodeOption = BenchOptions.Pairs("--decode", "BATCHxSTEPS[,..]", "decode STEPS tokens for BATCH sequences (e.g. 1x64)");
+    private static readonly Option<int> PromptOption = Options.Int("--prompt", "TOKENS", 16, "prompt tokens before decoding", min: 1);
+    private static readonly Option<int?> PrefillOption = BenchOptions.Count("--prefill", "TOKENS", "prefill a prompt of TOKENS");
+    private static readonly Option<bool> AskOption = Options.Flag("--ask", "one clara ask end to end");
+    private static readonly Option<int> AskTokensOption = Options.Int("--ask-new-tokens", "N", 32, "tokens the ask generates", min: 1);
+    private static readonly Option<int> AskCandidatesOption = Options.Int("--ask-candidates", "N", 20, "documents the ask ranks", min: 1);
+    private static readonly Option<bool> ProfileOption = Options.Flag("--profile", "per-kernel time of one more run");
 
-    public static int Run(IReadOnlyList<string> args)
+    public static Command Create() =>
+        new Command("workload", "model-level workloads on random weights, as one JSON object")
+        {
+            ModelOption, DTypeOption, ThreadsOption, LoraOption, RepeatOption, CompressOption, DecodeOption, PromptOption, PrefillOption,
+            AskOption, AskTokensOption, AskCandidatesOption, ProfileOption,
+        }.WithAction(Run);
+
+    private static int Run(ParseResult p)
     {
-        var cli = new CommandLine(args);
-        string modelName = cli.String("--model") ?? throw new ArgumentException("--model is required\n" + Usage);
-        var dtype = ParseDType(cli.String("--dtype") ?? "bf16");
-        BenchSettings.Threads = cli.Int("--threads", BenchSettings.Threads);
-        int loraRank = cli.Has("--lora") ? int.Parse(cli.String("--lora")!, System.Globalization.CultureInfo.InvariantCulture) : 16;
-        int repeat = cli.Int("--repeat", 3);
-        var compress = cli.Pair("--compress");
-        var decodes = cli.Pairs("--decode");
-        int prompt = cli.Int("--prompt", 16);
-        int? prefill = cli.Has("--prefill") ? cli.Int("--prefill", 128) : null;
-        bool ask = cli.Has("--ask");
-        int askTokens = cli.Int("--ask-new-tokens", 32);
-        int askCandidates = cli.Int("--ask-candidates", 20);
-        bool profile = cli.Has("--profile");
-        cli.RejectUnknown();
+        string modelName = p.GetValue(ModelOption)!;
+        var dtype = ParseDType(p.GetValue(DTypeOption)!);
+        BenchSettings.Threads = p.GetValue(ThreadsOption) ?? BenchSettings.Threads;
+        int loraRank = p.GetValue(LoraOption);
+        int repeat = p.GetValue(RepeatOption);
+        var compress = p.GetValue(CompressOption);
+        IReadOnlyList<(int A, int B)> decodes = p.GetResult(DecodeOption) is null ? [] : p.GetValue(DecodeOption)!;
+        int prompt = p.GetValue(PromptOption);
+        int? prefill = p.GetValue(PrefillOption);
+        bool ask = p.GetValue(AskOption);
+        int askTokens = p.GetValue(AskTokensOption);
+        int askCandidates = p.GetValue(AskCandidatesOption);
+        bool profile = p.GetValue(ProfileOption);
         if (compress is null && decodes.Count == 0 && prefill is null && !ask)
-            throw new ArgumentException("choose at least one of --compress, --decode, --prefill, --ask\n" + Usage);
+            throw new UsageException("choose at least one of --compress, --decode, --prefill, --ask");
+        // Checked before the report starts, so a bad row length is not reported halfway through the JSON.
+        if (compress is var (_, rowLength)) BenchClaraConfig.DocumentTokensForRow(rowLength);
 
         var inner = BenchSettings.BackendFactory();
         using var backend = profile ? new ProfilingBackend(inner) : inner;
@@ -127,6 +145,6 @@ public static class WorkloadCommand
         "f32" or "fp32" or "float32" => DType.F32,
         "bf16" or "bfloat16" => DType.BF16,
         "f16" or "fp16" or "float16" => DType.F16,
-        _ => throw new ArgumentException($"--dtype must be f32, bf16 or f16, got '{text}'"),
+        _ => throw new UsageException($"--dtype must be f32, bf16 or f16, got '{text}'"),
     };
 }

@@ -42,6 +42,6 @@ internal sealed class TokenSampler(GenerationOptions options)
     {
         for (int i = 0; i < logits.Length; i++)
             if (float.IsNaN(logits[i]) || float.IsPositiveInfinity(logits[i]))
-                throw new InvalidOperationException($"generation: the logit of token {i} is {logits[i]} (the model's weights or memories hold non-finite values)");
+                throw new InvalidInputException($"generation: the logit of token {i} is {logits[i]} (the model's weights or memories hold non-finite values)");
     }
 }

@@ -18,7 +18,7 @@ public static class TopKSelection
         {
             // A NaN compares false with everything, so it would silently fall back to input order.
             if (!float.IsFinite(scores[i]))
-                throw new InvalidOperationException($"rerank: the score of document {i} is {scores[i]} (the query or the document's memory holds non-finite values)");
+                throw new InvalidInputException($"rerank: the score of document {i} is {scores[i]} (the query or the document's memory holds non-finite values)");
             s[i] = scores[i];
         }
         // Dividing by τ > 0 keeps the order, so the selection ranks the scores themselves: s / τ could round distinct

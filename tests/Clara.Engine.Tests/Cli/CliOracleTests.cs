@@ -136,7 +136,7 @@ public class CliOracleTests
     {
         var (code, _, err) = Clara("logits", "--model", Fixtures.Model("llama-gqa1"), "--tokenz", "1,2", "--out", File("x.safetensors"));
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(err, Does.Contain("missing --tokens"));
+        Assert.That(err, Does.Contain("Option '--tokens' is required"));
         (code, _, err) = Clara("logits", "--model", Fixtures.Model("llama-gqa1"), "--tokens", "1,2", "--out", File("x.safetensors"), "--adaptr", "plain");
         Assert.That(code, Is.EqualTo(2));
         Assert.That(err, Does.Contain("unknown option(s): --adaptr"));

@@ -144,7 +144,7 @@ public abstract class ClaraOracleSuite : BackendSuite
         using var reference = SafetensorsFile.Open(Fixtures.Reference("clara-distinct"));
         var documents = model.Compress(Documents(reference).Take(3).ToList());
         Assert.That(() => model.Generate([([1, 5, 6], [0, 1])], documents, new GenerationOptions { MaxNewTokens = 2 }),
-            Throws.ArgumentException.With.Message.Contains("has 0 memory slots but 2 documents"));
+            Throws.TypeOf<InvalidInputException>().With.Message.Contains("has 0 memory slots but 2 documents"));
     }
 
     [Test]

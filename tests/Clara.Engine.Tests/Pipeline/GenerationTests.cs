@@ -100,7 +100,7 @@ public class GenerationTests
         var docs = model.Compress([[5, 6, 7], [8, 9]]);
         var tooLong = Enumerable.Repeat(5, model.Decoder.Config.MaxPositionEmbeddings).ToArray();
         Assert.That(() => model.Ask([5, 6], docs, new GenerationOptions { MaxNewTokens = 4 }, promptIds: [.. MemoryPrompt.Slots(model.Config, 2), .. tooLong]),
-            Throws.ArgumentException.With.Message.Contains("exceeds the model's context"));
+            Throws.TypeOf<InvalidInputException>().With.Message.Contains("exceeds the model's context"));
     }
 
     [Test]

@@ -1,10 +1,9 @@
+using System.CommandLine;
+using Clara.CommandLine;
 using Clara.Convert.Inputs;
 using Clara.Engine.Tensors;
 
 namespace Clara.Convert.Commands;
-
-/// <summary>A command-line mistake: printed with the usage text, exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);
 
 /// <summary>The options of <c>clara convert INPUT... (--out FILE | --to-dir DIR)</c>.</summary>
 public sealed record ConvertArguments(
@@ -18,44 +17,6 @@ public sealed record ConvertArguments(
     double? LoraAlpha,
     bool Quiet)
 {
-    public static ConvertArguments Parse(IReadOnlyList<string> args)
-    {
-        var inputs = new List<InputSpec>();
-        string? outFile = null, outDir = null, config = null, clara = null;
-        DType dtype = DType.BF16;
-        bool dryRun = false, quiet = false;
-        double? loraAlpha = null;
-
-        for (int i = 0; i < args.Count; i++)
-        {
-            string arg = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new UsageException($"{arg} needs a value");
-            switch (arg)
-            {
-                case "--out": outFile = Value(); break;
-                case "--to-dir": outDir = Value(); break;
-                case "--dtype": dtype = ParseDType(Value()); break;
-                case "--dry-run": dryRun = true; break;
-                case "--config": config = Value(); break;
-                case "--clara": clara = Value(); break;
-                case "--quiet": quiet = true; break;
-                case "--lora-alpha":
-                    string text = Value();
-                    loraAlpha = double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double alpha) && alpha > 0
-                        ? alpha
-                        : throw new UsageException($"--lora-alpha {text}: not a positive number");
-                    break;
-                default:
-                    if (arg.StartsWith("--", StringComparison.Ordinal)) throw new UsageException($"unknown option {arg}");
-                    inputs.Add(InputSpec.Parse(arg));
-                    break;
-            }
-        }
-        if (inputs.Count == 0) throw new UsageException("no inputs given");
-        if ((outFile is null) == (outDir is null)) throw new UsageException("give exactly one of --out FILE and --to-dir DIR");
-        return new ConvertArguments(inputs, outFile, outDir, dtype, dryRun, config, clara, loraAlpha, quiet);
-    }
-
     public static DType ParseDType(string text) => text.ToLowerInvariant() switch
     {
         "bf16" or "bfloat16" => DType.BF16,
@@ -63,4 +24,55 @@ public sealed record ConvertArguments(
         "f16" or "fp16" or "float16" => DType.F16,
         _ => throw new UsageException($"--dtype {text}: use bf16, f32 or f16"),
     };
+}
+
+/// <summary>The inputs and options of a conversion, defined once; <see cref="Read"/> turns a parse into <see cref="ConvertArguments"/>.</summary>
+internal sealed class ConvertOptions
+{
+    public Argument<string[]> Inputs { get; } = new("INPUT")
+    {
+        Arity = ArgumentArity.ZeroOrMore,
+        Description = "an HF, PEFT or CLaRa(-release) directory, a torch.save file or a safetensors file; NAME=PATH names an adapter",
+    };
+    public Option<string> Out { get; } = Options.Text("--out", "FILE", "write the engine-native file");
+    public Option<string> ToDir { get; } = Options.Text("--to-dir", "DIR", "write a CLaRa directory");
+    public Option<string> DType { get; } = Options.Text("--dtype", "bf16|f32|f16", "bf16", "the dtype of the stored matrices");
+    public Option<bool> DryRun { get; } = Options.Flag("--dry-run", "show the plan, write nothing");
+    public Option<string> Config { get; } = Options.Text("--config", "FILE", "base config.json, when no input directory has it");
+    public Option<string> Clara { get; } = Options.Text("--clara", "FILE", "clara.json to embed (special-token ids, compression settings)");
+    public Option<double?> LoraAlpha { get; } = Options.OptionalDouble("--lora-alpha", "A", "lora_alpha of pickled adapters that come without any config");
+    public Option<bool> Quiet { get; } = Options.Flag("--quiet", "no progress bar");
+
+    public Symbol[] All => [Inputs, Out, ToDir, DType, DryRun, Config, Clara, LoraAlpha, Quiet];
+
+    /// <summary>Rules that hold for a conversion (not for the synthetic benchmark, <paramref name="exempt"/>).</summary>
+    public void AddRulesTo(Command command, Option<bool> exempt)
+    {
+        DType.Validators.Add(r =>
+        {
+            try { ConvertArguments.ParseDType(r.GetValueOrDefault<string>()); }
+            catch (UsageException e) { r.AddError(e.Message); }
+        });
+        LoraAlpha.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is <= 0) r.AddError($"--lora-alpha {r.GetValueOrDefault<double?>()}: not a positive number");
+        });
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(exempt) is { Implicit: false }) return;
+            if ((r.GetValue(Inputs) ?? []).Length == 0) r.AddError("no inputs given");
+            if ((r.GetResult(Out) is null) == (r.GetResult(ToDir) is null)) r.AddError("give exactly one of --out FILE and --to-dir DIR");
+        });
+    }
+
+    public ConvertArguments Read(ParseResult p) => new(
+        p.GetValue(Inputs)!.Select(InputSpec.Parse).ToList(),
+        p.GetValue(Out),
+        p.GetValue(ToDir),
+        ConvertArguments.ParseDType(p.GetValue(DType)!),
+        p.GetValue(DryRun),
+        p.GetValue(Config),
+        p.GetValue(Clara),
+        p.GetValue(LoraAlpha),
+        p.GetValue(Quiet));
 }

@@ -1,8 +1,8 @@
+using System.CommandLine;
+using Clara.CommandLine;
 using Clara.Convert.Inputs;
 using Clara.Convert.Output;
-using Clara.Convert.Pickle;
 using Clara.Convert.Planning;
-using Clara.Engine.IO.Safetensors;
 
 namespace Clara.Convert.Commands;
 
@@ -12,56 +12,41 @@ namespace Clara.Convert.Commands;
 /// </summary>
 public static class ConvertCommand
 {
-    public const string Usage = """
-        usage:
-          clara convert INPUT... --out FILE [--dtype bf16|f32|f16] [--dry-run]
-          clara convert INPUT... --to-dir DIR [--dtype bf16|f32|f16] [--dry-run]
-          clara convert verify FILE
-          clara convert diff A B [--tolerance T]
-          clara convert --bench-synthetic [--bench-mb MB] [--bench-tensors N] [--bench-dir DIR]
-
-        INPUT is a Hugging Face model directory, a PEFT adapter directory, a CLaRa release directory
-        (adapters.pth + decoder_first_last_layers.pth + its config.json), a torch.save file (.pth/.bin) or a
-        safetensors file; what it is is read from its contents. NAME=PATH names a single adapter.
-          --config FILE      base config.json, when no input directory has it
-          --clara FILE       clara.json to embed (special-token ids, compression settings)
-          --lora-alpha A     lora_alpha of pickled adapters that come without any config
-          --quiet            no progress bar
-        """;
-
+    /// <summary>
+    /// Runs <c>clara convert</c> with <paramref name="args"/> (a leading "convert" is skipped), as the clara program
+    /// would: the same parser, messages and exit codes.
+    /// </summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var rest = args.Length > 0 && args[0] == "convert" ? args[1..] : args;
-        bool stderrIsTerminal = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
-        try
+        var root = new RootCommand { Create() };
+        return CommandLineRunner.Run(root, "clara", ["convert", .. rest], stdout, stderr);
+    }
+
+    /// <summary>The convert command, with verify and diff under it.</summary>
+    public static Command Create()
+    {
+        var options = new ConvertOptions();
+        var bench = new SyntheticBenchOptions();
+        var command = new Command("convert",
+            "convert HF/PEFT/torch.save/CLaRa-release checkpoints to the engine-native file or a CLaRa directory; verify and diff converted files");
+        foreach (var symbol in options.All.Concat(bench.All))
         {
-            if (rest.Length == 0 || rest[0] is "-h" or "--help")
-            {
-                stdout.WriteLine(Usage);
-                return rest.Length == 0 ? 2 : 0;
-            }
-            return rest[0] switch
-            {
-                "verify" => VerifyCommand.Run(rest[1..], stdout),
-                "diff" => DiffCommand.Run(rest[1..], stdout),
-                "--bench-synthetic" => SyntheticBench.Run(rest[1..], stdout, stderr),
-                _ => Convert(ConvertArguments.Parse(rest), stdout, new ProgressSink(stderr, stderrIsTerminal)),
-            };
+            if (symbol is Option o) command.Options.Add(o);
+            else command.Arguments.Add((Argument)symbol);
         }
-        catch (UsageException e)
+        options.AddRulesTo(command, bench.Run);
+        command.Subcommands.Add(VerifyCommand.Create());
+        command.Subcommands.Add(DiffCommand.Create());
+        command.SetAction(p =>
         {
-            stderr.WriteLine($"clara convert: {e.Message}");
-            stderr.WriteLine(Usage);
-            return 2;
-        }
-        catch (Exception e) when (e is CheckpointValidationException or PickleSecurityException or PickleFormatException
-                                      or SafetensorsFormatException or InvalidDataException or FileNotFoundException
-                                      or DirectoryNotFoundException or NotSupportedException or ArgumentException or IOException
-                                      or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"clara convert: error: {e.Message}");
-            return 1;
-        }
+            var stdout = p.InvocationConfiguration.Output;
+            var stderr = p.InvocationConfiguration.Error;
+            if (p.GetValue(bench.Run)) return bench.Invoke(p, stdout, stderr);
+            bool stderrIsTerminal = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+            return Convert(options.Read(p), stdout, new ProgressSink(stderr, stderrIsTerminal));
+        });
+        return command;
     }
 
     private static int Convert(ConvertArguments arguments, TextWriter stdout, ProgressSink progress)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Clara.Convert.Model;
@@ -115,10 +116,17 @@ public static class EngineFileVerifier
 
 internal static class VerifyCommand
 {
-    public static int Run(string[] args, TextWriter stdout)
+    public static Command Create()
     {
-        if (args.Length != 1) throw new UsageException("verify takes one FILE");
-        var report = EngineFileVerifier.Verify(args[0]);
+        var file = new Argument<string>("FILE") { Description = "an engine-native file written by clara convert" };
+        var command = new Command("verify", "check a converted file: checksums, and shapes against its clara.config") { file };
+        command.SetAction(p => Run(p.GetValue(file)!, p.InvocationConfiguration.Output));
+        return command;
+    }
+
+    private static int Run(string path, TextWriter stdout)
+    {
+        var report = EngineFileVerifier.Verify(path);
         foreach (var problem in report.Problems) stdout.WriteLine($"FAIL {problem}");
         stdout.WriteLine(report.Ok
             ? $"OK {report.Path}: {report.TensorCount} tensors, all checksums match, shapes agree with clara.config"

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -28,21 +29,8 @@ public static class SyntheticBench
         public double Rate(TimeSpan time) => InputBytes / (1024.0 * 1024.0) / time.TotalSeconds;
     }
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(int tensors, int tensorMb, string? dir, TextWriter stdout, TextWriter stderr)
     {
-        int tensorMb = 256, tensors = 4;
-        string? dir = null;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case "--bench-mb": tensorMb = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--bench-tensors": tensors = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                case "--bench-dir": dir = Value(); break;
-                default: throw new UsageException($"unknown option {args[i]}");
-            }
-        }
         var result = Measure(tensors, tensorMb, dir ?? Path.GetTempPath(), stderr);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"synthetic: {tensors} x {tensorMb} MiB f32 -> bf16, output {Sizes.Format(result.OutputBytes)}: " +
@@ -177,4 +165,18 @@ public static class SyntheticBench
             Sample();
         }
     }
+}
+
+/// <summary><c>clara convert --bench-synthetic [--bench-mb MB] [--bench-tensors N] [--bench-dir DIR]</c>.</summary>
+internal sealed class SyntheticBenchOptions
+{
+    public Option<bool> Run { get; } = Clara.CommandLine.Options.Flag("--bench-synthetic", "measure conversion throughput and memory on synthetic tensors");
+    private readonly Option<int> _megabytes = Clara.CommandLine.Options.Int("--bench-mb", "MB", 256, "MiB per synthetic tensor", min: 1);
+    private readonly Option<int> _tensors = Clara.CommandLine.Options.Int("--bench-tensors", "N", 4, "synthetic tensors", min: 1);
+    private readonly Option<string> _directory = Clara.CommandLine.Options.Text("--bench-dir", "DIR", "where the synthetic files go (default: the temp directory)");
+
+    public Option[] All => [Run, _megabytes, _tensors, _directory];
+
+    public int Invoke(System.CommandLine.ParseResult p, TextWriter stdout, TextWriter stderr) =>
+        SyntheticBench.Run(p.GetValue(_tensors), p.GetValue(_megabytes), p.GetValue(_directory), stdout, stderr);
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Clara.Engine.Tensors;
 using System.Buffers;
 using System.Globalization;
@@ -80,23 +81,19 @@ public static class TensorDiff
 
 internal static class DiffCommand
 {
-    public static int Run(string[] args, TextWriter stdout)
+    public static Command Create()
     {
-        double? tolerance = null;
-        var files = new List<string>();
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--tolerance")
-            {
-                if (i + 1 >= args.Length || !double.TryParse(args[++i], NumberStyles.Float, CultureInfo.InvariantCulture, out double t) || t < 0)
-                    throw new UsageException("--tolerance needs a non-negative number");
-                tolerance = t;
-            }
-            else files.Add(args[i]);
-        }
-        if (files.Count != 2) throw new UsageException("diff takes two files, A and B");
+        var a = new Argument<string>("A") { Description = "a safetensors file" };
+        var b = new Argument<string>("B") { Description = "the safetensors file to compare it with" };
+        var tolerance = Clara.CommandLine.Options.OptionalDouble("--tolerance", "T", "fail when a max_abs exceeds T", min: 0);
+        var command = new Command("diff", "max abs / max rel difference of every tensor of two files") { a, b, tolerance };
+        command.SetAction(p => Run(p.GetValue(a)!, p.GetValue(b)!, p.GetValue(tolerance), p.InvocationConfiguration.Output));
+        return command;
+    }
 
-        var rows = TensorDiff.Compare(files[0], files[1]);
+    private static int Run(string fileA, string fileB, double? tolerance, TextWriter stdout)
+    {
+        var rows = TensorDiff.Compare(fileA, fileB);
         int width = Math.Max(6, rows.Count == 0 ? 0 : rows.Max(r => r.Name.Length));
         stdout.WriteLine($"{"tensor".PadRight(width)}  {"dtype",-9}  {"shape",-16}  {"max_abs",11}  {"max_rel",11}");
         foreach (var r in rows)

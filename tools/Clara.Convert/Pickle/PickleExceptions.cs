@@ -4,7 +4,7 @@ namespace Clara.Convert.Pickle;
 /// A pickle asked for a Python global outside the tensor-rebuilding allowlist. Loading such a file with
 /// torch.load(weights_only=False) would run that global; this reader refuses the whole file instead.
 /// </summary>
-public sealed class PickleSecurityException : Exception
+public sealed class PickleSecurityException : Clara.Engine.InvalidInputException
 {
     public PickleSecurityException(string source, string globalName)
         : base($"{source}: refusing to load: the pickle references the Python global '{globalName}', which is not one of " +
@@ -18,4 +18,4 @@ public sealed class PickleSecurityException : Exception
 }
 
 /// <summary>The bytes are not a well-formed pickle of the kind torch.save writes.</summary>
-public sealed class PickleFormatException(string message) : Exception(message);
+public sealed class PickleFormatException(string message) : Clara.Engine.InvalidInputException(message);

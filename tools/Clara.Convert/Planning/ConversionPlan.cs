@@ -42,7 +42,7 @@ public sealed class ConversionPlan
 
 /// <summary>The inputs do not add up to a model: every problem found, each naming its tensor.</summary>
 public sealed class CheckpointValidationException(IReadOnlyList<string> problems)
-    : Exception($"{problems.Count} problem{(problems.Count == 1 ? "" : "s")} with the inputs:" + Clara.Engine.Models.ConfigLimits.ListProblems(problems))
+    : Clara.Engine.InvalidInputException($"{problems.Count} problem{(problems.Count == 1 ? "" : "s")} with the inputs:" + Clara.Engine.Models.ConfigLimits.ListProblems(problems))
 {
     public IReadOnlyList<string> Problems { get; } = problems;
 }

@@ -23,11 +23,11 @@ public sealed record CorpusOptions
     {
         foreach (var (name, count) in new[] { ("train", TrainPerKind), ("validation", ValidationPerKind), ("test", TestPerKind) })
             if (count < Candidates)
-                throw new ArgumentException($"--{name} {count}: each split needs at least as many entities of a kind as --candidates ({Candidates}), since distractors come from the same split");
-        if (Candidates < 2) throw new ArgumentException($"--candidates {Candidates}: a question needs the gold document and at least one distractor");
+                throw new Clara.Engine.InvalidInputException($"--{name} {count}: each split needs at least as many entities of a kind as --candidates ({Candidates}), since distractors come from the same split");
+        if (Candidates < 2) throw new Clara.Engine.InvalidInputException($"--candidates {Candidates}: a question needs the gold document and at least one distractor");
         if (InstructDocuments < 1 || InstructDocuments > Candidates)
-            throw new ArgumentException($"--k {InstructDocuments} must be between 1 and --candidates ({Candidates})");
-        if (PeoplePerFirstName < 1) throw new ArgumentException($"people per first name must be positive, got {PeoplePerFirstName}");
+            throw new Clara.Engine.InvalidInputException($"--k {InstructDocuments} must be between 1 and --candidates ({Candidates})");
+        if (PeoplePerFirstName < 1) throw new Clara.Engine.InvalidInputException($"people per first name must be positive, got {PeoplePerFirstName}");
     }
 
     public int Count(Split split) => split switch

@@ -26,7 +26,7 @@ public sealed record InitialModelShape
 
     public void Validate()
     {
-        void Require(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
+        void Require(bool ok, string message) { if (!ok) throw new Clara.Engine.InvalidInputException(message); }
         Require(Hidden > 0 && Layers > 0 && Heads > 0 && KvHeads > 0 && Intermediate > 0 && LoraRank > 0 && TopK > 0,
             "every size must be positive");
         Require(Hidden % Heads == 0, $"--hidden {Hidden} must be a multiple of --heads {Heads}");

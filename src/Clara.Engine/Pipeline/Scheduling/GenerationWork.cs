@@ -61,12 +61,12 @@ internal sealed class GenerationWork : SchedulerWork<int[]>
     public static ForwardInputs PrefillInputs(GenerationPrompt prompt, ClaraConfig config, ModelConfig model, int maxNewTokens)
     {
         int length = prompt.Ids.Count, hidden = model.HiddenSize, nMem = config.MemoryTokens;
-        if (length == 0) throw new ArgumentException("a prompt is empty");
+        if (length == 0) throw new InvalidInputException("a prompt is empty");
         if (length + maxNewTokens > model.MaxPositionEmbeddings)
-            throw new ArgumentException($"a prompt of {length} tokens plus {maxNewTokens} new tokens exceeds the model's context of {model.MaxPositionEmbeddings}");
+            throw new InvalidInputException($"a prompt of {length} tokens plus {maxNewTokens} new tokens exceeds the model's context of {model.MaxPositionEmbeddings}");
         var starts = MemoryPrompt.SlotStarts(prompt.Ids, config.MemTokenIds);
         if (starts.Length != prompt.SlotMemories.Count)
-            throw new ArgumentException($"the prompt has {starts.Length} memory slots but {prompt.SlotMemories.Count} documents were selected for it");
+            throw new InvalidInputException($"the prompt has {starts.Length} memory slots but {prompt.SlotMemories.Count} documents were selected for it");
         var rows = new int[starts.Length * nMem];
         var values = new float[rows.Length * hidden];
         for (int j = 0; j < starts.Length; j++)
