@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using Clara.Engine.Tensors;
 
 namespace Clara.Engine.Backends.Cpu;
@@ -10,8 +9,8 @@ internal readonly unsafe struct Bf16Weights : IWeightFormat
     public static int Size => sizeof(ushort);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Load(byte* row, int column) =>
-        Vector512.ShiftLeft(Vector512.WidenLower(Vector256.Load((ushort*)row + column).ToVector512()), 16).AsSingle();
+    public static TVec Load<TSimd, TVec>(byte* row, int column) where TSimd : ISimd<TVec> where TVec : struct =>
+        TSimd.LoadBf16((ushort*)row + column);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Scalar(byte* row, int column) => FloatBits.BF16ToFloat(((ushort*)row)[column]);

@@ -6,9 +6,9 @@ namespace Clara.Engine.Backends.Cpu;
 
 /// <summary>
 /// More than <see cref="CpuMatMul.GemvMaxRows"/> input rows (prefill, compression): a cache-blocked product whose
-/// micro-kernel keeps a tile of 32 input rows × 12 weight rows in 24 vector accumulators, the vectors running along
-/// the input rows. Each step loads two vectors of packed
-/// inputs (one column of x, 32 rows) and broadcasts 12 weights, so W is never transposed: its rows are only copied
+/// micro-kernel keeps a tile of 32 input rows × 12 weight rows in 24 vector accumulators at 512 bits (in four parts of
+/// 16 rows × 6 weights, 12 accumulators each, at 256 bits), the vectors running along the input rows. Each step loads
+/// two vectors of packed inputs (one column of x) and broadcasts one weight per weight row, so W is never transposed: its rows are only copied
 /// (or widened from BF16/F16) into a 24 KB panel that stays in L1 while the input panels of one row block stream
 /// past it from L2. Inputs are packed once per K block into column-major panels; K runs in blocks of
 /// <see cref="KBlock"/> and y accumulates across them. Threads split the input rows when there are enough of them
@@ -23,13 +23,26 @@ internal static unsafe class BroadcastGemm
     public static bool TakesWeightKN(int m, int n, int k) =>
         m > CpuMatMul.GemvMaxRows && n > CpuMatMul.ThinLimit && k > CpuMatMul.ThinLimit;
 
-    private const int Lanes = 16;
-    private const int RowTile = 2 * Lanes;   // input rows per micro-tile
+    private const int RowTile = 32;          // input rows per micro-tile (two 512-bit vectors)
     private const int WeightTile = 12;       // weight rows per micro-tile
     private const int KBlock = 512;          // a 12 × 512 weight panel is 24 KB: it stays in L1 while input panels stream
     private const int RowBlock = 256;        // input rows packed together (RowBlock × KBlock floats = 512 KB, in L2)
 
-    public static void Run(Product p, int threads)
+    public static void Run(Product p, int threads) => Run(p, threads, SimdDispatch.Widest);
+
+    /// <summary>The same product at a given width (tests run every width; one wider than the hardware's is emulated).</summary>
+    internal static void Run(Product p, int threads, SimdWidth width)
+    {
+        switch (width)
+        {
+            case SimdWidth.Bits512: Run<Simd512, Vector512<float>, TwelveWeights>(p, threads); break;
+            case SimdWidth.Bits256: Run<Simd256, Vector256<float>, SixWeights>(p, threads); break;
+            default: Run<Simd128, Vector128<float>, SixWeights>(p, threads); break;
+        }
+    }
+
+    private static void Run<TSimd, TVec, TWeights>(Product p, int threads)
+        where TSimd : ISimd<TVec> where TVec : struct where TWeights : IWeightCount
     {
         var product = p;
         double work = (double)p.M * p.N * p.K;
@@ -37,12 +50,13 @@ internal static unsafe class BroadcastGemm
         // Split the input rows when each thread gets whole row blocks: every input is then packed once. Otherwise
         // split the weight rows, each thread packing all (few) inputs and reading its own part of W.
         if (p.M >= RowBlock * threads || weightTiles < 2 * threads)
-            StaticPartition.Run(p.M, RowTile, threads, work, (start, end) => RunBlock(product, start, end, 0, product.N));
+            StaticPartition.Run(p.M, RowTile, threads, work, (start, end) => RunBlock<TSimd, TVec, TWeights>(product, start, end, 0, product.N));
         else
-            StaticPartition.Run(p.N, WeightTile, threads, work, (start, end) => RunBlock(product, 0, product.M, start, end));
+            StaticPartition.Run(p.N, WeightTile, threads, work, (start, end) => RunBlock<TSimd, TVec, TWeights>(product, 0, product.M, start, end));
     }
 
-    private static void RunBlock(in Product p, int m0, int m1, int n0, int n1)
+    private static void RunBlock<TSimd, TVec, TWeights>(in Product p, int m0, int m1, int n0, int n1)
+        where TSimd : ISimd<TVec> where TVec : struct where TWeights : IWeightCount
     {
         using var scratch = Scratch.Rent();
         float* packedX = scratch.PackedInputs, panel = scratch.WeightPanel, tile = scratch.Tile;
@@ -62,7 +76,7 @@ internal static unsafe class BroadcastGemm
                         LoadPanelKN(p, n, nr, k0, kc, panel);
                         for (int i = 0; i < mc; i += RowTile)
                         {
-                            MicroKernel<ColumnMajorPanel>(packedX + (long)i * kc, panel, kc, tile);
+                            MicroTile<TSimd, TVec, ColumnMajorPanel, TWeights>(packedX + (long)i * kc, panel, kc, tile);
                             StoreTile(p, tile, mb + i, Math.Min(RowTile, mc - i), n, nr, firstBlock);
                         }
                         continue;
@@ -70,7 +84,7 @@ internal static unsafe class BroadcastGemm
                     LoadPanel(p, n, nr, k0, kc, panel);
                     for (int i = 0; i < mc; i += RowTile)
                     {
-                        MicroKernel<RowMajorPanel>(packedX + (long)i * kc, panel, kc, tile);
+                        MicroTile<TSimd, TVec, RowMajorPanel, TWeights>(packedX + (long)i * kc, panel, kc, tile);
                         StoreTile(p, tile, mb + i, Math.Min(RowTile, mc - i), n, nr, firstBlock);
                     }
                 }
@@ -161,44 +175,84 @@ internal static unsafe class BroadcastGemm
         public static int J => 1;
     }
 
-    /// <summary>tile[j·32 + r] = Σ_c x[r, c] · W[j, c] over one K block: 24 accumulators, two input vectors, twelve broadcasts per step.</summary>
-    private static void MicroKernel<TLayout>(float* x, float* w, int kc, float* tile) where TLayout : struct, IPanelLayout
+    /// <summary>
+    /// One 32 × 12 tile: the kernel below on each of its (2·lanes rows × <typeparamref name="TWeights"/>) parts, one
+    /// part at 512 bits, four at 256 (16 rows × 6 weights, the 12-accumulator tile that fits AVX2's 16 registers).
+    /// </summary>
+    private static void MicroTile<TSimd, TVec, TLayout, TWeights>(float* x, float* w, int kc, float* tile)
+        where TSimd : ISimd<TVec> where TVec : struct where TLayout : struct, IPanelLayout where TWeights : IWeightCount
     {
-        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default;
-        Vector512<float> c06 = default, c07 = default, c08 = default, c09 = default, c10 = default, c11 = default;
-        Vector512<float> d00 = default, d01 = default, d02 = default, d03 = default, d04 = default, d05 = default;
-        Vector512<float> d06 = default, d07 = default, d08 = default, d09 = default, d10 = default, d11 = default;
+        for (int r = 0; r < RowTile; r += 2 * TSimd.Lanes)
+            for (int j = 0; j < WeightTile; j += TWeights.Count)
+                MicroKernel<TSimd, TVec, TLayout, TWeights>(x + r, w + j * TLayout.J, kc, tile + j * RowTile + r);
+    }
+
+    /// <summary>
+    /// tile[j·32 + r] = Σ_c x[r, c] · W[j, c] over one K block, for 2·lanes rows r and <typeparamref name="TWeights"/>
+    /// weights j: two input vectors and one broadcast per weight each step. Each sum is the same chain of fused
+    /// multiply-adds over c at every width and part size, so the tile is bit-identical whichever width runs it.
+    /// </summary>
+    private static void MicroKernel<TSimd, TVec, TLayout, TWeights>(float* x, float* w, int kc, float* tile)
+        where TSimd : ISimd<TVec> where TVec : struct where TLayout : struct, IPanelLayout where TWeights : IWeightCount
+    {
+        TVec c00 = default, c01 = default, c02 = default, c03 = default, c04 = default, c05 = default;
+        TVec c06 = default, c07 = default, c08 = default, c09 = default, c10 = default, c11 = default;
+        TVec d00 = default, d01 = default, d02 = default, d03 = default, d04 = default, d05 = default;
+        TVec d06 = default, d07 = default, d08 = default, d09 = default, d10 = default, d11 = default;
+        int lanes = TSimd.Lanes;
         for (int c = 0; c < kc; c++)
         {
-            var a = Vector512.Load(x + c * RowTile);
-            var b = Vector512.Load(x + c * RowTile + Lanes);
+            var a = TSimd.Load(x + c * RowTile);
+            var b = TSimd.Load(x + c * RowTile + lanes);
             float* wc = w + c * TLayout.C;
-            Vector512<float> s;
-            s = Vector512.Create(wc[0 * TLayout.J]); c00 = Vector512.FusedMultiplyAdd(a, s, c00); d00 = Vector512.FusedMultiplyAdd(b, s, d00);
-            s = Vector512.Create(wc[1 * TLayout.J]); c01 = Vector512.FusedMultiplyAdd(a, s, c01); d01 = Vector512.FusedMultiplyAdd(b, s, d01);
-            s = Vector512.Create(wc[2 * TLayout.J]); c02 = Vector512.FusedMultiplyAdd(a, s, c02); d02 = Vector512.FusedMultiplyAdd(b, s, d02);
-            s = Vector512.Create(wc[3 * TLayout.J]); c03 = Vector512.FusedMultiplyAdd(a, s, c03); d03 = Vector512.FusedMultiplyAdd(b, s, d03);
-            s = Vector512.Create(wc[4 * TLayout.J]); c04 = Vector512.FusedMultiplyAdd(a, s, c04); d04 = Vector512.FusedMultiplyAdd(b, s, d04);
-            s = Vector512.Create(wc[5 * TLayout.J]); c05 = Vector512.FusedMultiplyAdd(a, s, c05); d05 = Vector512.FusedMultiplyAdd(b, s, d05);
-            s = Vector512.Create(wc[6 * TLayout.J]); c06 = Vector512.FusedMultiplyAdd(a, s, c06); d06 = Vector512.FusedMultiplyAdd(b, s, d06);
-            s = Vector512.Create(wc[7 * TLayout.J]); c07 = Vector512.FusedMultiplyAdd(a, s, c07); d07 = Vector512.FusedMultiplyAdd(b, s, d07);
-            s = Vector512.Create(wc[8 * TLayout.J]); c08 = Vector512.FusedMultiplyAdd(a, s, c08); d08 = Vector512.FusedMultiplyAdd(b, s, d08);
-            s = Vector512.Create(wc[9 * TLayout.J]); c09 = Vector512.FusedMultiplyAdd(a, s, c09); d09 = Vector512.FusedMultiplyAdd(b, s, d09);
-            s = Vector512.Create(wc[10 * TLayout.J]); c10 = Vector512.FusedMultiplyAdd(a, s, c10); d10 = Vector512.FusedMultiplyAdd(b, s, d10);
-            s = Vector512.Create(wc[11 * TLayout.J]); c11 = Vector512.FusedMultiplyAdd(a, s, c11); d11 = Vector512.FusedMultiplyAdd(b, s, d11);
+            TVec s;
+            s = TSimd.Broadcast(wc[0 * TLayout.J]); c00 = TSimd.FusedMultiplyAdd(a, s, c00); d00 = TSimd.FusedMultiplyAdd(b, s, d00);
+            s = TSimd.Broadcast(wc[1 * TLayout.J]); c01 = TSimd.FusedMultiplyAdd(a, s, c01); d01 = TSimd.FusedMultiplyAdd(b, s, d01);
+            s = TSimd.Broadcast(wc[2 * TLayout.J]); c02 = TSimd.FusedMultiplyAdd(a, s, c02); d02 = TSimd.FusedMultiplyAdd(b, s, d02);
+            s = TSimd.Broadcast(wc[3 * TLayout.J]); c03 = TSimd.FusedMultiplyAdd(a, s, c03); d03 = TSimd.FusedMultiplyAdd(b, s, d03);
+            s = TSimd.Broadcast(wc[4 * TLayout.J]); c04 = TSimd.FusedMultiplyAdd(a, s, c04); d04 = TSimd.FusedMultiplyAdd(b, s, d04);
+            s = TSimd.Broadcast(wc[5 * TLayout.J]); c05 = TSimd.FusedMultiplyAdd(a, s, c05); d05 = TSimd.FusedMultiplyAdd(b, s, d05);
+            if (TWeights.Count > 6)
+            {
+                s = TSimd.Broadcast(wc[6 * TLayout.J]); c06 = TSimd.FusedMultiplyAdd(a, s, c06); d06 = TSimd.FusedMultiplyAdd(b, s, d06);
+                s = TSimd.Broadcast(wc[7 * TLayout.J]); c07 = TSimd.FusedMultiplyAdd(a, s, c07); d07 = TSimd.FusedMultiplyAdd(b, s, d07);
+                s = TSimd.Broadcast(wc[8 * TLayout.J]); c08 = TSimd.FusedMultiplyAdd(a, s, c08); d08 = TSimd.FusedMultiplyAdd(b, s, d08);
+                s = TSimd.Broadcast(wc[9 * TLayout.J]); c09 = TSimd.FusedMultiplyAdd(a, s, c09); d09 = TSimd.FusedMultiplyAdd(b, s, d09);
+                s = TSimd.Broadcast(wc[10 * TLayout.J]); c10 = TSimd.FusedMultiplyAdd(a, s, c10); d10 = TSimd.FusedMultiplyAdd(b, s, d10);
+                s = TSimd.Broadcast(wc[11 * TLayout.J]); c11 = TSimd.FusedMultiplyAdd(a, s, c11); d11 = TSimd.FusedMultiplyAdd(b, s, d11);
+            }
         }
-        c00.Store(tile + 0 * RowTile); d00.Store(tile + 0 * RowTile + Lanes);
-        c01.Store(tile + 1 * RowTile); d01.Store(tile + 1 * RowTile + Lanes);
-        c02.Store(tile + 2 * RowTile); d02.Store(tile + 2 * RowTile + Lanes);
-        c03.Store(tile + 3 * RowTile); d03.Store(tile + 3 * RowTile + Lanes);
-        c04.Store(tile + 4 * RowTile); d04.Store(tile + 4 * RowTile + Lanes);
-        c05.Store(tile + 5 * RowTile); d05.Store(tile + 5 * RowTile + Lanes);
-        c06.Store(tile + 6 * RowTile); d06.Store(tile + 6 * RowTile + Lanes);
-        c07.Store(tile + 7 * RowTile); d07.Store(tile + 7 * RowTile + Lanes);
-        c08.Store(tile + 8 * RowTile); d08.Store(tile + 8 * RowTile + Lanes);
-        c09.Store(tile + 9 * RowTile); d09.Store(tile + 9 * RowTile + Lanes);
-        c10.Store(tile + 10 * RowTile); d10.Store(tile + 10 * RowTile + Lanes);
-        c11.Store(tile + 11 * RowTile); d11.Store(tile + 11 * RowTile + Lanes);
+        TSimd.Store(c00, tile + 0 * RowTile); TSimd.Store(d00, tile + 0 * RowTile + lanes);
+        TSimd.Store(c01, tile + 1 * RowTile); TSimd.Store(d01, tile + 1 * RowTile + lanes);
+        TSimd.Store(c02, tile + 2 * RowTile); TSimd.Store(d02, tile + 2 * RowTile + lanes);
+        TSimd.Store(c03, tile + 3 * RowTile); TSimd.Store(d03, tile + 3 * RowTile + lanes);
+        TSimd.Store(c04, tile + 4 * RowTile); TSimd.Store(d04, tile + 4 * RowTile + lanes);
+        TSimd.Store(c05, tile + 5 * RowTile); TSimd.Store(d05, tile + 5 * RowTile + lanes);
+        if (TWeights.Count <= 6) return;
+        TSimd.Store(c06, tile + 6 * RowTile); TSimd.Store(d06, tile + 6 * RowTile + lanes);
+        TSimd.Store(c07, tile + 7 * RowTile); TSimd.Store(d07, tile + 7 * RowTile + lanes);
+        TSimd.Store(c08, tile + 8 * RowTile); TSimd.Store(d08, tile + 8 * RowTile + lanes);
+        TSimd.Store(c09, tile + 9 * RowTile); TSimd.Store(d09, tile + 9 * RowTile + lanes);
+        TSimd.Store(c10, tile + 10 * RowTile); TSimd.Store(d10, tile + 10 * RowTile + lanes);
+        TSimd.Store(c11, tile + 11 * RowTile); TSimd.Store(d11, tile + 11 * RowTile + lanes);
+    }
+
+    /// <summary>How many weights one micro-kernel holds: a constant to the JIT, so the unused half's code is dropped.</summary>
+    private interface IWeightCount
+    {
+        static abstract int Count { get; }
+    }
+
+    /// <summary>At 512 bits: 24 of the 32 vector registers.</summary>
+    private readonly struct TwelveWeights : IWeightCount
+    {
+        public static int Count => 12;
+    }
+
+    /// <summary>At 256 and 128 bits: 12 of the 16 vector registers (AVX2, SSE).</summary>
+    private readonly struct SixWeights : IWeightCount
+    {
+        public static int Count => 6;
     }
 
     /// <summary>Writes the valid rows × columns of a tile (stored weight-row-major) into y, row by row.</summary>

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace Clara.Engine.Backends.Cpu;
 
@@ -8,7 +7,8 @@ internal readonly unsafe struct F32Weights : IWeightFormat
     public static int Size => sizeof(float);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Load(byte* row, int column) => Vector512.Load((float*)row + column);
+    public static TVec Load<TSimd, TVec>(byte* row, int column) where TSimd : ISimd<TVec> where TVec : struct =>
+        TSimd.Load((float*)row + column);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Scalar(byte* row, int column) => ((float*)row)[column];
