@@ -19,7 +19,9 @@ public unsafe class SimdWidthTests
     [Test]
     public void ReportsTheWidthTheKernelsDispatchTo()
     {
+        // Progress reaches the console as the run goes; Out is kept in the TRX file, where tools/test.sh reads it.
         TestContext.Progress.WriteLine($"CPU kernels: {SimdDispatch.Describe()}");
+        TestContext.Out.WriteLine($"CPU kernels: {SimdDispatch.Describe()}");
         Assert.That(SimdDispatch.Widest == SimdWidth.Bits512, Is.EqualTo(Vector512.IsHardwareAccelerated), "512 exactly when accelerated");
         Assert.That(SimdDispatch.Widest >= SimdWidth.Bits256, Is.EqualTo(Vector256.IsHardwareAccelerated || Vector512.IsHardwareAccelerated),
             "256 or wider exactly when accelerated");
