@@ -36,8 +36,9 @@ count_trx() {
 count_trx "$results"
 if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then failed=1; fi   # build break or crash: never report green
 
-# The CPU kernel suites again at each narrower SIMD width (tools/simd-width-runs.sh), counted in the final line.
-if [ "${CLARA_SIMD_WIDTH_RUNS:-1}" = 1 ] && [ "$status" -eq 0 ]; then
+# The CPU kernel suites again at each narrower SIMD width (tools/simd-width-runs.sh), counted in the final line;
+# not after a failed run, nor after a run narrowed by arguments (a --filter of someone's own).
+if [ "${CLARA_SIMD_WIDTH_RUNS:-1}" = 1 ] && [ "$status" -eq 0 ] && [ $# -eq 0 ]; then
   main=($passed $failed $skipped)
   for setting in $(tools/simd-width-runs.sh --settings); do
     if ! tools/simd-width-runs.sh "$setting" "$results/simd-$setting"; then [ "$status" -eq 0 ] && status=1; fi

@@ -14,7 +14,7 @@ namespace Clara.Engine.Backends.Cpu;
 /// </summary>
 internal static unsafe class RowBroadcastGemm
 {
-    /// <summary>A multiple of every width's row tile is not needed: callers use it only as a split grain.</summary>
+    /// <summary>The grain callers split rows by (a row range of any size is handled at every width).</summary>
     public const int RowTile = 8;
 
     /// <summary>The widest vector's lanes: columns are padded to it so every width reads whole vectors.</summary>
