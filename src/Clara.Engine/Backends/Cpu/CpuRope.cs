@@ -1,4 +1,4 @@
-using System.Runtime.Intrinsics;
+using System.Numerics;
 using Clara.Engine.Backends.Ops;
 
 namespace Clara.Engine.Backends.Cpu;
@@ -89,15 +89,16 @@ internal static class CpuRope
     private static void Rotate(ReadOnlySpan<float> x, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin, Span<float> y)
     {
         int half = cos.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i + Vector512<float>.Count <= half; i += Vector512<float>.Count)
+        // Vector<float> is the accelerated width on every machine (256 bits on AVX2 and AVX-512 hosts, 128 on ARM).
+        if (Vector.IsHardwareAccelerated)
+            for (int lanes = Vector<float>.Count; i + lanes <= half; i += lanes)
             {
-                var a = Vector512.Create(x.Slice(i, Vector512<float>.Count));
-                var b = Vector512.Create(x.Slice(i + half, Vector512<float>.Count));
-                var c = Vector512.Create(cos.Slice(i, Vector512<float>.Count));
-                var s = Vector512.Create(sin.Slice(i, Vector512<float>.Count));
-                (a * c - b * s).CopyTo(y.Slice(i, Vector512<float>.Count));
-                (b * c + a * s).CopyTo(y.Slice(i + half, Vector512<float>.Count));
+                var a = new Vector<float>(x.Slice(i, lanes));
+                var b = new Vector<float>(x.Slice(i + half, lanes));
+                var c = new Vector<float>(cos.Slice(i, lanes));
+                var s = new Vector<float>(sin.Slice(i, lanes));
+                (a * c - b * s).CopyTo(y.Slice(i, lanes));
+                (b * c + a * s).CopyTo(y.Slice(i + half, lanes));
             }
         for (; i < half; i++)
         {
