@@ -19,6 +19,10 @@ def st(path,name):
     b=open(path,"rb").read(); k=struct.unpack("<Q",b[:8])[0]; h=json.loads(b[8:8+k]); t=h[name]; s,e=t["data_offsets"]
     return np.frombuffer(b[8+k+s:8+k+e],dtype=np.float32).reshape(t["shape"])
 def tok(text): return json.loads(subprocess.run(clara+["tokenize","--model",model,"--text",text,"--json"],capture_output=True,text=True).stdout)["ids"]
+def logits_and_log_probs(ids):
+    subprocess.run(clara+["logits","--model",model,"--tokens",",".join(map(str,ids)),"--out","/tmp/p.st","--threads","1"],check=True,capture_output=True)
+    l=st("/tmp/p.st","logits").astype(np.float64)
+    lp=l-l.max(1,keepdims=True); return l, lp-np.log(np.exp(lp).sum(1,keepdims=True))
 rows=[json.loads(l) for l in open(data)]
 if rows and "prompt" in rows[0]:
     # Reading-curriculum lines (read.jsonl): the completion after its prompt, by how many sentences come before the
@@ -28,9 +32,7 @@ if rows and "prompt" in rows[0]:
         context=row["prompt"].split(" Question: ")[0]
         level=min(context.count(". ")+1,3)
         prompt_ids=[1]+tok(row["prompt"]); ids=prompt_ids+tok(row["completion"])
-        subprocess.run(clara+["logits","--model",model,"--tokens",",".join(map(str,ids)),"--out","/tmp/p.st","--threads","1"],check=True,capture_output=True)
-        l=st("/tmp/p.st","logits").astype(np.float64)
-        lp=l-l.max(1,keepdims=True); lp=lp-np.log(np.exp(lp).sum(1,keepdims=True))
+        l,lp=logits_and_log_probs(ids)
         span=range(len(prompt_ids),len(ids))
         ce=[-lp[i-1,ids[i]] for i in span]; ok=all(l[i-1].argmax()==ids[i] for i in span)
         c,r,t=by_level.get(level,([],0,0)); by_level[level]=(c+ce,r+ok,t+1)
@@ -51,9 +53,7 @@ for text in lines:
         answer_positions.append((start+1, len(a_ids)+1))   # +1 for BOS
         prefix=prefix+" Answer: "+p
     ids=[1]+tok(text)
-    subprocess.run(clara+["logits","--model",model,"--tokens",",".join(map(str,ids)),"--out","/tmp/p.st","--threads","1"],check=True,capture_output=True)
-    l=st("/tmp/p.st","logits").astype(np.float64)
-    lp=l-l.max(1,keepdims=True); lp=lp-np.log(np.exp(lp).sum(1,keepdims=True))
+    l,lp=logits_and_log_probs(ids)
     for s,e in answer_positions:
         c=[-lp[i-1,ids[i]] for i in range(s,min(e,len(ids)))]
         ces+=c; total+=1

@@ -112,7 +112,7 @@ internal sealed class MetaspaceBpeTextTokenizer : ITextTokenizer
             }
             i += width;
         }
-        if (ids.Count < target) EncodeWord(normalized.AsSpan(wordStart), ids, target);
+        EncodeWord(normalized.AsSpan(wordStart), ids, target);
     }
 
     /// <summary>A bounded encode cuts a long word into parts of at least this many characters.</summary>

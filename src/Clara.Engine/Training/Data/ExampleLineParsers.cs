@@ -24,8 +24,7 @@ public sealed class LmLineParser(ExampleText text) : IExampleLineParser
             return Completion([.. Bos, .. text.Encode(line.String("prompt"), "prompt")], text.Target(line.String("completion"), "completion"));
         if (line.Has("ids")) return new LmExample(line.Ids("ids"));
         if (!line.Has("text")) throw new ExampleFieldException("ids", "is missing (give \"ids\", \"text\", or a prompt and a completion)");
-        var ids = text.Encode(line.String("text"), "text");
-        return new LmExample([.. Bos, .. ids, .. text.EosId is int e ? [e] : Array.Empty<int>()]);
+        return new LmExample([.. Bos, .. text.Target(line.String("text"), "text")]);
     }
 
     private int[] Bos => text.BosId is int b ? [b] : [];
