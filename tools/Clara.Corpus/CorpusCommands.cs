@@ -7,7 +7,7 @@ using Clara.Corpus.Output;
 
 namespace Clara.Corpus;
 
-/// <summary>The clara-corpus program: generate, make-model and templates.</summary>
+/// <summary>The clara-corpus program: generate, make-model, scale-memory and templates.</summary>
 internal static class CorpusCommandLine
 {
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -16,6 +16,7 @@ internal static class CorpusCommandLine
         {
             GenerateCommand.Create(),
             MakeModelCommand.Create(),
+            ScaleMemoryCommand.Create(),
             TemplatesCommand.Create(),
         };
         if (args.Length == 0)
@@ -104,6 +105,28 @@ internal static class MakeModelCommand
                 Seed = p.GetValue(seed),
             };
             p.InvocationConfiguration.Output.WriteLine(InitialModelWriter.Write(p.GetValue(tokenizer)!, p.GetValue(output)!, shape));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
+
+/// <summary><c>clara-corpus scale-memory</c>: a trained base rescaled so its memory vectors are the size of its embeddings (<see cref="MemoryScale"/>).</summary>
+internal static class ScaleMemoryCommand
+{
+    public static Command Create()
+    {
+        var model = Options.RequiredText("--model", "DIR", "the CLaRa directory whose base was pretrained");
+        var output = Options.RequiredText("--out", "DIR", "the CLaRa directory to write (the same model, rescaled)");
+        var factor = Options.OptionalFloat("--factor", "F", "multiply the final norm by F and divide lm_head by F (default: the factor that matches the mean embedding norm)", min: 0);
+        var command = new Command("scale-memory", "rescale a base so its memory vectors (final-norm outputs) have its embeddings' norm; the language model is unchanged")
+        {
+            model, output, factor,
+        };
+        command.SetAction(p =>
+        {
+            float f = MemoryScale.Write(p.GetValue(model)!, p.GetValue(output)!, p.GetValue(factor));
+            p.InvocationConfiguration.Output.WriteLine($"{p.GetValue(output)}: final norm × {f:G6}, lm_head ÷ {f:G6}");
             return ExitCodes.Success;
         });
         return command;

@@ -132,6 +132,27 @@ public class CorpusGeneratorTests
     }
 
     [Test]
+    public void ScpQuestionsAreCompressedFromOneFactTwoFactsAndTheDocument()
+    {
+        StageFiles.WriteAll(Corpus.Value, _dir);
+        var qa = File.ReadLines(Path.Combine(_dir, "train", StageFiles.Scp)).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(r => r.TryGetProperty("question", out _))
+            .Select(r => (Document: r.GetProperty("document").GetString()!, Question: r.GetProperty("question").GetString()!, Target: r.GetProperty("target").GetString()!))
+            .ToList();
+        var questions = Corpus.Value.QuestionsIn(Split.Train).ToList();
+        Assert.That(qa, Has.Count.EqualTo(3 * questions.Count));
+        for (int i = 0; i < questions.Count; i++)
+        {
+            var q = questions[i];
+            var lines = qa.Skip(3 * i).Take(3).ToList();
+            Assert.That(lines.Select(l => (l.Question, l.Target)), Is.All.EqualTo((q.Question, q.Answer)));
+            Assert.That(lines.Select(l => l.Document.Count(c => c == '.')), Is.EqualTo(new[] { 1, 2, Corpus.Value.Texts(q.Entity).Facts.Count }));
+            Assert.That(lines[2].Document, Is.EqualTo(Corpus.Value.Texts(q.Entity).Document));
+            Assert.That(lines.Select(l => l.Document), Is.All.Contain(q.Answer), "the answer is in what is compressed");
+        }
+    }
+
+    [Test]
     public void SamplesReadmeStatesTheGeneratorsTemplates()
     {
         var readme = Path.Combine(Fixtures.RepositoryRoot, "samples", "README.md");

@@ -24,7 +24,7 @@ public static class StageFiles
         foreach (var (split, folder) in new[] { (Split.Train, "train"), (Split.Validation, "validation") })
         {
             counts[$"{folder}/{Lm}"] = WriteLm(corpus, split, Path.Combine(directory, folder, Lm));
-            counts[$"{folder}/{Scp}"] = WriteScp(corpus, split, Path.Combine(directory, folder, Scp));
+            counts[$"{folder}/{Scp}"] = WriteScp(corpus, split, Path.Combine(directory, folder, Scp), random.Fork($"scp-{folder}"));
             counts[$"{folder}/{Instruct}"] = WriteInstruct(corpus, split, Path.Combine(directory, folder, Instruct), random);
             counts[$"{folder}/{E2e}"] = WriteE2e(corpus, split, Path.Combine(directory, folder, E2e));
             counts[$"{folder}/{Reading}"] = WriteReading(corpus, split, Path.Combine(directory, folder, Reading), random.Fork($"reading-{folder}"));
@@ -77,34 +77,42 @@ public static class StageFiles
 
     /// <summary>
     /// The reading curriculum for stage lm, prompt/completion lines whose loss is the answer alone: each question
-    /// three times, after the one fact it asks about, after that fact and one other (in random order), and after
-    /// the whole document. A model trained on whole documents only never learned the lookup (runs 2 and 3); one
-    /// trained on single facts learned to copy but did not carry it over to documents; the mix of the three did
-    /// (docs/default-model.md, run 4).
+    /// after each of its <see cref="ReadingContexts"/>.
     /// </summary>
     private static int WriteReading(GeneratedCorpus corpus, Split split, string path, SeededRandom random)
     {
         using var file = new JsonLines(path);
         foreach (var q in corpus.QuestionsIn(split))
-        {
-            var texts = corpus.Texts(q.Entity);
-            var attributes = Catalogue.Attributes(q.Entity.Kind);
-            int asked = Enumerable.Range(0, attributes.Count).First(i => attributes[i].Key == q.Attribute);
-            int other = (asked + 1 + random.Next(attributes.Count - 1)) % attributes.Count;
-            var pair = random.Next(2) == 0 ? $"{texts.Facts[asked]} {texts.Facts[other]}" : $"{texts.Facts[other]} {texts.Facts[asked]}";
-            foreach (var context in new[] { texts.Facts[asked], pair, texts.Document })
+            foreach (var context in ReadingContexts(corpus, q, random))
                 file.Write(w =>
                 {
                     w.WriteString("prompt", $"{context} Question: {q.Question} Answer:");
                     w.WriteString("completion", q.Answer);
                 });
-        }
         return file.Count;
     }
 
-    private static int WriteScp(GeneratedCorpus corpus, Split split, string path)
+    /// <summary>
+    /// What a question is read from, easiest first: the one fact it asks about, that fact and one other (in random
+    /// order), and the whole document. A model trained on whole documents only never learned the lookup (runs 2 and
+    /// 3); one trained on single facts learned to copy but did not carry it over to documents; the mix of the three
+    /// did, in text (docs/default-model.md, run 4) and from compressed memory (run 5).
+    /// </summary>
+    public static string[] ReadingContexts(GeneratedCorpus corpus, QuestionItem q, SeededRandom random)
+    {
+        var texts = corpus.Texts(q.Entity);
+        var attributes = Catalogue.Attributes(q.Entity.Kind);
+        int asked = Enumerable.Range(0, attributes.Count).First(i => attributes[i].Key == q.Attribute);
+        int other = (asked + 1 + random.Next(attributes.Count - 1)) % attributes.Count;
+        var pair = random.Next(2) == 0 ? $"{texts.Facts[asked]} {texts.Facts[other]}" : $"{texts.Facts[other]} {texts.Facts[asked]}";
+        return [texts.Facts[asked], pair, texts.Document];
+    }
+
+    private static int WriteScp(GeneratedCorpus corpus, Split split, string path, SeededRandom random)
     {
         using var file = new JsonLines(path);
+        // The paraphrase and each fact sentence as targets: they name the entity, so the compressor has to keep the
+        // name, which is what the query reasoner's cosine finds the document by.
         foreach (var e in corpus.EntitiesIn(split))
             foreach (var target in e.Facts.Prepend(e.Paraphrase))
                 file.Write(w =>
@@ -112,15 +120,17 @@ public static class StageFiles
                     w.WriteString("document", e.Document);
                     w.WriteString("target", target);
                 });
-        // QA pairs too (the spec's "one of its QA answers"): paraphrases teach the compressor to keep every fact,
-        // questions teach the generator to pick one fact out of the memory, which is what answering needs.
+        // QA pairs (the spec's "one of its QA answers"), each compressed from the reading curriculum's three
+        // contexts: with whole documents only, the generator never learned to pick a fact out of the memory (run 4);
+        // with a single fact compressed first, it did (run 5).
         foreach (var q in corpus.QuestionsIn(split))
-            file.Write(w =>
-            {
-                w.WriteString("document", corpus.Texts(q.Entity).Document);
-                w.WriteString("question", q.Question);
-                w.WriteString("target", q.Answer);
-            });
+            foreach (var context in ReadingContexts(corpus, q, random))
+                file.Write(w =>
+                {
+                    w.WriteString("document", context);
+                    w.WriteString("question", q.Question);
+                    w.WriteString("target", q.Answer);
+                });
         return file.Count;
     }
 
