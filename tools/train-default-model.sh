@@ -54,7 +54,11 @@ lm_args=(--steps 1000 --lr 1e-3 --warmup 100 --batch 16)      # 16000 of the 180
 # The reading curriculum (read.jsonl: each question after one fact, two facts and the whole document, loss on the
 # answer only), continued from the pretrained base: without it the base never learned to look a fact up (runs 2-4).
 read_args=(--steps 1500 --lr 1e-3 --warmup 50 --batch 16)       # 24000 of the 108000 lines
-scp_args=(--steps 800 --lr 1e-3 --warmup 50 --batch 8)          # 6400 of the 81000 (document, target) pairs
+# SCP in two parts (run 5): first the questions alone, each compressed from one fact, two facts and the whole
+# document, until the generator reads single facts from memory; then everything (paraphrases and fact sentences as
+# targets too, which make the compressor keep the entity's name for the query reasoner to find).
+scp_qa_args=(--steps 750 --lr 1e-3 --warmup 20 --batch 8)      # 6000 of the 108000 question lines
+scp_args=(--steps 1000 --lr 1e-3 --warmup 20 --batch 8)        # 8000 of the 153000 lines
 instruct_args=(--steps 600 --lr 1e-3 --warmup 50 --batch 8)     # 4800 of the 36000 questions
 e2e_args=(--steps 150 --lr 1e-4 --warmup 15 --batch 8)          # 1200 of the 36000 questions
 eval_every=200
@@ -104,9 +108,12 @@ fi
 train_option=(--train "$train_entities")
 case " ${CLARA_CORPUS_ARGS:-} " in *" --train "*) train_option=() ;; esac   # a smoke run's own --train wins
 run generate "${corpus[@]}" generate --out "$data" --seed "$seed" "${train_option[@]}" ${CLARA_CORPUS_ARGS:-}
-for stage in lm read scp instruct e2e; do
+for stage in lm read instruct e2e; do
   head -n "$validation_lines" "$data/validation/$stage.jsonl" > "$data/validation/$stage-small.jsonl"
 done
+# SCP's file lists every target line before the question lines: validate on half of each.
+{ grep -v '"question"' "$data/validation/scp.jsonl" | head -n $((validation_lines / 2))
+  grep '"question"' "$data/validation/scp.jsonl" | head -n $((validation_lines / 2)); } > "$data/validation/scp-small.jsonl"
 run tokenizer "$python" tools/make-tokenizer.py --corpus "$data/tokenizer-corpus.txt" --out "$out/tokenizer" \
   --vocab-size "$vocab_size" --check-documents "$data/eval/test.jsonl" --doc-max-length 64
 run make-model "${corpus[@]}" make-model --tokenizer "$out/tokenizer" --out "$out/stage0-init" "${model_shape[@]}"
@@ -116,10 +123,11 @@ evaluate stage0-init "$out/stage0-init" --no-answers   # a random generator's ba
 if [ "$prepare_only" -eq 1 ]; then
   log "prepared (--prepare-only): $out/stage0-init and its evaluation"
 else
-  train() {  # train STAGE FROM TO STAGE-ARGS... (data NAME.jsonl; read is stage lm on the reading curriculum)
+  train() {  # train NAME FROM TO STAGE-ARGS... (data NAME.jsonl; read is stage lm on the reading curriculum, scp-qa stage scp)
     local name=$1 from=$2 to=$3; shift 3
     local stage=$name
     [ "$name" = read ] && stage=lm
+    [ "$name" = scp-qa ] && stage=scp
     run "train-$name" "${clara[@]}" train "$stage" --model "$from" --data "$data/train/$name.jsonl" --out "$to" \
       --eval "$data/validation/$name-small.jsonl" --eval-every "$eval_every" "${common[@]}" "$@"
   }
@@ -130,7 +138,14 @@ else
   run probe-stage1-lm "$python" tools/probe-reading.py "$out/stage1-lm" "$data/validation/lm.jsonl" 32
   run probe-stage1b-read "$python" tools/probe-reading.py "$out/stage1b-read" "$data/validation/lm.jsonl" 32
   evaluate stage1b-read "$out/stage1b-read" --no-answers
-  train scp "$out/stage1b-read" "$out/stage2-scp" "${scp_args[@]}"
+  # The memory vectors are final-norm outputs, about 40 times the size of a token embedding after pretraining; the
+  # generator learned to read them only once they were brought to the embeddings' size (run 5). The rescale leaves
+  # the language model as it was (lm_head is divided by what the final norm is multiplied by).
+  run scale-memory "${corpus[@]}" scale-memory --model "$out/stage1b-read" --out "$out/stage1c-scaled"
+  grep '"question"' "$data/train/scp.jsonl" > "$data/train/scp-qa.jsonl"
+  grep '"question"' "$data/validation/scp.jsonl" | head -n "$validation_lines" > "$data/validation/scp-qa-small.jsonl"
+  train scp-qa "$out/stage1c-scaled" "$out/stage2a-scp-qa" "${scp_qa_args[@]}"
+  train scp "$out/stage2a-scp-qa" "$out/stage2-scp" "${scp_args[@]}"
   # The reference initialises the query reasoner from the compressor before end-to-end training; the adapters
   # share PEFT tensor names, so copying the files is that initialisation exactly.
   log "warm start: stage2-scp query_reasoner_adapter <- encoder_adapter"
@@ -151,7 +166,7 @@ out = Path(sys.argv[1])
 times = dict(line.split("\t") for line in (out / "times.tsv").read_text().splitlines())
 rows = [("untrained", "stage0-init", None), ("+ base pretraining (lm)", "stage1-lm", "train-lm"),
         ("+ reading curriculum (lm on read.jsonl)", "stage1b-read", "train-read"),
-        ("+ SCP (query reasoner = compressor)", "stage2-scp", "train-scp"),
+        ("+ memory rescale, SCP on questions, then on everything (query reasoner = compressor)", "stage2-scp", "train-scp-qa train-scp"),
         ("+ instruction tuning", "stage3-instruct", "train-instruct"), ("+ end-to-end", "stage4-e2e", "train-e2e"),
         ("BM25 (no training)", "bm25", None), ("BM25 + final generator", "bm25-final", None)]
 f = lambda v: "-" if v is None else f"{v:.3f}"
@@ -163,7 +178,8 @@ for label, name, stage in rows:
         continue
     r = json.loads(path.read_text())
     k = r["k"]
-    minutes = f"{int(times[stage]) / 60:.1f}" if stage in times else ""
+    spent = [int(times[s]) for s in (stage or "").split() if s in times]
+    minutes = f"{sum(spent) / 60:.1f}" if spent else ""
     lines.append(f"| {label} | {f(r['recall_at_1'])} | {f(r['recall_at_k'])} | {f(r['exact_match'])} | {f(r['f1'])} | {minutes} |")
 total = sum(int(v) for v in times.values()) / 60
 table = [f"Test split ({r['questions']} questions, N = 20 candidates, entities never seen in training); "

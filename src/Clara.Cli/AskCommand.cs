@@ -9,7 +9,7 @@ namespace Clara.Cli;
 /// <summary>clara ask (spec §9): compress, rerank, select top-k and answer from the selected memory.</summary>
 internal sealed class AskCommand : ICommand
 {
-    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _model = ModelOption.OrDefault();
     private readonly CandidateOptions _candidates = new();
     private readonly QuestionOptions _question = new();
     private readonly Option<int[]?> _promptIds = Options.TokenIds("--prompt-ids", "the whole prompt as token ids, memory slots included (default: built from the question)");

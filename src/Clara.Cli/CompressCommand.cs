@@ -9,7 +9,7 @@ namespace Clara.Cli;
 /// <summary>clara compress (spec §9): memory [N, n_mem, hidden] and the alignment loss of each document.</summary>
 internal sealed class CompressCommand : ICommand
 {
-    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _model = ModelOption.OrDefault();
     private readonly Option<string> _docs = Options.RequiredText("--docs", "FILE.jsonl", "the documents ({\"id\",\"text\"} or {\"id\",\"ids\"} lines)");
     private readonly Option<string> _out = Options.RequiredText("--out", "FILE.safetensors", "the output file");
     private readonly Option<int> _batch = Options.Int("--batch", "N", 8, "documents compressed together", min: 1);

@@ -15,7 +15,7 @@ namespace Clara.Cli;
 /// </summary>
 internal sealed class EvalCommand : ICommand
 {
-    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _model = ModelOption.OrDefault();
     private readonly Option<string> _data = Options.RequiredText("--data", "FILE.jsonl", "{\"question\",\"docs\",\"answer\",\"gold\"} lines");
     private readonly Option<int?> _k = Options.OptionalInt("--k", "K", "documents to answer from (default: clara.json top_k)", min: 1);
     private readonly Option<int?> _limit = Options.OptionalInt("--limit", "N", "only the first N questions", min: 1);

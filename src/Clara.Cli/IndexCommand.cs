@@ -13,7 +13,7 @@ namespace Clara.Cli;
 /// </summary>
 internal sealed class IndexCommand : ICommand
 {
-    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _model = ModelOption.OrDefault();
     private readonly Option<string> _docs = Options.RequiredText("--docs", "FILE.jsonl", "the documents ({\"id\",\"text\"} or {\"id\",\"ids\"} lines)");
     private readonly Option<string> _store = Options.RequiredText("--store", "PATH|postgres://…", "the store: a directory, or a PostgreSQL URL");
     private readonly Option<int> _commitEvery = Options.Int("--commit-every", "N", 64, "documents per committed batch", min: 1);

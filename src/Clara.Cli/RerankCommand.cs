@@ -9,7 +9,7 @@ namespace Clara.Cli;
 /// <summary>clara rerank (spec §9): the query vector, the cosine score of every document and the top-k.</summary>
 internal sealed class RerankCommand : ICommand
 {
-    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _model = ModelOption.OrDefault();
     private readonly CandidateOptions _candidates = new();
     private readonly QuestionOptions _question = new();
     private readonly Option<int?> _k = Options.OptionalInt("--k", "K", "documents to select (default: clara.json top_k)", min: 1);

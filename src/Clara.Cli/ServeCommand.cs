@@ -12,7 +12,7 @@ namespace Clara.Cli;
 internal sealed class ServeCommand : ICommand
 {
     private static readonly ClaraServerOptions Defaults = new();
-    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _model = ModelOption.OrDefault();
     private readonly Option<string> _store = Options.RequiredText("--store", "PATH|postgres://…", "the store built by clara index");
     private readonly Option<int> _port = Options.Int("--port", "P", Defaults.Port, "the TCP port");
     private readonly Option<string> _host = Options.Text("--host", "ADDR", Defaults.Host.ToString(), "the IP address to listen on (0.0.0.0: every interface)");

@@ -16,7 +16,7 @@ internal sealed class TokenizeCommand : ICommand
 {
     private static readonly JsonWriterOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private readonly Option<string> _model = ModelOption.Create();
+    private readonly Option<string> _model = ModelOption.OrDefault();
     private readonly Option<string> _text = Options.Text("--text", "TEXT", "the ids and tokens of this text");
     private readonly Option<string> _file = Options.Text("--file", "F.jsonl", "{\"id\",\"text\"} lines to {\"id\",\"ids\"} lines");
     private readonly Option<int[]?> _decode = Options.TokenIds("--decode", "the text of these ids (special ids skipped)");

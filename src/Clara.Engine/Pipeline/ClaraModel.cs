@@ -52,6 +52,10 @@ public sealed class ClaraModel : IDisposable
     /// <summary>Identifies the space its memories live in (see <see cref="ModelFingerprint"/>); computed on first use.</summary>
     public string Fingerprint => _fingerprint.Value;
 
+    /// <summary>Opens the engine's own default model (see <see cref="DefaultModel"/>), copied next to the program by the build.</summary>
+    public static ClaraModel LoadDefault(IBackend? backend = null, SchedulerOptions? scheduling = null) =>
+        Load(DefaultModel.RequireDirectory(), backend, scheduling);
+
     /// <summary>Opens a CLaRa directory (spec §7) or an engine-native file that carries clara.json in its metadata.</summary>
     public static ClaraModel Load(string directory, IBackend? backend = null) => Load(directory, backend, scheduling: null);
 

@@ -64,6 +64,19 @@ public class CommandLineTests
         Assert.That(stderr, Does.Contain("--model"));
     }
 
+    [TestCase("ask", "--docs", "d.jsonl", "--question", "q")]
+    [TestCase("eval", "--data", "d.jsonl")]
+    [TestCase("train", "lm", "--data", "d.jsonl", "--out", "o")]
+    public void WithoutTheDefaultModelBesideItAMissingModelSaysSo(params string[] args)
+    {
+        // Commands that use a model fall back to models/default when the build placed one there; training never does.
+        Assume.That(global::Clara.Engine.Pipeline.DefaultModel.IsInstalled, Is.False, "this build carries the default model");
+        var (code, _, stderr) = ClaraCli.Run(args);
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage), stderr);
+        Assert.That(stderr, Does.Contain("--model"));
+        if (args[0] != "train") Assert.That(stderr, Does.Contain("built without the default model"));
+    }
+
     [Test]
     public void AnEngineBugIsAnInternalErrorWithItsStackTraceNotBadInput()
     {
