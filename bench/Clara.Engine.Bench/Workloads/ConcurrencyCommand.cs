@@ -66,6 +66,7 @@ public static class ConcurrencyCommand
                 w.WriteNumber("max_new_tokens", maxNew);
                 w.WriteNumber("candidates", candidates);
                 w.WriteNumber("documents", documents);
+                w.WriteString("load_average_before", LoadAverage());
 
                 int[][] sequentialAnswers;
                 using (var model = ClaraModel.Load(directory, BenchSettings.BackendFactory()))
@@ -145,8 +146,14 @@ public static class ConcurrencyCommand
             w.WriteNumber("answers_identical_to_sequential", run.Results.Zip(reference).Count(p => p.First.SequenceEqual(p.Second)));
         w.WriteNumber("largest_decode_batch", statistics.LargestDecodeBatch);
         w.WriteNumber("compression_forwards", statistics.CompressionForwards);
+        w.WriteNumber("prefill_forwards", statistics.PrefillForwards);
+        w.WriteString("load_average_after", LoadAverage());
         w.WriteEndObject();
     }
+
+    /// <summary>The host's 1-, 5- and 15-minute load averages (Linux), to judge how shared the CPUs were.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 

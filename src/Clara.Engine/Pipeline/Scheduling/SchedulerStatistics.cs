@@ -5,6 +5,7 @@ public sealed record SchedulerStatistics(
     long CompressionForwards,
     long DocumentsCompressed,
     long Prefills,
+    long PrefillForwards,
     long DecodeSteps,
     long DecodedRows,
     int LargestDecodeBatch);
@@ -12,7 +13,7 @@ public sealed record SchedulerStatistics(
 /// <summary>The worker's running counts; read from any thread.</summary>
 internal sealed class SchedulerCounters
 {
-    private long _compressionForwards, _documents, _prefills, _decodeSteps, _decodedRows;
+    private long _compressionForwards, _documents, _prefills, _prefillForwards, _decodeSteps, _decodedRows;
     private int _largestDecodeBatch;
 
     public void Compressed(int documents)
@@ -21,7 +22,12 @@ internal sealed class SchedulerCounters
         Interlocked.Add(ref _documents, documents);
     }
 
-    public void Prefilled() => Interlocked.Increment(ref _prefills);
+    /// <summary>One prefill forward for <paramref name="requests"/> prompts.</summary>
+    public void Prefilled(int requests)
+    {
+        Interlocked.Increment(ref _prefillForwards);
+        Interlocked.Add(ref _prefills, requests);
+    }
 
     public void Decoded(int rows)
     {
@@ -31,5 +37,5 @@ internal sealed class SchedulerCounters
     }
 
     public SchedulerStatistics Snapshot() => new(Interlocked.Read(ref _compressionForwards), Interlocked.Read(ref _documents),
-        Interlocked.Read(ref _prefills), Interlocked.Read(ref _decodeSteps), Interlocked.Read(ref _decodedRows), Volatile.Read(ref _largestDecodeBatch));
+        Interlocked.Read(ref _prefills), Interlocked.Read(ref _prefillForwards), Interlocked.Read(ref _decodeSteps), Interlocked.Read(ref _decodedRows), Volatile.Read(ref _largestDecodeBatch));
 }
