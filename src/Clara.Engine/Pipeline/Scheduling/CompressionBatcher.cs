@@ -45,8 +45,9 @@ internal sealed class CompressionBatcher(Compressor compressor, int maxBatch, Sc
         CompressedDocuments batch;
         try
         {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             batch = compressor.Compress(texts, adapter, batchSize: texts.Count);
-            counters.Compressed(texts.Count);
+            counters.Compressed(texts.Count, System.Diagnostics.Stopwatch.GetTimestamp() - start);
         }
         catch (Exception e)
         {

@@ -49,8 +49,9 @@ internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRow
         float[]? logits = null;
         try
         {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             logits = model.Forward(cache, prefill, adapter).Logits!;
-            counters.Prefilled(joining.Count);
+            counters.Prefilled(joining.Count, System.Diagnostics.Stopwatch.GetTimestamp() - start);
         }
         catch (Exception e)
         {
@@ -78,6 +79,7 @@ internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRow
     {
         Release(_members.Where(m => m.Work.IsFinished).ToList());
         if (_members.Count == 0) return;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_changed) Rebuild();
         int rows = _members.Count, vocab = model.Config.VocabSize;
         var inputs = new ForwardInputs(rows, 1,
@@ -88,7 +90,7 @@ internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRow
         try
         {
             logits = model.Forward(_cache!, inputs, adapter).Logits!;
-            counters.Decoded(rows);
+            counters.Decoded(rows, System.Diagnostics.Stopwatch.GetTimestamp() - start);
         }
         catch (Exception e)
         {
