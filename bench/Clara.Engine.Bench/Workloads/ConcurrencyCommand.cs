@@ -66,17 +66,20 @@ public static class ConcurrencyCommand
                 w.WriteNumber("max_new_tokens", maxNew);
                 w.WriteNumber("candidates", candidates);
                 w.WriteNumber("documents", documents);
+                w.WriteString("load_average_before", LoadAverage());
 
                 int[][] sequentialAnswers;
                 using (var model = ClaraModel.Load(directory, BenchSettings.BackendFactory()))
                 {
                     var memory = model.Compress(texts);
                     Warm(model, memory, questions[0], options);
+                    var before = model.Scheduler.Statistics;
                     var run = Measure(1, asks, i => model.Ask(questions[i], memory, options).AnswerIds);
                     sequentialAnswers = run.Results;
-                    WriteRun(w, "ask_sequential", run, sequentialAnswers, model.Scheduler.Statistics);
+                    WriteRun(w, "ask_sequential", run, sequentialAnswers, before, model.Scheduler.Statistics);
+                    before = model.Scheduler.Statistics;
                     var docs = Measure(1, documents, i => { model.Compress([singleDocs[i]]); return Array.Empty<int>(); });
-                    WriteRun(w, "compress_sequential", docs, null, model.Scheduler.Statistics);
+                    WriteRun(w, "compress_sequential", docs, null, before, model.Scheduler.Statistics);
                 }
                 foreach (int c in callers)
                 {
@@ -84,10 +87,12 @@ public static class ConcurrencyCommand
                     using var model = ClaraModel.Load(directory, BenchSettings.BackendFactory(), scheduling);
                     var memory = model.Compress(texts);
                     Warm(model, memory, questions[0], options);
+                    var before = model.Scheduler.Statistics;
                     var run = Measure(c, asks, i => model.Ask(questions[i], memory, options).AnswerIds);
-                    WriteRun(w, $"ask_{c}_callers", run, sequentialAnswers, model.Scheduler.Statistics);
+                    WriteRun(w, $"ask_{c}_callers", run, sequentialAnswers, before, model.Scheduler.Statistics);
+                    before = model.Scheduler.Statistics;
                     var docs = Measure(c, documents, i => { model.Compress([singleDocs[i]]); return Array.Empty<int>(); });
-                    WriteRun(w, $"compress_{c}_callers", docs, null, model.Scheduler.Statistics);
+                    WriteRun(w, $"compress_{c}_callers", docs, null, before, model.Scheduler.Statistics);
                 }
             });
             return 0;
@@ -107,6 +112,7 @@ public static class ConcurrencyCommand
         var results = new int[count][];
         var latencies = new double[count];
         int next = -1;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var threads = Enumerable.Range(0, callers).Select(_ => new Thread(() =>
         {
@@ -119,10 +125,11 @@ public static class ConcurrencyCommand
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
-        return new RunResult(callers, clock.Elapsed.TotalSeconds, results, latencies);
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new RunResult(callers, seconds, results, latencies, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
     }
 
-    private static void WriteRun(Utf8JsonWriter w, string name, RunResult run, int[][]? reference, SchedulerStatistics statistics)
+    private static void WriteRun(Utf8JsonWriter w, string name, RunResult run, int[][]? reference, SchedulerStatistics before, SchedulerStatistics statistics)
     {
         w.WriteStartObject(name);
         w.WriteNumber("callers", run.Callers);
@@ -144,11 +151,23 @@ public static class ConcurrencyCommand
         if (reference is not null)
             w.WriteNumber("answers_identical_to_sequential", run.Results.Zip(reference).Count(p => p.First.SequenceEqual(p.Second)));
         w.WriteNumber("largest_decode_batch", statistics.LargestDecodeBatch);
-        w.WriteNumber("compression_forwards", statistics.CompressionForwards);
+        w.WriteNumber("compression_forwards", statistics.CompressionForwards - before.CompressionForwards);
+        w.WriteNumber("prefill_forwards", statistics.PrefillForwards - before.PrefillForwards);
+        // The worker's seconds per stage over this run (the statistics are cumulative: the run's share is the difference).
+        w.WriteNumber("compression_s", statistics.CompressionSeconds - before.CompressionSeconds);
+        w.WriteNumber("prefill_s", statistics.PrefillSeconds - before.PrefillSeconds);
+        w.WriteNumber("decode_s", statistics.DecodeSeconds - before.DecodeSeconds);
+        w.WriteNumber("cpu_s", run.CpuSeconds);
+        w.WriteString("load_average_after", LoadAverage());
         w.WriteEndObject();
     }
 
+    /// <summary>The host's 1-, 5- and 15-minute load averages (Linux), to judge how shared the CPUs were.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    private sealed record RunResult(int Callers, double Seconds, int[][] Results, double[] Latencies);
+    /// <summary>One run: its wall seconds, each request's result and latency, and the process's CPU seconds meanwhile.</summary>
+    private sealed record RunResult(int Callers, double Seconds, int[][] Results, double[] Latencies, double CpuSeconds);
 }

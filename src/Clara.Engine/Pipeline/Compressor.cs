@@ -6,6 +6,11 @@ namespace Clara.Engine.Pipeline;
 /// Runs documents (or questions) through the base model with one adapter in the §2 layout and reads the final-norm
 /// hidden states at the memory positions. Documents go through in batches, one forward each, padding masked.
 /// </summary>
+/// <remarks>
+/// Leading padding is dropped (<see cref="EncoderLayout.TrimmedTextLength"/>): texts are grouped by their trimmed
+/// length and each group runs in its own batches, so a text's forward has the same shape whatever other texts are
+/// compressed with it, and its memory the same bits.
+/// </remarks>
 public sealed class Compressor(DecoderModel model, ClaraConfig config)
 {
     private readonly EncoderLayout _layout = new(config);
@@ -14,24 +19,30 @@ public sealed class Compressor(DecoderModel model, ClaraConfig config)
         IProgress<int>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        int n = texts.Count, nMem = config.MemoryTokens, hidden = model.Config.HiddenSize, length = _layout.Length;
+        int n = texts.Count, nMem = config.MemoryTokens, hidden = model.Config.HiddenSize;
         var memory = new float[(long)n * nMem * hidden];
         var mse = new float[n];
-        for (int start = 0; start < n; start += batchSize)
+        int done = 0;
+        foreach (var group in Enumerable.Range(0, n).GroupBy(i => _layout.TrimmedTextLength(texts[i])))
         {
-            cancellation.ThrowIfCancellationRequested();
-            int count = Math.Min(batchSize, n - start);
-            var chunk = Enumerable.Range(start, count).Select(i => texts[i]).ToList();
-            var (ids, mask, positions) = _layout.Build(chunk);
-            using var cache = model.CreateCache(count, length);
-            var states = model.Forward(cache, new ForwardInputs(count, length, ids, mask, positions) { WantLogits = false }, adapter).Hidden;
-            for (int d = 0; d < count; d++)
+            int textLength = group.Key, length = textLength + nMem;
+            foreach (var members in group.Chunk(batchSize))
             {
-                var rows = states.AsSpan(d * length * hidden, length * hidden);
-                rows.Slice(config.EncoderTextLength * hidden, nMem * hidden).CopyTo(memory.AsSpan((start + d) * nMem * hidden, nMem * hidden));
-                mse[start + d] = AlignmentLoss(rows, mask.AsSpan(d * length, length), hidden, config.EncoderTextLength);
+                cancellation.ThrowIfCancellationRequested();
+                int count = members.Length;
+                var (ids, mask, positions) = _layout.Build(members.Select(i => texts[i]).ToList(), textLength);
+                using var cache = model.CreateCache(count, length);
+                var states = model.Forward(cache, new ForwardInputs(count, length, ids, mask, positions) { WantLogits = false }, adapter).Hidden;
+                for (int d = 0; d < count; d++)
+                {
+                    int index = members[d];
+                    var rows = states.AsSpan(d * length * hidden, length * hidden);
+                    rows.Slice(textLength * hidden, nMem * hidden).CopyTo(memory.AsSpan(index * nMem * hidden, nMem * hidden));
+                    mse[index] = AlignmentLoss(rows, mask.AsSpan(d * length, length), hidden, textLength);
+                }
+                done += count;
+                progress?.Report(done);
             }
-            progress?.Report(start + count);
         }
         return new CompressedDocuments(n, nMem, hidden, memory, mse);
     }

@@ -49,6 +49,8 @@ public class SchedulerTests
         for (int r = 0; r < Requests; r++) Assert.That(answers[r], Is.EqualTo(expected[r].AnswerIds), $"request {r}");
         var statistics = clara.Model.Scheduler.Statistics;
         Assert.That(statistics.LargestDecodeBatch, Is.EqualTo(Requests), "every request decoded in one batch");
+        Assert.That(statistics.PrefillForwards, Is.EqualTo(2), "request 0 prefilled alone, the five that joined at one step in one forward");
+        Assert.That(statistics.Prefills, Is.EqualTo(Requests));
         Assert.That(statistics.DecodedRows, Is.EqualTo(expected.Sum(e => e.AnswerIds.Length - 1L)), "one row per token after each prefill's first");
     }
 

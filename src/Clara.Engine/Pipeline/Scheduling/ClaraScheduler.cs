@@ -119,12 +119,14 @@ public sealed class ClaraScheduler : IDisposable
                     if (item is CompressionWork c) _compressions.Add(c);
                     else _waitingGenerations.Enqueue((GenerationWork)item);
                 if (_compressions.HasWork) _compressions.RunOneBatch();
-                while (_waitingGenerations.TryPeek(out var next) && (next.IsFinished || _decode.CanAdmit(next)))
+                var joining = new List<GenerationWork>();
+                while (_waitingGenerations.TryPeek(out var next) && (next.IsFinished || _decode.CanAdmit(next, joining)))
                 {
                     _waitingGenerations.Dequeue();
                     if (next.IsFinished) next.MarkReleased();
-                    else _decode.Admit(next);
+                    else joining.Add(next);
                 }
+                _decode.Admit(joining);
                 _decode.Step();
             }
             catch (Exception e)

@@ -2,8 +2,9 @@ namespace Clara.Engine.Pipeline.Scheduling;
 
 /// <summary>
 /// Waiting compression requests, run in batched forwards that mix documents of several callers (first come, first
-/// served; one adapter per forward). A document's memory does not depend on its batch-mates: every encoder row has
-/// the same length and the kernels treat rows of one shape alike (bit-identical, tested).
+/// served; one adapter per batch). A document's memory does not depend on its batch-mates: the compressor runs each
+/// trimmed row length of a batch as its own forward, so a row's length is its text's alone, and the kernels treat
+/// rows of one shape alike (bit-identical, tested).
 /// </summary>
 internal sealed class CompressionBatcher(Compressor compressor, int maxBatch, SchedulerCounters counters)
 {
@@ -45,8 +46,9 @@ internal sealed class CompressionBatcher(Compressor compressor, int maxBatch, Sc
         CompressedDocuments batch;
         try
         {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             batch = compressor.Compress(texts, adapter, batchSize: texts.Count);
-            counters.Compressed(texts.Count);
+            counters.Compressed(texts.Count, System.Diagnostics.Stopwatch.GetTimestamp() - start);
         }
         catch (Exception e)
         {

@@ -4,10 +4,11 @@ using Clara.Engine.Tensors;
 namespace Clara.Engine.Pipeline.Scheduling;
 
 /// <summary>
-/// Continuous batching of generations: each request is prefilled alone into its own cache (exactly as a lone call),
-/// then joins the running decode batch at the next step; finished and cancelled requests leave at the step after.
-/// The batch's KV cache holds one row per request, right-aligned (left padding masked); it is rebuilt, copying the
-/// rows on the device, only when the members change, so a steady batch decodes without copies.
+/// Continuous batching of generations: the requests that join at one step boundary are prefilled together in one
+/// forward (each row laid out as a lone call's, left padding masked; a lone joiner's prefill is exactly a lone
+/// call's), then join the running decode batch at the next step; finished and cancelled requests leave at the step
+/// after. The batch's KV cache holds one row per request, right-aligned (left padding masked); it is rebuilt, copying
+/// the rows on the device, only when the members change, so a steady batch decodes without copies.
 /// </summary>
 internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRows, SchedulerCounters counters) : IDisposable
 {
@@ -18,37 +19,59 @@ internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRow
     public bool IsEmpty => _members.Count == 0;
     public int Count => _members.Count;
 
-    /// <summary>Whether another request fits: a free row, and the rebuilt cache within the model's context.</summary>
-    public bool CanAdmit(GenerationWork work)
+    /// <summary>
+    /// Whether <paramref name="work"/> fits beside the members and the requests already chosen to join with it: a free
+    /// row, and the rebuilt cache within the model's context.
+    /// </summary>
+    public bool CanAdmit(GenerationWork work, IReadOnlyList<GenerationWork> joining)
     {
-        if (_members.Count >= maxRows) return false;
-        int longest = Math.Max(work.PromptLength, _members.Count == 0 ? 0 : _members.Max(m => m.Length));
-        int remaining = Math.Max(work.Options.MaxNewTokens, _members.Count == 0 ? 0 : _members.Max(m => m.Work.Remaining));
+        if (_members.Count + joining.Count >= maxRows) return false;
+        int longest = work.PromptLength, remaining = work.Options.MaxNewTokens;
+        foreach (var m in _members)
+        {
+            longest = Math.Max(longest, m.Length);
+            remaining = Math.Max(remaining, m.Work.Remaining);
+        }
+        foreach (var j in joining)
+        {
+            longest = Math.Max(longest, j.PromptLength);
+            remaining = Math.Max(remaining, j.Options.MaxNewTokens);
+        }
         return longest + remaining <= model.Config.MaxPositionEmbeddings;
     }
 
-    /// <summary>Prefills <paramref name="work"/> alone and takes its first token; it decodes with the batch from the next step.</summary>
-    public void Admit(GenerationWork work)
+    /// <summary>Prefills <paramref name="joining"/> in one forward and takes each one's first token; they decode with the batch from the next step.</summary>
+    public void Admit(IReadOnlyList<GenerationWork> joining)
     {
-        var cache = model.CreateCache(1, work.PromptLength);
+        if (joining.Count == 0) return;
+        var prefill = BatchedPrefill.Combine(joining.Select(j => j.Prefill).ToList());
+        var cache = model.CreateCache(joining.Count, prefill.Length);
+        float[]? logits = null;
         try
         {
-            var logits = model.Forward(cache, work.Prefill, adapter).Logits!;
-            counters.Prefilled();
-            work.Take(logits);
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            logits = model.Forward(cache, prefill, adapter).Logits!;
+            counters.Prefilled(joining.Count, System.Diagnostics.Stopwatch.GetTimestamp() - start);
         }
         catch (Exception e)
         {
-            work.Fail(e);
+            foreach (var work in joining) work.Fail(e);
         }
-        if (work.IsFinished)
+        int vocab = model.Config.VocabSize;
+        bool kept = false;
+        for (int b = 0; b < joining.Count; b++)
         {
-            cache.Dispose();
-            work.MarkReleased();
-            return;
+            var work = joining[b];
+            if (logits is not null) work.Take(logits.AsSpan(b * vocab, vocab));
+            if (work.IsFinished)
+            {
+                work.MarkReleased();
+                continue;
+            }
+            _members.Add(new Member(work, cache, b, prefill.Length - work.PromptLength, work.PromptLength));
+            _changed = kept = true;
         }
-        _members.Add(new Member(work, cache, 0, 0, work.PromptLength));
-        _changed = true;
+        if (!kept) cache.Dispose();
     }
 
     /// <summary>One decode step for every member still running.</summary>
@@ -56,6 +79,7 @@ internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRow
     {
         Release(_members.Where(m => m.Work.IsFinished).ToList());
         if (_members.Count == 0) return;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_changed) Rebuild();
         int rows = _members.Count, vocab = model.Config.VocabSize;
         var inputs = new ForwardInputs(rows, 1,
@@ -66,7 +90,7 @@ internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRow
         try
         {
             logits = model.Forward(_cache!, inputs, adapter).Logits!;
-            counters.Decoded(rows);
+            counters.Decoded(rows, System.Diagnostics.Stopwatch.GetTimestamp() - start);
         }
         catch (Exception e)
         {
@@ -90,19 +114,20 @@ internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRow
 
     public void Dispose() => Release([.. _members]);
 
+    /// <summary>Drops the leaving members; a cache (a joint prefill's or the batch's) is freed once no member still reads it.</summary>
     private void Release(List<Member> leaving)
     {
         foreach (var m in leaving)
         {
             _members.Remove(m);
-            if (m.Cache != _cache) m.Cache.Dispose();
             m.Work.MarkReleased();
             _changed = true;
         }
-        if (_members.Count == 0)
+        foreach (var cache in leaving.Select(m => m.Cache).Distinct())
         {
-            _cache?.Dispose();
-            _cache = null;
+            if (_members.Any(m => m.Cache == cache)) continue;
+            cache.Dispose();
+            if (cache == _cache) _cache = null;
         }
     }
 
@@ -120,17 +145,18 @@ internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRow
         for (int b = 0; b < rows; b++)
             attend.AsSpan(b * aligned + aligned - _members[b].Length, _members[b].Length).Fill(1);
         cache.Reserve(aligned, attend);
+        // Joint prefills and the old batch are each read by several members: freed after every copy is made.
+        var previous = _members.Select(m => m.Cache).Distinct().ToList();
         for (int b = 0; b < rows; b++)
         {
             var m = _members[b];
             int offset = aligned - m.Length;
             CopyPositions(m.Cache, m.Row, m.Offset, cache, b, offset, m.Length);
-            if (m.Cache != _cache) m.Cache.Dispose();
             m.Cache = cache;
             m.Row = b;
             m.Offset = offset;
         }
-        _cache?.Dispose();
+        foreach (var old in previous) old.Dispose();
         _cache = cache;
         _changed = false;
     }
