@@ -246,6 +246,8 @@ def main() -> int:
     parser.add_argument("--engine-args", default="", help="extra arguments for the engine's train mode")
     parser.add_argument("--engine-before", default=None,
                         help="command of an earlier build of the bench program: runs as a third side (before/after figures)")
+    parser.add_argument("--checkpointed", action="store_true",
+                        help="also run the engine with --checkpoint-activations as a side of its own (step time and peak memory)")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this file")
     parser.add_argument("--worker", choices=["torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -266,7 +268,7 @@ def main() -> int:
     }
     print(f"{report['date']}  {report['cpu']}, {os.cpu_count()} logical CPUs, {args.threads} threads per side, "
           f"load average {report['load_start']}")
-    sides = ["engine", "torch"] + (["before"] if args.engine_before else [])
+    sides = ["engine", "torch"] + (["checkpointed"] if args.checkpointed else []) + (["before"] if args.engine_before else [])
     runs: Dict[str, List[dict]] = {side: [] for side in sides}
     for r in range(args.rounds):
         # Rotate which side goes first, so none always meets the same phase of the background load.
@@ -274,12 +276,14 @@ def main() -> int:
         for side in order:
             if side == "engine":
                 run = run_json(engine + ["train"] + shape + args.engine_args.split(), env)
+            elif side == "checkpointed":
+                run = run_json(engine + ["train"] + shape + args.engine_args.split() + ["--checkpoint-activations"], env)
             elif side == "before":
                 run = run_json(args.engine_before.split() + ["train"] + shape, env)
             else:
                 run = run_json([sys.executable, str(Path(__file__).resolve()), "--worker", "torch"] + shape, env)
             runs[side].append(run)
-            print(f"  round {r + 1} {side:<6}: steps {', '.join(f'{s:.2f}' for s in run['step_s'])} s "
+            print(f"  round {r + 1} {side:<12}: steps {', '.join(f'{s:.2f}' for s in run['step_s'])} s "
                   f"(CPU {', '.join(f'{s:.2f}' for s in run.get('step_cpu_s', []))} s), "
                   f"{run['tokens_per_s']:.0f} tok/s best, peak RSS {run['peak_rss_bytes'] / 2**20:.0f} MiB, "
                   f"loss {run['loss'][0]:.4f} → {run['loss'][-1]:.4f}, load {run['load_before']} → {run['load_after']}")
@@ -296,15 +300,20 @@ def main() -> int:
 
     mib = 2 ** 20
     print(f"\nLoRA training step, {args.model}, {args.batch}×{args.length}, r={args.lora}, {args.threads} threads, fp32")
-    print(f"{'side':<8} {'best tok/s':>11} {'median tok/s':>13} {'CPU s/step':>11} {'peak RSS MiB':>13} {'RSS after setup':>16}")
-    names = {"engine": "engine", "torch": "PyTorch", "before": "before"}
+    print(f"{'side':<12} {'best tok/s':>11} {'median tok/s':>13} {'CPU s/step':>11} {'peak RSS MiB':>13} {'RSS after setup':>16}")
+    names = {"engine": "engine", "torch": "PyTorch", "checkpointed": "checkpointed", "before": "before"}
     for side in sides:
         s = report[side]
-        print(f"{names[side]:<8} {s['tokens_per_s']:>11.1f} {s['tokens_per_s_median']:>13.1f} {s['best_cpu_s']:>11.2f} "
+        print(f"{names[side]:<12} {s['tokens_per_s']:>11.1f} {s['tokens_per_s_median']:>13.1f} {s['best_cpu_s']:>11.2f} "
               f"{s['peak_rss_bytes'] / mib:>13.0f} {s['rss_after_setup_bytes'] / mib:>16.0f}")
     print(f"engine / PyTorch: {report['ratio_best']:.2f}× (best steps), {report['ratio_median']:.2f}× (medians), "
           f"{report['ratio_cpu']:.2f}× (CPU seconds per step); "
           f"load average {report['load_start']} at the start, {report['load_end']} at the end")
+    if "checkpointed" in report:
+        c = report["checkpointed"]
+        print(f"checkpointed / engine: {c['tokens_per_s'] / e['tokens_per_s']:.2f}× throughput (best steps), "
+              f"{e['best_cpu_s'] / c['best_cpu_s']:.2f}× (CPU seconds), peak RSS {c['peak_rss_bytes'] / e['peak_rss_bytes']:.2f}×; "
+              f"checkpointed / PyTorch: {c['tokens_per_s'] / t['tokens_per_s']:.2f}×")
     if "before" in report:
         b = report["before"]
         print(f"engine now / before: {e['tokens_per_s'] / b['tokens_per_s']:.2f}× (best steps), "

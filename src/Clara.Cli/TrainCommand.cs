@@ -26,11 +26,13 @@ internal sealed class TrainCommand : ICommand
     private readonly Option<int?> _k = Options.OptionalInt("--k", "K", "documents per e2e text line (default: clara.json top_k)", min: 1);
     private readonly Option<float> _lambda = Options.Float("--lambda", "W", 1f, "scp alignment weight");
     private readonly Option<float?> _temperature = Options.OptionalFloat("--temperature", "T", "e2e top-k τ");
+    private readonly Option<bool> _checkpoint = Options.Flag("--checkpoint-activations",
+        "recompute each decoder block in backward instead of keeping its activations (less memory, one more forward)");
     private readonly BackendOptions _backend = new();
 
     public Command Create() =>
         new Command("train", "train a stage (scp, instruct, e2e, lm) and write a model directory with the trained adapters (PEFT layout)")
-            .With([_stage, _model, _data, _out, .. _trainer.All, _eval, _resume, _adapters, _k, _lambda, _temperature, .. _backend.All]).With(Run);
+            .With([_stage, _model, _data, _out, .. _trainer.All, _eval, _resume, _adapters, _k, _lambda, _temperature, _checkpoint, .. _backend.All]).With(Run);
 
     private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
     {
@@ -46,6 +48,7 @@ internal sealed class TrainCommand : ICommand
             AlignmentWeight = p.GetValue(_lambda),
             TrainableAdapters = adapters,
             Temperature = p.GetValue(_temperature),
+            CheckpointActivations = p.GetValue(_checkpoint),
         };
         if (evalPath is null && trainer.EvalEvery > 0) throw new UsageException("--eval-every needs --eval FILE.jsonl");
         if (!Directory.Exists(modelPath)) throw new UsageException($"--model {modelPath}: training needs a model directory");

@@ -10,7 +10,8 @@ namespace Clara.Engine.Bench.Training;
 /// One LoRA training step on a random-weight decoder, as <see cref="Trainer"/> runs it: zero the gradients, forward and
 /// backward of one batch of <c>batch × length</c> token ids (next-token CE over every position but the first of each
 /// row), then clip + AdamW over the adapter. Base weights F32 and frozen; the adapter (rank r, alpha 2r, every
-/// projection of every block: q, k, v, o, gate, up, down) trains.
+/// projection of every block: q, k, v, o, gate, up, down) trains. With activation checkpointing each block is
+/// recomputed in backward (<see cref="TrainingOptions.CheckpointActivations"/>).
 /// </summary>
 public sealed class TrainingStepWorkload : IDisposable
 {
@@ -19,7 +20,8 @@ public sealed class TrainingStepWorkload : IDisposable
     private readonly AdamWOptimizer _optimizer;
     private readonly LmExample[] _batch;
 
-    public TrainingStepWorkload(string modelName, int batch, int length, int loraRank, IBackend backend, int seed = 1)
+    public TrainingStepWorkload(string modelName, int batch, int length, int loraRank, IBackend backend, int seed = 1,
+        bool checkpointActivations = false)
     {
         var config = RandomWeights.NamedConfig(modelName);
         var weights = RandomWeights.Create(config, backend, seed, DType.F32);
@@ -34,7 +36,7 @@ public sealed class TrainingStepWorkload : IDisposable
             throw;
         }
         _decoder = DecoderModel.FromWeights("random " + modelName, weights, [adapter], backend);
-        _objective = new LoraLmObjective(_decoder, adapter);
+        _objective = new LoraLmObjective(_decoder, adapter) { CheckpointActivations = checkpointActivations };
         _optimizer = new AdamWOptimizer(_objective.Parameters, new OptimizerSettings { LearningRate = 1e-4, TotalSteps = 1_000_000 });
         var random = new Random(seed);
         _batch = Enumerable.Range(0, batch)

@@ -21,11 +21,12 @@ public static class TrainCommand
     private static readonly Option<int> WarmupOption = Options.Int("--warmup", "N", 1, "untimed steps first", min: 1);
     private static readonly Option<int> StepsOption = Options.Int("--steps", "N", 3, "timed steps", min: 1);
     private static readonly Option<bool> ProfileOption = Options.Flag("--profile", "per-kernel time of one more step");
+    private static readonly Option<bool> CheckpointOption = Options.Flag("--checkpoint-activations", "recompute each block in backward");
 
     public static Command Create() =>
         new Command("train", "LoRA training steps on a random-weight decoder, as one JSON object")
         {
-            ModelOption, ThreadsOption, BatchOption, LengthOption, LoraOption, WarmupOption, StepsOption, ProfileOption,
+            ModelOption, ThreadsOption, BatchOption, LengthOption, LoraOption, WarmupOption, StepsOption, ProfileOption, CheckpointOption,
         }.WithAction(Run);
 
     private static int Run(ParseResult p)
@@ -34,12 +35,12 @@ public static class TrainCommand
         BenchSettings.Threads = p.GetValue(ThreadsOption) ?? BenchSettings.Threads;
         int batch = p.GetValue(BatchOption), length = p.GetValue(LengthOption), rank = p.GetValue(LoraOption);
         int warmup = p.GetValue(WarmupOption), steps = p.GetValue(StepsOption);
-        bool profile = p.GetValue(ProfileOption);
+        bool profile = p.GetValue(ProfileOption), checkpoint = p.GetValue(CheckpointOption);
 
         var inner = BenchSettings.BackendFactory();
         using var backend = profile ? new ProfilingBackend(inner) : inner;
         var setupClock = Stopwatch.StartNew();
-        using var work = new TrainingStepWorkload(modelName, batch, length, rank, backend);
+        using var work = new TrainingStepWorkload(modelName, batch, length, rank, backend, checkpointActivations: checkpoint);
         double setupSeconds = setupClock.Elapsed.TotalSeconds;
         long rssAfterSetup = ProcessMemory.ResidentBytes;
 
@@ -76,6 +77,7 @@ public static class TrainCommand
             w.WriteNumber("batch", batch);
             w.WriteNumber("length", length);
             w.WriteNumber("lora_rank", rank);
+            w.WriteBoolean("checkpoint_activations", checkpoint);
             w.WriteNumber("tokens_per_step", work.Tokens);
             w.WriteNumber("setup_s", setupSeconds);
             w.WriteStartArray("step_s");

@@ -11,15 +11,34 @@ public sealed partial class ComputeGraph
 {
     private readonly List<Value> _values = [];
     private readonly List<Node> _nodes = [];
+    private readonly List<RecomputableSegment> _segments = [];
 
     public IReadOnlyList<Value> Values => _values;
     public IReadOnlyList<Node> Nodes => _nodes;
+
+    /// <summary>
+    /// Node ranges a backward pass may recompute instead of keeping their activations (activation checkpointing):
+    /// see <see cref="MarkRecomputable"/> and <see cref="BackwardOptions.RecomputeSegments"/>.
+    /// </summary>
+    public IReadOnlyList<RecomputableSegment> RecomputableSegments => _segments;
 
     public Value Input(string name, Shape shape, DType dtype) => NewValue(name, shape, dtype, ValueKind.Input, null);
 
     public Value External(string name, Tensor tensor) => NewValue(name, tensor.Shape, tensor.DType, ValueKind.External, tensor);
 
     public void MarkOutput(Value value) => value.IsOutput = true;
+
+    /// <summary>
+    /// Declares the nodes added since <paramref name="firstNode"/> (a decoder block) as one segment that a backward pass
+    /// may run again from its inputs rather than keep its activations. Segments are disjoint and in node order.
+    /// </summary>
+    public void MarkRecomputable(int firstNode, string name)
+    {
+        int end = _nodes.Count;
+        Expect(firstNode >= 0 && firstNode < end, $"segment {name} starts at node {firstNode}, the graph has {end}");
+        Expect(_segments.Count == 0 || _segments[^1].End <= firstNode, $"segment {name} overlaps the segment before it");
+        _segments.Add(new RecomputableSegment(name, firstNode, end));
+    }
 
     public Value Embedding(Value ids, Value table, string name = "embed")
     {
@@ -101,6 +120,9 @@ public sealed partial class ComputeGraph
 
     internal Value Intermediate(string name, Shape shape) => NewValue(name, shape, DType.F32, ValueKind.Intermediate, null);
 
+    /// <summary>A fresh intermediate with <paramref name="like"/>'s shape and type (a recomputed copy of it).</summary>
+    internal Value IntermediateLike(Value like, string name) => NewValue(name, like.Shape, like.DType, ValueKind.Intermediate, null);
+
     private Value NewValue(string name, Shape shape, DType dtype, ValueKind kind, Tensor? bound,
         Training.Parameter? parameter = null, Value? aliasOf = null)
     {
@@ -116,3 +138,6 @@ public sealed partial class ComputeGraph
         if (!condition) throw new ArgumentException(message);
     }
 }
+
+/// <summary>Forward nodes [<see cref="First"/>, <see cref="End"/>) of a graph that backward may recompute.</summary>
+public sealed record RecomputableSegment(string Name, int First, int End);

@@ -111,18 +111,56 @@ internal sealed class GradientBuilder
         return own;
     }
 
-    /// <summary>Seeds the loss and runs every forward node's rule in reverse.</summary>
-    internal void Run(Value loss, int forwardNodes)
+    /// <summary>Seeds the loss and runs every forward node's rule in reverse (a recomputed segment's on its copy).</summary>
+    internal void Run(Value loss, int forwardNodes, BackwardOptions options)
     {
         if (!Needs(loss)) throw new InvalidOperationException($"the loss {loss} does not depend on any trainable parameter");
         _gradients[loss] = (new Gradient(null, 1f), false);
+        var recomputedByLastNode = options.RecomputeSegments
+            ? Graph.RecomputableSegments.Where(s => s.End <= forwardNodes).ToDictionary(s => s.End - 1)
+            : [];
         for (int i = forwardNodes - 1; i >= 0; i--)
         {
-            var node = Graph.Nodes[i];
-            if (!node.Outputs.Any(o => _gradients.ContainsKey(o))) continue;
-            if (!node.Reads.Any(Needs)) continue;
-            node.Backward(this);
+            if (recomputedByLastNode.TryGetValue(i, out var segment))
+            {
+                DifferentiateRecomputed(segment);
+                i = segment.First;
+                continue;
+            }
+            Differentiate(Graph.Nodes[i]);
         }
+    }
+
+    private void Differentiate(Node node)
+    {
+        if (!node.Outputs.Any(_gradients.ContainsKey)) return;
+        if (!node.Reads.Any(Needs)) return;
+        node.Backward(this);
+    }
+
+    /// <summary>
+    /// Appends a copy of the segment's nodes (run again from the segment's inputs), hands the gradients that reached the
+    /// segment's values to their copies and differentiates the copies: the backward reads only the recomputed
+    /// activations, so the forward's die at their last forward reader.
+    /// </summary>
+    private void DifferentiateRecomputed(RecomputableSegment segment)
+    {
+        var nodes = Graph.Nodes.Skip(segment.First).Take(segment.End - segment.First).ToList();
+        if (!nodes.Any(n => n.Outputs.Any(_gradients.ContainsKey))) return;
+        var map = new RecomputeMap(Graph);
+        var copies = new List<Node>(nodes.Count);
+        foreach (var node in nodes)
+        {
+            var copy = node.Recompute(map);
+            Graph.Append(copy);
+            copies.Add(copy);
+        }
+        foreach (var (original, copy) in map.Copies)
+        {
+            if (_needs.Contains(original)) _needs.Add(copy);
+            if (_gradients.Remove(original, out var held)) _gradients[copy] = held;
+        }
+        for (int j = copies.Count - 1; j >= 0; j--) Differentiate(copies[j]);
     }
 }
 
@@ -133,10 +171,10 @@ public static class Autodiff
     /// Appends to <paramref name="graph"/> the nodes that add ∂loss/∂θ into every parameter's store gradient;
     /// <paramref name="loss"/> is a scalar [1] value. Values that do not depend on a parameter get no gradient.
     /// </summary>
-    public static void Backward(ComputeGraph graph, Value loss)
+    public static void Backward(ComputeGraph graph, Value loss, BackwardOptions? options = null)
     {
         if (loss.Shape.ElementCount != 1) throw new ArgumentException($"the loss must be a scalar, {loss} is not");
         int forward = graph.Nodes.Count;
-        new GradientBuilder(graph, forward).Run(loss, forward);
+        new GradientBuilder(graph, forward).Run(loss, forward, options ?? new BackwardOptions());
     }
 }

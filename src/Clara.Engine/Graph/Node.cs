@@ -40,6 +40,13 @@ public abstract class Node
     internal virtual void Backward(GradientBuilder gradients) =>
         throw new NotSupportedException($"no gradient rule for {Op} ({this})");
 
+    /// <summary>
+    /// The same call over <paramref name="map"/>'s values, with fresh outputs (activation checkpointing appends it again
+    /// in the backward pass). Only the node types a decoder block uses can; others refuse.
+    /// </summary>
+    internal virtual Node Recompute(RecomputeMap map) =>
+        throw new NotSupportedException($"{Op} ({this}) cannot be recomputed; keep it out of recomputable segments");
+
     public override string ToString() =>
         $"{Writes?.ToString() ?? "_"} = {Op}({string.Join(", ", Reads.Select(r => "%" + r.Id))})";
 }

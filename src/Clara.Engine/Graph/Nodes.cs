@@ -21,6 +21,7 @@ internal sealed class RmsNormNode(Value input, Value weight, float eps, Value ou
 {
     public float Eps { get; } = eps;
     public override void Execute(IKernels k, IValueBinding v) => k.RmsNorm(v[Reads[0]], v[Reads[1]], Eps, v[Writes!]);
+    internal override Node Recompute(RecomputeMap m) => new RmsNormNode(m[Reads[0]], m[Reads[1]], Eps, m.Output(Writes!));
 
     internal override void Backward(GradientBuilder g)
     {
@@ -36,6 +37,7 @@ internal sealed class RmsNormNode(Value input, Value weight, float eps, Value ou
 internal sealed class MatMulNode(Value input, Value weight, Value output) : Node("matmul", [input, weight], output)
 {
     public override void Execute(IKernels k, IValueBinding v) => k.MatMul(v[Reads[0]], v[Reads[1]], v[Writes!]);
+    internal override Node Recompute(RecomputeMap m) => new MatMulNode(m[Reads[0]], m[Reads[1]], m.Output(Writes!));
 
     // y = x·Wᵀ: dx = dy·W, dW = dyᵀ·x.
     internal override void Backward(GradientBuilder g)
@@ -59,6 +61,9 @@ internal sealed class LoraLinearNode(Value input, Value weight, Value down, Valu
         k.MatMul(v[Reads[2]], v[Reads[3]], y, Scale, 1f);
     }
 
+    internal override Node Recompute(RecomputeMap m) =>
+        new LoraLinearNode(m[Reads[0]], m[Reads[1]], m[Reads[2]], m[Reads[3]], Scale, m.Output(Writes!));
+
     // y = x·Wᵀ + s·d·Bᵀ with d = x·Aᵀ (the down node's own rule carries dd on to x and A).
     internal override void Backward(GradientBuilder g)
     {
@@ -77,6 +82,7 @@ internal sealed class RopeNode(Value input, Value positions, int headDim, float 
     public int HeadDim { get; } = headDim;
     public float Theta { get; } = theta;
     public override void Execute(IKernels k, IValueBinding v) => k.Rope(v[Reads[0]], v[Reads[1]], HeadDim, Theta, v[Writes!]);
+    internal override Node Recompute(RecomputeMap m) => new RopeNode(m[Reads[0]], m[Reads[1]], HeadDim, Theta, m.Output(Writes!));
 
     internal override void Backward(GradientBuilder g)
     {
@@ -105,6 +111,7 @@ internal sealed class AttentionNode(Value query, Value keyCache, Value valueCach
 internal sealed class SwiGluNode(Value gate, Value up, Value output) : Node("swiglu", [gate, up], output)
 {
     public override void Execute(IKernels k, IValueBinding v) => k.SwiGlu(v[Reads[0]], v[Reads[1]], v[Writes!]);
+    internal override Node Recompute(RecomputeMap m) => new SwiGluNode(m[Reads[0]], m[Reads[1]], m.Output(Writes!));
 
     internal override void Backward(GradientBuilder g)
     {
@@ -122,6 +129,7 @@ internal sealed class SwiGluNode(Value gate, Value up, Value output) : Node("swi
 internal sealed class AddNode(Value a, Value b, Value output) : Node("add", [a, b], output)
 {
     public override void Execute(IKernels k, IValueBinding v) => k.Add(v[Reads[0]], v[Reads[1]], v[Writes!]);
+    internal override Node Recompute(RecomputeMap m) => new AddNode(m[Reads[0]], m[Reads[1]], m.Output(Writes!));
 
     // Both inputs receive the output's gradient itself, shared, so neither may add into it in place.
     internal override void Backward(GradientBuilder g)

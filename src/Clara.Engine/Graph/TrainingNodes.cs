@@ -129,6 +129,9 @@ internal sealed class SequenceAttentionNode(Value query, Value key, Value value,
     public override void Execute(IKernels k, IValueBinding v) =>
         k.SequenceAttention(v[Reads[0]], v[Reads[1]], v[Reads[2]], v[Reads[3]], Layout, v[Outputs[0]], v[Outputs[1]]);
 
+    internal override Node Recompute(RecomputeMap m) =>
+        new SequenceAttentionNode(m[Reads[0]], m[Reads[1]], m[Reads[2]], m[Reads[3]], Layout, m.Output(Outputs[0]), m.Output(Outputs[1]));
+
     internal override void Backward(GradientBuilder g)
     {
         var grad = g.Materialize(Outputs[0]);

@@ -43,7 +43,10 @@ internal sealed class DecoderWeightsBinding(ComputeGraph graph, ModelWeights wei
 /// </summary>
 internal static class DecoderTrainingGraph
 {
-    /// <summary>embeddings [batch·length, hidden] → final-norm hidden states [batch·length, hidden].</summary>
+    /// <summary>
+    /// embeddings [batch·length, hidden] → final-norm hidden states [batch·length, hidden]. Each block is a
+    /// <see cref="ComputeGraph.MarkRecomputable"/> segment, which activation checkpointing recomputes in backward.
+    /// </summary>
     public static Value Forward(ComputeGraph g, DecoderWeightsBinding w, Value embeddings, Value positions, Value keyMask,
         int batch, int length, string prefix)
     {
@@ -54,6 +57,7 @@ internal static class DecoderTrainingGraph
         {
             var lw = w.Weights.Layers[i];
             string p = $"{prefix}layer{i}.";
+            int firstNode = g.Nodes.Count;
             Value Linear(LinearSlot slot, Value x)
             {
                 var weight = w.Base(g, WeightNames.HfLinear(i, slot), lw[slot]);
@@ -71,6 +75,8 @@ internal static class DecoderTrainingGraph
             var mlpIn = g.RmsNorm(hidden, w.Base(g, WeightNames.HfMlpNorm(i), lw.MlpNorm), c.RmsNormEps, p + "mlp_norm");
             var act = g.SwiGlu(Linear(LinearSlot.Gate, mlpIn), Linear(LinearSlot.Up, mlpIn), p + "swiglu");
             hidden = g.Add(hidden, Linear(LinearSlot.Down, act), p + "residual");
+            // A block reads only its incoming hidden state, weights, positions and mask: checkpointing keeps just that.
+            g.MarkRecomputable(firstNode, p + "block");
         }
         return g.RmsNorm(hidden, w.Base(g, WeightNames.HfNorm, w.Weights.Norm), c.RmsNormEps, prefix + "final_norm");
     }

@@ -47,4 +47,11 @@ public sealed record TrainingOptions
 
     /// <summary>τ of the straight-through top-k (e2e); null takes clara.json's.</summary>
     public float? Temperature { get; init; }
+
+    /// <summary>
+    /// Activation checkpointing: keep only each decoder block's input through the forward and recompute the block in
+    /// backward (<see cref="Graph.BackwardOptions.RecomputeSegments"/>). Less memory for one more forward of the blocks;
+    /// the gradients are bit-identical.
+    /// </summary>
+    public bool CheckpointActivations { get; init; }
 }

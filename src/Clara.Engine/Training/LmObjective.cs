@@ -11,14 +11,14 @@ internal sealed class LmObjective : StageObjective
     private LmObjective(DecoderModel decoder, ParameterStore store)
         : base(TrainingStage.Lm, decoder, store, new ExampleRules(decoder.Config.VocabSize, decoder.Config.MaxPositionEmbeddings), []) { }
 
-    public static LmObjective Create(DecoderModel decoder)
+    public static LmObjective Create(DecoderModel decoder, bool checkpointActivations = false)
     {
         var entries = TrainableWeights.Base(decoder.Weights).ToList();
         var notF32 = entries.Where(e => e.Initial.DType != DType.F32).Select(e => $"{e.Name} is {e.Initial.DType}").Take(3).ToList();
         if (notF32.Count > 0)
             throw new NotSupportedException($"stage lm trains every base weight and needs them in F32 ({string.Join(", ", notF32)}…); " +
                 "convert the model with clara convert --dtype f32 first");
-        return new LmObjective(decoder, TrainableWeights.CreateStore(decoder.Backend, entries));
+        return new LmObjective(decoder, TrainableWeights.CreateStore(decoder.Backend, entries)) { CheckpointActivations = checkpointActivations };
     }
 
     protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch) =>

@@ -29,6 +29,9 @@ internal abstract class StageObjective : ITrainingObjective
     protected DecoderModel Decoder { get; }
     protected IReadOnlyList<LoraAdapter> TrainedAdapters { get; }
 
+    /// <summary>Recompute each decoder block in backward instead of keeping its activations (<see cref="TrainingOptions.CheckpointActivations"/>).</summary>
+    public bool CheckpointActivations { get; init; }
+
     public float AccumulateGradients(IReadOnlyList<TrainingExample> batch) => Run(batch, backward: true);
 
     public float Evaluate(IReadOnlyList<TrainingExample> batch) => Run(batch, backward: false);
@@ -51,7 +54,7 @@ internal abstract class StageObjective : ITrainingObjective
         using var inputs = new GraphInputs(g);
         var loss = BuildLoss(g, inputs, batch);
         g.MarkOutput(loss);
-        if (backward) Autodiff.Backward(g, loss);
+        if (backward) Autodiff.Backward(g, loss, new BackwardOptions { RecomputeSegments = CheckpointActivations });
         var values = _executor.Run(g, inputs.Upload(Decoder.Backend));
         return values[loss].ToFloatArray()[0];
     }

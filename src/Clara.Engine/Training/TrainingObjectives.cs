@@ -38,9 +38,9 @@ public static class TrainingObjectives
             adapters.SelectMany(a => TrainableWeights.Adapter(a, model.Decoder.Config)).ToList());
         return stage switch
         {
-            TrainingStage.Scp => new ScpObjective(model, store, trained, options.AlignmentWeight),
-            TrainingStage.Instruct => new InstructObjective(model, store, trained),
-            TrainingStage.E2e => new E2eObjective(model, store, trained, temperature),
+            TrainingStage.Scp => new ScpObjective(model, store, trained, options.AlignmentWeight) { CheckpointActivations = options.CheckpointActivations },
+            TrainingStage.Instruct => new InstructObjective(model, store, trained) { CheckpointActivations = options.CheckpointActivations },
+            TrainingStage.E2e => new E2eObjective(model, store, trained, temperature) { CheckpointActivations = options.CheckpointActivations },
             _ => throw new ArgumentOutOfRangeException(nameof(stage)),
         };
     }
@@ -51,6 +51,6 @@ public static class TrainingObjectives
         ArgumentNullException.ThrowIfNull(model);
         if (options?.TrainableAdapters is { Count: > 0 })
             throw new NotSupportedException("stage lm trains the base weights; it takes no adapters");
-        return LmObjective.Create(model);
+        return LmObjective.Create(model, options?.CheckpointActivations ?? false);
     }
 }

@@ -27,11 +27,18 @@ public abstract class StageGradientOracleSuite : BackendSuite
     public static string ExpectedFile(string model, string stage) => Path.Combine(Fixtures.Root, "grad", model, stage + ".safetensors");
 
     [TestCaseSource(nameof(Cases))]
-    public void LossAndEveryGradientMatchAutograd(string model, string stage)
+    public void LossAndEveryGradientMatchAutograd(string model, string stage) => MatchAutograd(model, stage, new TrainingOptions());
+
+    /// <summary>Activation checkpointing recomputes every decoder block (encoder and generator) in backward: same gradients.</summary>
+    [TestCaseSource(nameof(Cases))]
+    public void WithActivationCheckpointingEveryGradientMatchesAutograd(string model, string stage) =>
+        MatchAutograd(model, stage, new TrainingOptions { CheckpointActivations = true });
+
+    private void MatchAutograd(string model, string stage, TrainingOptions options)
     {
         var s = TrainingStages.Parse(stage);
         using var clara = ClaraModel.Load(Fixtures.Clara(model), Backend);
-        using var objective = TrainingObjectives.Create(clara, s);
+        using var objective = TrainingObjectives.Create(clara, s, options);
         var batch = PretokenizedExamples.Read(DataFile(model, stage), s);
         objective.Parameters.ZeroGradients();
         float loss = objective.AccumulateGradients(batch);

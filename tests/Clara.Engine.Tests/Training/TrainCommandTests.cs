@@ -109,6 +109,24 @@ public class TrainCommandTests
         Assert.That(ask.Code, Is.EqualTo(0), ask.Err);
     }
 
+    /// <summary>--checkpoint-activations recomputes every block in backward: the trained adapters are the same bytes.</summary>
+    [Test]
+    public void CheckpointedActivationsTrainTheSameAdapters()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.WriteText("d.jsonl", string.Join("\n", InstructLines));
+        string[] Args(string output) => ["train", "instruct", "--model", Model, "--data", data, "--out", output, "--steps", "3",
+            "--lr", "2e-2", "--batch", "2", "--seed", "3"];
+        var plain = Clara(Args(dir.File("plain")));
+        Assert.That(plain.Code, Is.EqualTo(0), plain.Err);
+        var checkpointed = Clara([.. Args(dir.File("checkpointed")), "--checkpoint-activations"]);
+        Assert.That(checkpointed.Code, Is.EqualTo(0), checkpointed.Err);
+        const string adapter = "adapters/decoder_adapter/adapter_model.safetensors";
+        Assert.That(File.ReadAllBytes(dir.File("checkpointed/" + adapter)), Is.EqualTo(File.ReadAllBytes(dir.File("plain/" + adapter))));
+        Assert.That(File.ReadAllBytes(dir.File("plain/" + adapter)),
+            Is.Not.EqualTo(File.ReadAllBytes(Path.Combine(Model, adapter))), "training moved the adapter");
+    }
+
     [Test]
     public void AKilledRunResumesToTheWeightsOfAnUninterruptedOne()
     {

@@ -79,7 +79,6 @@ internal static unsafe class CpuGemm
     private static class DirectRows
     {
         private const int Lanes = 16;
-        private const int ChunkColumns = 64;
 
         public static bool Applies(GemmShape shape, Tensor b, bool transposeB) =>
             !transposeB && b.DType == DType.F32 && shape.N % Lanes == 0
@@ -102,14 +101,14 @@ internal static unsafe class CpuGemm
                     long xs = transposeA ? (long)xt : x, yp = (long)ys;
                     var (m, n, k) = shape;
                     double work = (double)m * n * k;
-                    // Many rows: threads split the rows; few rows: threads split the columns, in whole-vector chunks.
-                    if (m >= 8 * threads)
+                    // Many rows: threads split the rows (b is the thin one); few rows: threads split the columns of the
+                    // large b and walk it in K chunks that stay in cache (LoRA's dA = dHᵀ·X).
+                    if (m > CpuMatMul.ThinLimit && m >= 8 * threads)
                         StaticPartition.Run(m, RowBroadcastGemm.RowTile, threads, work, (start, end) =>
                             RowBroadcastGemm.Multiply((float*)xs + (long)start * k, k, (float*)w, n, (float*)yp + (long)start * n, n,
                                 end - start, n, k, alpha, beta));
                     else
-                        StaticPartition.Run(n, ChunkColumns, threads, work, (start, end) =>
-                            RowBroadcastGemm.Multiply((float*)xs, k, (float*)w + start, n, (float*)yp + start, n, m, end - start, k, alpha, beta));
+                        StreamedThinRows.Run((float*)xs, k, (float*)w, n, (float*)yp, n, m, n, k, alpha, beta, threads);
                 }
             }
             finally
@@ -144,10 +143,8 @@ internal static unsafe class CpuGemm
                 fixed (float* bts = bt, yts = yt)
                 {
                     Transposer.Run((byte*)x, DType.F32, k, n, bts, threads);
-                    long xs = (long)bts, yp = (long)yts;
-                    // N ≤ 64 rows of yᵀ: threads split its (many) columns, in whole-vector chunks.
-                    StaticPartition.Run(m, 64, threads, (double)m * n * k, (start, end) =>
-                        RowBroadcastGemm.Multiply((float*)xs, k, (float*)w + start, m, (float*)yp + start, m, n, end - start, k, alpha, 0f));
+                    // N ≤ 64 rows of yᵀ against the large a: threads split its columns and walk K in cached chunks.
+                    StreamedThinRows.Run(bts, k, (float*)w, m, yts, m, n, m, k, alpha, 0f, threads);
                     fixed (float* ys = y)
                         for (int i = 0; i < m; i++)
                         {

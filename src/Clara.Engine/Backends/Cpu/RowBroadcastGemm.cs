@@ -28,9 +28,21 @@ internal static unsafe class RowBroadcastGemm
 
     /// <summary>The same product at a given width (tests run every width; one wider than the hardware's is emulated).</summary>
     internal static void Multiply(float* x, long xStride, float* wt, long wtStride, float* y, long yStride,
-        int m, int n, int k, float alpha, float beta, SimdWidth width)
+        int m, int n, int k, float alpha, float beta, SimdWidth width) =>
+        Run(new Operands(x, xStride, wt, wtStride, y, yStride, k, alpha, beta), m, n, width);
+
+    /// <summary>
+    /// One chunk of K of a longer product whose running sums live in <paramref name="partial"/> ([m, PaddedColumns(n)] at
+    /// <paramref name="partialStride"/>): the first chunk starts them from zero, later ones from the stored sums; every
+    /// chunk but the last stores them raw, the last applies alpha and beta into y. Each sum is therefore the same chain
+    /// of fused multiply-adds over c as one call over all of K, so splitting K changes no bit.
+    /// </summary>
+    public static void MultiplyChunk(float* x, long xStride, float* wt, long wtStride, float* y, long yStride, float* partial, long partialStride,
+        int m, int n, int k, float alpha, float beta, bool first, bool last) =>
+        Run(new Operands(x, xStride, wt, wtStride, y, yStride, k, alpha, beta, partial, partialStride, !first, !last), m, n, SimdDispatch.Widest);
+
+    private static void Run(in Operands o, int m, int n, SimdWidth width)
     {
-        var o = new Operands(x, xStride, wt, wtStride, y, yStride, k, alpha, beta);
         switch (width)
         {
             case SimdWidth.Bits512: Multiply<Simd512, Vector512<float>, EightRows>(o, m, n); break;
@@ -48,20 +60,27 @@ internal static unsafe class RowBroadcastGemm
             int rows = Math.Min(TRows.Count, m - i);
             // Rows past the end repeat the last real row: the tile stays branch-free and those results are dropped.
             var r = new Rows(o.X, o.XStride, i, m);
-            float* y = o.Y + i * o.YStride;
+            float* y = o.Y + i * o.YStride, partial = o.Partial + i * o.PartialStride;
             int j = 0;
-            for (; j + 2 * lanes <= n; j += 2 * lanes) TwoVectors<TSimd, TVec, TRows>(o, r, j, y + j, rows);
-            for (; j < n; j += lanes) OneVector<TSimd, TVec, TRows>(o, r, j, y + j, rows, Math.Min(lanes, n - j));
+            for (; j + 2 * lanes <= n; j += 2 * lanes) TwoVectors<TSimd, TVec, TRows>(o, r, j, y + j, partial + j, rows);
+            for (; j < n; j += lanes) OneVector<TSimd, TVec, TRows>(o, r, j, y + j, partial + j, rows, Math.Min(lanes, n - j));
         }
     }
 
     /// <summary>Everything of one product but its shape's loops.</summary>
-    private readonly struct Operands(float* x, long xStride, float* wt, long wtStride, float* y, long yStride, int k, float alpha, float beta)
+    private readonly struct Operands(float* x, long xStride, float* wt, long wtStride, float* y, long yStride, int k, float alpha, float beta,
+        float* partial = null, long partialStride = 0, bool loadPartial = false, bool storePartial = false)
     {
-        public readonly float* X = x, Wt = wt, Y = y;
-        public readonly long XStride = xStride, WtStride = wtStride, YStride = yStride;
+        public readonly float* X = x, Wt = wt, Y = y, Partial = partial;
+        public readonly long XStride = xStride, WtStride = wtStride, YStride = yStride, PartialStride = partialStride;
         public readonly int K = k;
         public readonly float Alpha = alpha, Beta = beta;
+
+        /// <summary>Start the sums from <see cref="Partial"/> (a later chunk of K) instead of zero.</summary>
+        public readonly bool LoadPartial = loadPartial;
+
+        /// <summary>Store the raw sums to <see cref="Partial"/> (a chunk before the last) instead of alpha·sum + beta·y to y.</summary>
+        public readonly bool StorePartial = storePartial;
     }
 
     /// <summary>How many input rows one tile holds: a constant to the JIT, so the unused rows' code is dropped.</summary>
@@ -92,14 +111,28 @@ internal static unsafe class RowBroadcastGemm
         }
     }
 
-    private static void TwoVectors<TSimd, TVec, TRows>(in Operands o, in Rows x, int column, float* y, int rows)
+    private static void TwoVectors<TSimd, TVec, TRows>(in Operands o, in Rows x, int column, float* y, float* partial, int rows)
         where TSimd : ISimd<TVec> where TVec : struct where TRows : IRowCount
     {
         TVec a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         TVec b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+        long ps = o.PartialStride;
+        int lanes = TSimd.Lanes;
+        if (o.LoadPartial)
+        {
+            // Rows past the tile's real ones start from zero: their sums are dropped.
+            a0 = TSimd.Load(partial); b0 = TSimd.Load(partial + lanes);
+            if (rows > 1) { a1 = TSimd.Load(partial + ps); b1 = TSimd.Load(partial + ps + lanes); }
+            if (rows > 2) { a2 = TSimd.Load(partial + 2 * ps); b2 = TSimd.Load(partial + 2 * ps + lanes); }
+            if (rows > 3) { a3 = TSimd.Load(partial + 3 * ps); b3 = TSimd.Load(partial + 3 * ps + lanes); }
+            if (rows > 4) { a4 = TSimd.Load(partial + 4 * ps); b4 = TSimd.Load(partial + 4 * ps + lanes); }
+            if (rows > 5) { a5 = TSimd.Load(partial + 5 * ps); b5 = TSimd.Load(partial + 5 * ps + lanes); }
+            if (TRows.Count > 6 && rows > 6) { a6 = TSimd.Load(partial + 6 * ps); b6 = TSimd.Load(partial + 6 * ps + lanes); }
+            if (TRows.Count > 6 && rows > 7) { a7 = TSimd.Load(partial + 7 * ps); b7 = TSimd.Load(partial + 7 * ps + lanes); }
+        }
         float* x0 = x.R0, x1 = x.R1, x2 = x.R2, x3 = x.R3, x4 = x.R4, x5 = x.R5, x6 = x.R6, x7 = x.R7;
         float* w = o.Wt + column;
-        int k = o.K, lanes = TSimd.Lanes;
+        int k = o.K;
         long wtStride = o.WtStride;
         for (int c = 0; c < k; c++, w += wtStride)
         {
@@ -118,6 +151,18 @@ internal static unsafe class RowBroadcastGemm
                 s = TSimd.Broadcast(x7[c]); a7 = TSimd.FusedMultiplyAdd(u, s, a7); b7 = TSimd.FusedMultiplyAdd(v, s, b7);
             }
         }
+        if (o.StorePartial)
+        {
+            TSimd.Store(a0, partial); TSimd.Store(b0, partial + lanes);
+            if (rows > 1) { TSimd.Store(a1, partial + ps); TSimd.Store(b1, partial + ps + lanes); }
+            if (rows > 2) { TSimd.Store(a2, partial + 2 * ps); TSimd.Store(b2, partial + 2 * ps + lanes); }
+            if (rows > 3) { TSimd.Store(a3, partial + 3 * ps); TSimd.Store(b3, partial + 3 * ps + lanes); }
+            if (rows > 4) { TSimd.Store(a4, partial + 4 * ps); TSimd.Store(b4, partial + 4 * ps + lanes); }
+            if (rows > 5) { TSimd.Store(a5, partial + 5 * ps); TSimd.Store(b5, partial + 5 * ps + lanes); }
+            if (TRows.Count > 6 && rows > 6) { TSimd.Store(a6, partial + 6 * ps); TSimd.Store(b6, partial + 6 * ps + lanes); }
+            if (TRows.Count > 6 && rows > 7) { TSimd.Store(a7, partial + 7 * ps); TSimd.Store(b7, partial + 7 * ps + lanes); }
+            return;
+        }
         long ys = o.YStride;
         Store<TSimd, TVec>(o, y, a0, b0);
         if (rows > 1) Store<TSimd, TVec>(o, y + ys, a1, b1);
@@ -129,10 +174,23 @@ internal static unsafe class RowBroadcastGemm
         if (TRows.Count > 6 && rows > 7) Store<TSimd, TVec>(o, y + 7 * ys, a7, b7);
     }
 
-    private static void OneVector<TSimd, TVec, TRows>(in Operands o, in Rows x, int column, float* y, int rows, int columns)
+    private static void OneVector<TSimd, TVec, TRows>(in Operands o, in Rows x, int column, float* y, float* partial, int rows, int columns)
         where TSimd : ISimd<TVec> where TVec : struct where TRows : IRowCount
     {
         TVec a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        long ps = o.PartialStride;
+        // The partial sums are padded to whole vectors, so a short last vector is loaded and stored whole there.
+        if (o.LoadPartial)
+        {
+            a0 = TSimd.Load(partial);
+            if (rows > 1) a1 = TSimd.Load(partial + ps);
+            if (rows > 2) a2 = TSimd.Load(partial + 2 * ps);
+            if (rows > 3) a3 = TSimd.Load(partial + 3 * ps);
+            if (rows > 4) a4 = TSimd.Load(partial + 4 * ps);
+            if (rows > 5) a5 = TSimd.Load(partial + 5 * ps);
+            if (TRows.Count > 6 && rows > 6) a6 = TSimd.Load(partial + 6 * ps);
+            if (TRows.Count > 6 && rows > 7) a7 = TSimd.Load(partial + 7 * ps);
+        }
         float* x0 = x.R0, x1 = x.R1, x2 = x.R2, x3 = x.R3, x4 = x.R4, x5 = x.R5, x6 = x.R6, x7 = x.R7;
         float* w = o.Wt + column;
         int k = o.K;
@@ -151,6 +209,18 @@ internal static unsafe class RowBroadcastGemm
                 a6 = TSimd.FusedMultiplyAdd(u, TSimd.Broadcast(x6[c]), a6);
                 a7 = TSimd.FusedMultiplyAdd(u, TSimd.Broadcast(x7[c]), a7);
             }
+        }
+        if (o.StorePartial)
+        {
+            TSimd.Store(a0, partial);
+            if (rows > 1) TSimd.Store(a1, partial + ps);
+            if (rows > 2) TSimd.Store(a2, partial + 2 * ps);
+            if (rows > 3) TSimd.Store(a3, partial + 3 * ps);
+            if (rows > 4) TSimd.Store(a4, partial + 4 * ps);
+            if (rows > 5) TSimd.Store(a5, partial + 5 * ps);
+            if (TRows.Count > 6 && rows > 6) TSimd.Store(a6, partial + 6 * ps);
+            if (TRows.Count > 6 && rows > 7) TSimd.Store(a7, partial + 7 * ps);
+            return;
         }
         long ys = o.YStride;
         Store<TSimd, TVec>(o, y, a0, columns);

@@ -97,4 +97,28 @@ public class CpuGemmLayoutTests
         Assert.That(result, Is.EqualTo(direct.ToFloatArray()), "bit for bit against the pre-transposed operand");
         AssertClose(result, Reference(aMK, b, c, m, n, k, 0.5f, beta), k, "against float64");
     }
+
+    /// <summary>
+    /// Few rows against a large [K, N] operand (LoRA's dA = dHᵀ·X) run in K chunks with the running sums stored between
+    /// them: bit for bit the single pass over K, on one and two threads, with column tails and a last short chunk.
+    /// </summary>
+    [TestCase(1, 16, 768, 2048, 0f)]
+    [TestCase(2, 16, 768, 2048, 1f)]
+    [TestCase(2, 6, 2048, 1100, -0.5f)]
+    [TestCase(2, 40, 784, 777, 0f)]
+    [TestCase(2, 3, 272, 5000, 1f)]
+    public unsafe void ChunkedThinRowsEqualOnePassOverK(int threads, int m, int n, int k, float beta)
+    {
+        var x = RandomValues.Uniform(m * k, 7);
+        var wt = RandomValues.Uniform(k * n, 8);
+        var c = RandomValues.Uniform(m * n, 9);
+        float[] chunked = (float[])c.Clone(), onePass = (float[])c.Clone();
+        fixed (float* xp = x, wp = wt, yc = chunked, y1 = onePass)
+        {
+            StreamedThinRows.Run(xp, k, wp, n, yc, n, m, n, k, 0.5f, beta, threads);
+            RowBroadcastGemm.Multiply(xp, k, wp, n, y1, n, m, n, k, 0.5f, beta);
+        }
+        Assert.That(chunked, Is.EqualTo(onePass), "bit for bit against one pass over K");
+        AssertClose(chunked, Reference(x, wt, c, m, n, k, 0.5f, beta), k, "against float64");
+    }
 }
