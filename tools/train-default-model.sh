@@ -58,7 +58,7 @@ read_args=(--steps 1500 --lr 1e-3 --warmup 50 --batch 16)       # 24000 of the 1
 # document, until the generator reads single facts from memory; then everything (paraphrases and fact sentences as
 # targets too, which make the compressor keep the entity's name for the query reasoner to find).
 scp_qa_args=(--steps 750 --lr 1e-3 --warmup 20 --batch 8)      # 6000 of the 108000 question lines
-scp_args=(--steps 1000 --lr 1e-3 --warmup 20 --batch 8)        # 8000 of the 153000 lines
+scp_args=(--steps 2000 --lr 1e-3 --warmup 20 --batch 8)        # 16000 of the 153000 lines (run 5: D and D2)
 instruct_args=(--steps 600 --lr 1e-3 --warmup 50 --batch 8)     # 4800 of the 36000 questions
 e2e_args=(--steps 150 --lr 1e-4 --warmup 15 --batch 8)          # 1200 of the 36000 questions
 eval_every=200
