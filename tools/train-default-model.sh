@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Trains the engine's default CLaRa from scratch, reproducibly from one seed, on this machine's CPU:
-#   generate the corpus → tokenizer → untrained model → clara train lm (base pretraining, spec §6.4) → scp →
+#   generate the corpus → tokenizer → untrained model → clara train lm (base pretraining, spec §6.4) → reading
+#   curriculum → clara-corpus scale-memory → scp (questions, then everything) →
 #   (warm start: query reasoner ← compressor) → instruct → e2e, with `clara eval` on the held-out test entities
 #   after every stage (and the BM25 baseline), ending with a markdown table of recall@1, recall@k, EM and F1.
 #
@@ -12,7 +13,8 @@
 # Environment: CLARA_CORPUS_ARGS (extra generator options, e.g. "--train 100" for a smoke run),
 #              CLARA_EVAL_LIMIT (evaluate only the first N test questions).
 #
-# The budget (docs/default-model.md): about 35 minutes of training on two dedicated cores (66 on one) at the default sizes.
+# The budget (docs/default-model.md): by the stage times of runs 3-5 about two hours on two cores, over the issue's 90
+# minutes; not yet run end to end since run 5 added the memory rescale and the two SCP parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
