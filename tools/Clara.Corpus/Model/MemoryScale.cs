@@ -41,7 +41,7 @@ public static class MemoryScale
     /// <summary>Writes <paramref name="output"/>: the model directory with its base rescaled by the factor (matched when null); returns the factor.</summary>
     public static float Write(string model, string output, float? factor)
     {
-        if (Path.GetFullPath(model).TrimEnd('/') == Path.GetFullPath(output).TrimEnd('/'))
+        if (Path.TrimEndingDirectorySeparator(Path.GetFullPath(model)) == Path.TrimEndingDirectorySeparator(Path.GetFullPath(output)))
             throw new InvalidInputException("scale-memory writes a new directory: --out must differ from --model");
         string weightsPath = Path.Combine(model, "model.safetensors");
         if (!File.Exists(weightsPath)) throw new InvalidInputException($"{model} has no model.safetensors");
@@ -56,7 +56,8 @@ public static class MemoryScale
         {
             _ when entry.Name == WeightNames.HfNorm => Scaled(weights, entry, f),
             _ when entry.Name == WeightNames.HfLmHead => Scaled(weights, entry, 1f / f),
-            _ => TensorToWrite.FromBytes(entry.Name, entry.DType, entry.Shape, weights.GetBytes(entry).ToArray()),
+            // Written straight from the mapped file: the other tensors are not copied into memory on the way.
+            _ => TensorToWrite.FromCallback(entry.Name, entry.DType, entry.Shape, stream => stream.Write(weights.GetBytes(entry))),
         });
         SafetensorsWriter.Write(Path.Combine(output, "model.safetensors"), tensors.ToList(), new Dictionary<string, string>(weights.Metadata));
         return f;
