@@ -25,13 +25,13 @@ internal sealed class TrainCommand : ICommand
     private readonly Option<string[]?> _adapters = Options.Names("--adapters", "a,b", "the adapters to train (default: the stage's)");
     private readonly Option<int?> _k = Options.OptionalInt("--k", "K", "documents per e2e text line (default: clara.json top_k)", min: 1);
     private readonly Option<float> _lambda = Options.Float("--lambda", "W", 1f, "scp alignment weight");
-    private readonly Option<float?> _temperature = Options.OptionalFloat("--temperature", "T", "e2e top-k τ");
+    private readonly Option<float?> _temperature = Options.OptionalFloat("--temperature", "T", "τ of the e2e top-k and of the rank stage's softmax (default: clara.json's temperature)");
     private readonly Option<bool> _checkpoint = Options.Flag("--checkpoint-activations",
         "recompute each decoder block in backward instead of keeping its activations (less memory, one more forward)");
     private readonly BackendOptions _backend = new();
 
     public Command Create() =>
-        new Command("train", "train a stage (scp, instruct, e2e, lm) and write a model directory with the trained adapters (PEFT layout)")
+        new Command("train", "train a stage (scp, instruct, e2e, lm, or rank: the query reasoner's warm start) and write a model directory with the trained adapters (PEFT layout)")
             .With([_stage, _model, _data, _out, .. _trainer.All, _eval, _resume, _adapters, _k, _lambda, _temperature, _checkpoint, .. _backend.All]).With(Run);
 
     private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
@@ -109,6 +109,7 @@ internal sealed class TrainCommand : ICommand
         TrainingStage.Scp => new ScpLineParser(model.Text),
         TrainingStage.Instruct => new InstructLineParser(model.Text),
         TrainingStage.E2e => new E2eLineParser(model.Text, k ?? model.Clara!.Config.TopK),
+        TrainingStage.Rank => new RankLineParser(model.Text),
         _ => throw new ArgumentOutOfRangeException(nameof(stage)),
     };
 

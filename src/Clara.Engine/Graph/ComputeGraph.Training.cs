@@ -37,6 +37,10 @@ public sealed partial class ComputeGraph
         return Add(new AddScaledNode(a, b, alpha, Intermediate(name, a.Shape)));
     }
 
+    /// <summary>alpha · input: <see cref="AddScaled"/> onto zeros, so it needs no kernel or gradient rule of its own.</summary>
+    public Value Scale(Value input, float alpha, string name) =>
+        AddScaled(Add(new FillNode(0f, Intermediate(name + ".zeros", input.Shape))), input, alpha, name);
+
     /// <summary>scale · Σ input, shape [1].</summary>
     public Value Sum(Value input, float scale, string name) => Add(new SumNode(input, scale, Intermediate(name, new Shape(1))));
 

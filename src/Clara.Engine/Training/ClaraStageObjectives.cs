@@ -88,3 +88,36 @@ internal sealed class E2eObjective(ClaraModel model, ParameterStore store, IRead
         }, "gen");
     }
 }
+
+/// <summary>
+/// §6.5 (the engine's warm start of the query reasoner): the question through the query reasoner, cosine scores against
+/// the candidates' memories (frozen compressor), and the mean over the batch of CE(softmax(scores / τ), gold). No
+/// generator runs; only the query reasoner learns.
+/// </summary>
+internal sealed class RankObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, float temperature)
+    : ClaraStageObjective(TrainingStage.Rank, model, store, trained)
+{
+    protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch)
+    {
+        var examples = batch.Cast<RankExample>().ToList();
+        var parts = Parts(g, inputs);
+        int flat = parts.MemoryTokens * parts.Hidden;
+        var docs = parts.Encode(examples.SelectMany(e => e.Docs).ToList(), ClaraModel.EncoderAdapter, "docs");
+        var questions = parts.Encode(examples.Select(e => e.QuestionIds).ToList(), ClaraModel.QueryAdapter, "query");
+        Value? loss = null;
+        int firstDoc = 0;
+        for (int b = 0; b < examples.Count; b++)
+        {
+            int n = examples[b].Docs.Count;
+            string p = $"rank{b}.";
+            var candidates = g.Reshape(parts.Memory(docs, Enumerable.Range(firstDoc, n), p + "candidates"), new Shape(n, flat));
+            var query = g.Reshape(parts.Memory(questions, [b], p + "query"), new Shape(flat));
+            var scores = g.Reshape(g.CosineScores(query, candidates, p + "scores"), new Shape(1, n));
+            var logits = g.Scale(scores, 1f / MathF.Max(temperature, 1e-6f), p + "logits");
+            var ce = g.MeanCrossEntropy(logits, inputs.Add(p + "gold", [examples[b].Gold]), p + "ce");
+            loss = loss is null ? g.Scale(ce, 1f / examples.Count, p + "mean") : g.AddScaled(loss, ce, 1f / examples.Count, p + "mean");
+            firstDoc += n;
+        }
+        return loss!;
+    }
+}

@@ -4,8 +4,9 @@ namespace Clara.Engine.Training;
 public sealed record ExampleTokens(Func<TrainingExample, int> Targets, Func<TrainingExample, int> Inputs)
 {
     /// <summary>
-    /// The four stages of spec §6: the targets are the tokens the CE runs over (lm: every token but the first; scp:
-    /// target_ids; instruct, e2e: answer_ids); the inputs are all ids of the example (documents, question, prompt, target).
+    /// The stages of spec §6: the targets are the tokens the CE runs over (lm: every token but the first; scp:
+    /// target_ids; instruct, e2e: answer_ids; rank: the one gold choice); the inputs are all ids of the example
+    /// (documents, question, prompt, target).
     /// </summary>
     public static ExampleTokens Stages { get; } = new(TargetsOf, InputsOf);
 
@@ -15,6 +16,7 @@ public sealed record ExampleTokens(Func<TrainingExample, int> Targets, Func<Trai
         ScpExample scp => scp.TargetIds.Count,
         InstructExample instruct => instruct.AnswerIds.Count,
         E2eExample e2e => e2e.AnswerIds.Count,
+        RankExample => 1,
         _ => throw new ArgumentException($"no target count for {example.GetType().Name}"),
     };
 
@@ -24,6 +26,7 @@ public sealed record ExampleTokens(Func<TrainingExample, int> Targets, Func<Trai
         ScpExample scp => scp.DocumentIds.Count + scp.PromptIds.Count + scp.TargetIds.Count,
         InstructExample instruct => instruct.Docs.Sum(d => d.Count) + instruct.PromptIds.Count + instruct.AnswerIds.Count,
         E2eExample e2e => e2e.QuestionIds.Count + e2e.Docs.Sum(d => d.Count) + e2e.PromptIds.Count + e2e.AnswerIds.Count,
+        RankExample rank => rank.QuestionIds.Count + rank.Docs.Sum(d => d.Count),
         _ => throw new ArgumentException($"no token count for {example.GetType().Name}"),
     };
 }

@@ -1,7 +1,10 @@
 namespace Clara.Engine.Training;
 
-/// <summary>The four training stages of spec §6, by the names the CLI and data files use.</summary>
-public enum TrainingStage { Lm, Scp, Instruct, E2e }
+/// <summary>
+/// The training stages of spec §6, by the names the CLI and data files use; <see cref="TrainingStage.Rank"/> is the
+/// engine's own warm start of the query reasoner (§6.5 of docs/clara-spec.md).
+/// </summary>
+public enum TrainingStage { Lm, Scp, Instruct, E2e, Rank }
 
 public static class TrainingStages
 {
@@ -11,6 +14,7 @@ public static class TrainingStages
         TrainingStage.Scp => "scp",
         TrainingStage.Instruct => "instruct",
         TrainingStage.E2e => "e2e",
+        TrainingStage.Rank => "rank",
         _ => throw new ArgumentOutOfRangeException(nameof(stage)),
     };
 
@@ -20,7 +24,8 @@ public static class TrainingStages
         "scp" => TrainingStage.Scp,
         "instruct" => TrainingStage.Instruct,
         "e2e" => TrainingStage.E2e,
-        _ => throw new FormatException($"unknown training stage '{name}' (known: lm, scp, instruct, e2e)"),
+        "rank" => TrainingStage.Rank,
+        _ => throw new FormatException($"unknown training stage '{name}' (known: lm, scp, instruct, e2e, rank)"),
     };
 }
 
@@ -142,5 +147,22 @@ public sealed record E2eExample(IReadOnlyList<int> QuestionIds, IReadOnlyList<IR
         if (k == 0) throw new ExampleFieldException("prompt_ids", "holds no memory slot");
         if (k > Docs.Count) throw new ExampleFieldException("docs", $"k = {k} prompt slots but only {Docs.Count} candidates (k > N)");
         rules.CheckFits(PromptIds.Count + AnswerIds.Count, "answer_ids");
+    }
+}
+
+/// <summary>
+/// The query reasoner's warm start (docs/clara-spec.md §6.5): the question (<c>question_ids</c>) is scored against the N
+/// candidates of <c>docs</c> and the loss is the cross-entropy of softmax(scores / τ) at <c>gold</c>.
+/// </summary>
+public sealed record RankExample(IReadOnlyList<int> QuestionIds, IReadOnlyList<IReadOnlyList<int>> Docs, int Gold) : TrainingExample
+{
+    public override TrainingStage Stage => TrainingStage.Rank;
+
+    public override void Validate(ExampleRules rules)
+    {
+        rules.CheckIds(QuestionIds, "question_ids", allowEmpty: true);
+        if (Docs is null || Docs.Count < 2) throw new ExampleFieldException("docs", "needs at least two candidates (the gold and one to rank below it)");
+        for (int i = 0; i < Docs.Count; i++) rules.CheckIds(Docs[i], $"docs[{i}]", allowEmpty: true);
+        if (Gold < 0 || Gold >= Docs.Count) throw new ExampleFieldException("gold", $"{Gold} is not an index into the {Docs.Count} documents");
     }
 }

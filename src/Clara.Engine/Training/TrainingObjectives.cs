@@ -12,6 +12,7 @@ public static class TrainingObjectives
         TrainingStage.Scp => [ClaraModel.EncoderAdapter, ClaraModel.DecoderAdapter],
         TrainingStage.Instruct => [ClaraModel.DecoderAdapter],
         TrainingStage.E2e => [ClaraModel.QueryAdapter, ClaraModel.DecoderAdapter],
+        TrainingStage.Rank => [ClaraModel.QueryAdapter],
         _ => [],
     };
 
@@ -34,6 +35,8 @@ public static class TrainingObjectives
         var adapters = trained.Select(name => model.Decoder.GetAdapter(name)!).ToList();
         if (stage == TrainingStage.E2e && trained.Contains(ClaraModel.EncoderAdapter))
             throw new NotSupportedException($"stage e2e keeps the compressor frozen (spec §6.3): {ClaraModel.EncoderAdapter} cannot train in it");
+        if (stage == TrainingStage.Rank && trained.Any(a => a != ClaraModel.QueryAdapter))
+            throw new NotSupportedException($"stage rank trains only {ClaraModel.QueryAdapter} (the compressor is frozen and no generator runs)");
         var store = TrainableWeights.CreateStore(model.Decoder.Backend,
             adapters.SelectMany(a => TrainableWeights.Adapter(a, model.Decoder.Config)).ToList());
         return stage switch
@@ -41,6 +44,7 @@ public static class TrainingObjectives
             TrainingStage.Scp => new ScpObjective(model, store, trained, options.AlignmentWeight) { CheckpointActivations = options.CheckpointActivations },
             TrainingStage.Instruct => new InstructObjective(model, store, trained) { CheckpointActivations = options.CheckpointActivations },
             TrainingStage.E2e => new E2eObjective(model, store, trained, temperature) { CheckpointActivations = options.CheckpointActivations },
+            TrainingStage.Rank => new RankObjective(model, store, trained, temperature) { CheckpointActivations = options.CheckpointActivations },
             _ => throw new ArgumentOutOfRangeException(nameof(stage)),
         };
     }

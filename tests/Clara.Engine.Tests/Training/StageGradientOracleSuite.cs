@@ -20,7 +20,7 @@ public abstract class StageGradientOracleSuite : BackendSuite
 
     public static IEnumerable<TestCaseData> Cases() =>
         from model in new[] { "clara-distinct", "clara-repeated" }
-        from stage in new[] { "lm", "scp", "instruct", "e2e" }
+        from stage in new[] { "lm", "scp", "instruct", "e2e", "rank" }
         select new TestCaseData(model, stage).SetName($"{{m}}({model}, {stage})");
 
     public static string DataFile(string model, string stage) => Path.Combine(Fixtures.Root, "grad", model, stage + ".jsonl");

@@ -36,6 +36,32 @@ public class TrainingDataFileTests
         });
     }
 
+    [Test]
+    public void RankLinesAreReadFromTheE2eFormWithTheirGold()
+    {
+        using var dir = new TempDirectory();
+        var rank = (RankExample)Load(dir, new RankLineParser(NoTokenizer), """{"question_ids": [4, 5], "docs": [[7], [8, 9]], "gold": 1, "answer_ids": [3]}""").Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(rank.QuestionIds, Is.EqualTo(new[] { 4, 5 }));
+            Assert.That(rank.Docs[1], Is.EqualTo(new[] { 8, 9 }));
+            Assert.That(rank.Gold, Is.EqualTo(1));
+            Assert.That(ExampleTokens.Stages.Targets(rank), Is.EqualTo(1), "one choice per example");
+        });
+    }
+
+    [TestCase("""{"question_ids": [4], "docs": [[7], [8]]}""", "gold: is missing")]
+    [TestCase("""{"question_ids": [4], "docs": [[7], [8]], "gold": 2}""", "gold: 2 is not an index into the 2 documents")]
+    [TestCase("""{"question_ids": [4], "docs": [[7]], "gold": 0}""", "docs: needs at least two candidates")]
+    [TestCase("""{"question_ids": [4], "docs": [[7], [100]], "gold": 0}""", "docs[1]: id 100 at index 0 is outside the vocabulary of 100")]
+    public void BadRankLinesAreRefusedByLineAndField(string line, string message)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.WriteText("rank.jsonl", "\n" + line + "\n");
+        var e = Assert.Throws<InvalidDataException>(() => TrainingDataFile.Load(path, new RankLineParser(NoTokenizer), Rules));
+        Assert.That(e!.Message, Does.Contain(":2: " + message));
+    }
+
     [TestCase("""{"question_ids": [4], "docs": [[7]], "prompt_ids": [1, 90, 91, 92, 5]}""", "answer_ids: is missing")]
     [TestCase("""{"question_ids": [4], "docs": [[7]], "prompt_ids": [1, 90, 91, 92, 90, 91, 92, 5], "answer_ids": [3]}""", "docs: k = 2 prompt slots but only 1 candidates (k > N)")]
     [TestCase("""{"question_ids": [4], "docs": [[7], [150]], "prompt_ids": [1, 90, 91, 92, 5], "answer_ids": [3]}""", "docs[1]: id 150 at index 0 is outside the vocabulary of 100")]

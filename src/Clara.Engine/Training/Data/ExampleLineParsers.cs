@@ -99,3 +99,23 @@ public sealed class E2eLineParser(ExampleText text, int k) : IExampleLineParser
         return new E2eExample(text.Encode(question, "question"), docs, text.Prompt(question, k, "question"), text.Target(line.String("answer"), "answer"));
     }
 }
+
+/// <summary>
+/// Stage rank: <c>{"question_ids", "docs": [[..], ..], "gold"}</c>, or <c>{"question", "docs": ["..", ..], "gold"}</c>,
+/// so an e2e data file with gold indices serves as it is (its answer is not read).
+/// </summary>
+public sealed class RankLineParser(ExampleText text) : IExampleLineParser
+{
+    public TrainingStage Stage => TrainingStage.Rank;
+
+    public TrainingExample Parse(TrainingLine line)
+    {
+        bool ids = line.Has("question_ids") || line.IsIdListArray("docs");
+        var docs = ids
+            ? line.IdLists("docs")
+            : line.Strings("docs").Select((d, i) => (IReadOnlyList<int>)text.Encode(d, $"docs[{i}]")).ToArray();
+        if (line.OptionalInt("gold") is not int gold) throw new ExampleFieldException("gold", "is missing (the index of the relevant candidate)");
+        var question = ids ? line.Ids("question_ids") : text.Encode(line.String("question"), "question");
+        return new RankExample(question, docs, gold);
+    }
+}
