@@ -2,7 +2,8 @@
 # Trains the engine's default CLaRa from scratch, reproducibly from one seed, on this machine's CPU:
 #   generate the corpus → tokenizer → untrained model → clara train lm (base pretraining, spec §6.4) → reading
 #   curriculum → clara-corpus scale-memory → scp (questions, then everything) →
-#   (warm start: query reasoner ← compressor) → instruct → e2e, with `clara eval` on the held-out test entities
+#   (warm start: query reasoner ← compressor, then clara train rank) → instruct → e2e (k = 1), with `clara eval` on
+#   the held-out test entities
 #   after every stage (and the BM25 baseline), ending with a markdown table of recall@1, recall@k, EM and F1.
 #
 # usage: tools/train-default-model.sh [--out DIR] [--seed S] [--threads N] [--prepare-only] [--no-build]
@@ -13,8 +14,8 @@
 # Environment: CLARA_CORPUS_ARGS (extra generator options, e.g. "--train 100" for a smoke run),
 #              CLARA_EVAL_LIMIT (evaluate only the first N test questions).
 #
-# The budget (docs/default-model.md): by the stage times of runs 3-5 about two hours on two cores, over the issue's 90
-# minutes; not yet run end to end since run 5 added the memory rescale and the two SCP parts.
+# The budget (docs/default-model.md): by the stage times of runs 3-6 over two hours on two cores, over the issue's 90
+# minutes; not yet run end to end since run 5 added the memory rescale and the two SCP parts and run 6 the rank stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,7 +51,7 @@ vocab_size=1536
 # many times over, answered with the right kind of value about the wrong entity).
 train_entities=3000
 model_shape=(--hidden 256 --layers 4 --heads 8 --kv-heads 2 --intermediate 704 --doc-max-length 64 --compression-rate 8
-             --lora-rank 32 --top-k 3 --seed "$seed")
+             --lora-rank 32 --top-k 1 --seed "$seed")
 common=(--seed "$seed" --threads "$threads" --clip 1.0 --weight-decay 0.01 --save-every 500)
 lm_args=(--steps 1000 --lr 1e-3 --warmup 100 --batch 16)      # 16000 of the 18000 texts (paraphrases, and documents with all their QA)
 # The reading curriculum (read.jsonl: each question after one fact, two facts and the whole document, loss on the
@@ -61,6 +62,9 @@ read_args=(--steps 1500 --lr 1e-3 --warmup 50 --batch 16)       # 24000 of the 1
 # targets too, which make the compressor keep the entity's name for the query reasoner to find).
 scp_qa_args=(--steps 750 --lr 1e-3 --warmup 20 --batch 8)      # 6000 of the 108000 question lines
 scp_args=(--steps 2000 --lr 1e-3 --warmup 20 --batch 8)        # 16000 of the 153000 lines (run 5: D and D2)
+# The query reasoner's warm start (run 6): from the compressor's copy, which ranks at chance after SCP, the rank stage
+# (softmax CE over the 20 candidates' cosine scores at the gold) on the e2e lines.
+rank_args=(--steps 800 --lr 1e-3 --warmup 10 --batch 4)        # 3200 of the 36000 questions
 instruct_args=(--steps 600 --lr 1e-3 --warmup 50 --batch 8)     # 4800 of the 36000 questions
 e2e_args=(--steps 150 --lr 1e-4 --warmup 15 --batch 8)          # 1200 of the 36000 questions
 eval_every=200
@@ -109,7 +113,7 @@ fi
 # shellcheck disable=SC2086  # CLARA_CORPUS_ARGS is a list of options on purpose
 train_option=(--train "$train_entities")
 case " ${CLARA_CORPUS_ARGS:-} " in *" --train "*) train_option=() ;; esac   # a smoke run's own --train wins
-run generate "${corpus[@]}" generate --out "$data" --seed "$seed" "${train_option[@]}" ${CLARA_CORPUS_ARGS:-}
+run generate "${corpus[@]}" generate --out "$data" --seed "$seed" --k 1 "${train_option[@]}" ${CLARA_CORPUS_ARGS:-}
 for stage in lm read instruct e2e; do
   head -n "$validation_lines" "$data/validation/$stage.jsonl" > "$data/validation/$stage-small.jsonl"
 done
@@ -153,7 +157,10 @@ else
   log "warm start: stage2-scp query_reasoner_adapter <- encoder_adapter"
   cp "$out/stage2-scp/adapters/encoder_adapter/"* "$out/stage2-scp/adapters/query_reasoner_adapter/"
   evaluate stage2-scp "$out/stage2-scp"
-  train instruct "$out/stage2-scp" "$out/stage3-instruct" "${instruct_args[@]}"
+  run train-rank "${clara[@]}" train rank --model "$out/stage2-scp" --data "$data/train/e2e.jsonl" --out "$out/stage2b-rank" \
+    "${common[@]}" "${rank_args[@]}" --eval "$data/validation/e2e-small.jsonl" --eval-every "$eval_every"
+  evaluate stage2b-rank "$out/stage2b-rank"
+  train instruct "$out/stage2b-rank" "$out/stage3-instruct" "${instruct_args[@]}"
   evaluate stage3-instruct "$out/stage3-instruct"
   train e2e "$out/stage3-instruct" "$out/stage4-e2e" "${e2e_args[@]}"
   evaluate stage4-e2e "$out/stage4-e2e"
@@ -169,6 +176,7 @@ times = dict(line.split("\t") for line in (out / "times.tsv").read_text().splitl
 rows = [("untrained", "stage0-init", None), ("+ base pretraining (lm)", "stage1-lm", "train-lm"),
         ("+ reading curriculum (lm on read.jsonl)", "stage1b-read", "train-read"),
         ("+ memory rescale, SCP on questions, then on everything (query reasoner = compressor)", "stage2-scp", "train-scp-qa train-scp"),
+        ("+ query reasoner warm start (rank)", "stage2b-rank", "train-rank"),
         ("+ instruction tuning", "stage3-instruct", "train-instruct"), ("+ end-to-end", "stage4-e2e", "train-e2e"),
         ("BM25 (no training)", "bm25", None), ("BM25 + final generator", "bm25-final", None)]
 f = lambda v: "-" if v is None else f"{v:.3f}"
