@@ -31,8 +31,11 @@ internal static unsafe class Q8StreamedGemv
     private const int Block = Q8Blocks.BlockSize;
     private const long MinBytesPerPart = 48 * 1024;
 
-    /// <summary>The faster of the two kinds in the q8-gemv microbenchmark on this project's machines.</summary>
-    public const Q8DotKind DefaultKind = Q8DotKind.Int8;
+    /// <summary>
+    /// The kind <see cref="CpuMatMul"/> uses: the faster of the two in the q8-gemv microbenchmark on this project's
+    /// machines. Settable only for measurements (the bench's q8-accuracy --q8-kind compares the two kinds' accuracy).
+    /// </summary>
+    public static Q8DotKind DefaultKind { get; internal set; } = Q8DotKind.Int8;
 
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
