@@ -84,6 +84,17 @@ public abstract class Q8GemvSuite : BackendSuite
         }
     }
 
+    /// <summary>Gemm is the backward's product; through a Q8_0 weight it is refused by name, not computed wrongly.</summary>
+    [Test]
+    public void TrainingProductsRefuseQ8Weights()
+    {
+        var f = KernelFixture.Load("q8_gemv");
+        var weight = Weight(f, "q8_2x37x128");
+        var gradOutput = Floats(new float[2 * 37], 2, 37);
+        var e = Assert.Throws<NotSupportedException>(() => Backend.Kernels.Gemm(gradOutput, false, weight, false, Zeros(2, 128)));
+        Assert.That(e!.Message, Does.Contain("training through Q8_0 weights is not supported"));
+    }
+
     [Test]
     public void ScalesMustMatchTheWeight()
     {
