@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # Everything CPU that multiplies: the kernel suites (matmul, attention, rope, gradients) and the model oracles.
 cpu_suites='FullyQualifiedName~Clara.Engine.Tests.Kernels|FullyQualifiedName~CpuDecoderOracleTests|FullyQualifiedName~CpuClaraOracleTests'
 # With no vector hardware every vector op is emulated (several times slower): only the products and one model.
-emulated_suites='FullyQualifiedName~SimdWidthTests|FullyQualifiedName~CpuGemvTests|FullyQualifiedName~CpuGemmTests|FullyQualifiedName~CpuMatMulRopeTests|FullyQualifiedName~CpuAttentionTests|FullyQualifiedName~CpuSequenceAttentionTests|FullyQualifiedName~CpuDecoderOracleTests'
+emulated_suites='FullyQualifiedName~SimdWidthTests|FullyQualifiedName~CpuGemvTests|FullyQualifiedName~CpuQ8GemvTests|FullyQualifiedName~CpuGemmTests|FullyQualifiedName~CpuMatMulRopeTests|FullyQualifiedName~CpuAttentionTests|FullyQualifiedName~CpuSequenceAttentionTests|FullyQualifiedName~CpuDecoderOracleTests'
 
 if [ "${1:-}" = --settings ]; then
   if [ "$(uname -m)" = x86_64 ]; then

@@ -8,6 +8,7 @@ Writes tests/fixtures/kernels/*.safetensors, read by tests/Clara.Engine.Tests/Ke
   memory_alignment.safetensors     spec §2 alignment loss (masked means, MSE) and its autograd gradient
   casts.safetensors                f32 -> bf16 / f16 rounding, bf16 <-> f16, including edge values
   gemv.safetensors                 decode products x @ W.T with F32/BF16/F16 weights (odd sizes, subnormals, inf)
+  q8_gemv.safetensors              llama.cpp's Q8_0 quantisation of weights, and products with the dequantised weights
 
 Run with the system Python (PyTorch 1.13 lives there):  /usr/bin/python3 tests/oracle/make_kernel_fixtures.py
 Seeded, single-threaded and deterministic: rerunning rewrites identical files.
@@ -30,6 +31,7 @@ DTYPES = {
     torch.float16: "F16",
     torch.int32: "I32",
     torch.int64: "I64",
+    torch.int8: "I8",
 }
 
 
@@ -254,6 +256,62 @@ def gemv(gen: torch.Generator) -> None:
     write_safetensors(OUT / "gemv.safetensors", tensors)
 
 
+Q8_SHAPES = [(1, 5, 32), (1, 67, 320), (1, 515, 256), (2, 37, 128), (3, 75, 96), (16, 83, 160), (17, 29, 64), (40, 130, 192)]
+
+
+def q8_quantise(w: torch.Tensor):
+    """llama.cpp's quantize_row_q8_0_ref per block of 32 along rows: d = max|w| / 127 (fp32), q = roundf(w * (1 / d))
+    (half away from zero; the product in fp32 as in C, the rounding in float64 so it is exact), scale stored as f16."""
+    n, k = w.shape
+    blocks = w.reshape(n, k // 32, 32)
+    d = blocks.abs().amax(dim=2) / 127.0
+    inverse = torch.where(d != 0, 1.0 / d, torch.zeros_like(d))
+    v = (blocks * inverse.unsqueeze(2)).double()
+    q = (torch.sign(v) * torch.floor(v.abs() + 0.5)).to(torch.int8).reshape(n, k)
+    return q, d.to(torch.float16)
+
+
+def q8_dequantise(q: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
+    n, k = q.shape
+    return (q.double().reshape(n, k // 32, 32) * scales.double().unsqueeze(2)).reshape(n, k)
+
+
+def q8_int8_product(x: torch.Tensor, q: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
+    """The engine's Int8 kind: x quantised per block like llama.cpp's AVX2 quantize_row_q8_0 (d = max|x| / 127 kept in
+    fp32, q = x * (127 / max|x|) in fp32 rounded half to even), integer block sums, scaled in float64."""
+    m, k = x.shape
+    blocks = x.reshape(m, k // 32, 32)
+    amax = blocks.abs().amax(dim=2)
+    dx = amax / 127.0
+    ix = torch.where(amax != 0, 127.0 / amax, torch.zeros_like(amax))
+    xq = torch.round((blocks * ix.unsqueeze(2)).double())  # torch.round: half to even
+    wq = q.double().reshape(q.shape[0], k // 32, 32)
+    sums = torch.einsum("mbj,nbj->mnb", xq, wq)  # exact: integers below 2^53
+    return (sums * dx.double().unsqueeze(1) * scales.double().unsqueeze(0)).sum(dim=2)
+
+
+def q8_gemv(gen: torch.Generator) -> None:
+    """Q8_0 weights: the quantisation of fp32 weights (q, scales) and y = x @ dequant(q, scales).T in float64 (fp32
+    activations), plus y_int8 (activations quantised as the int8 kernel does). Rows 0 and 1 of every weight are an
+    all-zero block and a block with exact ties (max 127, so d = 1 and w · (1/d) = w)."""
+    tensors = {}
+    for m, n, k in Q8_SHAPES:
+        x = torch.randn(m, k, generator=gen)
+        w = torch.randn(n, k, generator=gen) * 0.05
+        w[0, :32] = 0.0
+        if n > 1:
+            w[1, :32] = torch.tensor([127.0, 2.5, -2.5, 0.5, -0.5, 1.5, -1.5, 126.5] + [3.25] * 24)
+        q, scales = q8_quantise(w)
+        key = f"q8_{m}x{n}x{k}"
+        tensors[key + ".x"] = x
+        tensors[key + ".w"] = w
+        tensors[key + ".q"] = q
+        tensors[key + ".scales"] = scales
+        tensors[key + ".y"] = (x.double() @ q8_dequantise(q, scales).T).float()
+        tensors[key + ".y_int8"] = q8_int8_product(x, q, scales).float()
+    write_safetensors(OUT / "q8_gemv.safetensors", tensors)
+
+
 def main() -> None:
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -264,6 +322,7 @@ def main() -> None:
     memory_alignment(torch.Generator().manual_seed(4))
     casts(torch.Generator().manual_seed(5))
     gemv(torch.Generator().manual_seed(6))
+    q8_gemv(torch.Generator().manual_seed(7))
 
 
 if __name__ == "__main__":

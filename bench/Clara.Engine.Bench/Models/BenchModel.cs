@@ -31,12 +31,15 @@ public sealed class BenchModel : IDisposable
     {
         get
         {
-            long bytes = Weights.LmHead.ByteLength;
+            long bytes = StoredBytes(Weights.LmHead);
             foreach (var layer in Weights.Layers)
-                foreach (var slot in LinearSlots.All) bytes += layer[slot].ByteLength;
+                foreach (var slot in LinearSlots.All) bytes += StoredBytes(layer[slot]);
             return bytes;
         }
     }
+
+    /// <summary>A weight's bytes, with its Q8_0 block scales.</summary>
+    private static long StoredBytes(Tensor t) => t.ByteLength + (t.BlockScales?.ByteLength ?? 0);
 
     public static BenchModel Create(string name, DType weightType, int loraRank, IBackend backend, int seed = 1)
     {
@@ -44,7 +47,9 @@ public sealed class BenchModel : IDisposable
         var weights = RandomWeights.Create(config, backend, seed, weightType);
         try
         {
-            var adapter = loraRank > 0 ? RandomWeights.CreateAdapter("bench_adapter", config, backend, seed, loraRank, weightType) : null;
+            // LoRA factors are never quantised (clara convert --dtype q8_0 keeps their float type).
+            var adapterType = weightType == DType.Q8_0 ? DType.F16 : weightType;
+            var adapter = loraRank > 0 ? RandomWeights.CreateAdapter("bench_adapter", config, backend, seed, loraRank, adapterType) : null;
             return new BenchModel(name, weights, adapter, backend);
         }
         catch

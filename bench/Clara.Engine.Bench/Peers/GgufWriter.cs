@@ -8,6 +8,8 @@ public enum GgmlType : uint
 {
     F32 = 0,
     F16 = 1,
+    /// <summary>Blocks of 32 weights along a row: an f16 scale, then 32 int8 values (34 bytes).</summary>
+    Q8_0 = 8,
     BF16 = 30,
 }
 
@@ -62,7 +64,12 @@ public sealed class GgufWriter
     public void AddTensor(string name, IReadOnlyList<int> torchShape, GgmlType type, byte[] data)
     {
         long elements = torchShape.Aggregate(1L, (a, d) => a * d);
-        long expected = elements * (type == GgmlType.F32 ? 4 : 2);
+        long expected = type switch
+        {
+            GgmlType.F32 => elements * 4,
+            GgmlType.Q8_0 => elements / 32 * 34,
+            _ => elements * 2,
+        };
         if (data.Length != expected) throw new ArgumentException($"tensor {name}: {data.Length} bytes for {elements} {type} elements (expected {expected})");
         _tensors.Add((name, torchShape.Reverse().Select(d => (long)d).ToArray(), type, data));
     }

@@ -9,7 +9,8 @@ namespace Clara.Engine.Bench.Peers;
 /// so llama.cpp runs exactly the weights the engine runs. As llama.cpp's convert_hf_to_gguf.py does, the rows of
 /// q_proj and k_proj are permuted within each head from HF's half-split rotary layout (pairs i, i + d/2) to GGML's
 /// interleaved one (pairs 2i, 2i + 1). Norm weights are written F32 (llama.cpp keeps norms in F32); projections,
-/// embedding and lm_head in the engine's storage type, bytes unchanged. The vocabulary is a stand-in of the right
+/// embedding and lm_head in the engine's storage type, bytes unchanged (Q8_0: the same int8 values and f16 scales,
+/// interleaved into GGML's 34-byte blocks; the embedding of a Q8_0 model is F16 on both sides). The vocabulary is a stand-in of the right
 /// size (unknown, bos, eos, the 256 byte pieces, then placeholders): benchmarks feed token ids, never text.
 /// </summary>
 public static class LlamaGgufExport
@@ -22,7 +23,8 @@ public static class LlamaGgufExport
         var type = Ggml(weights.Layers[0][LinearSlot.Q].DType);
         g.Add("general.architecture", "llama");
         g.Add("general.name", "clara-bench-random");
-        g.Add("general.file_type", type switch { GgmlType.F32 => 0u, GgmlType.F16 => 1u, _ => 32u });
+        // llama_ftype: ALL_F32, MOSTLY_F16, MOSTLY_Q8_0, MOSTLY_BF16.
+        g.Add("general.file_type", type switch { GgmlType.F32 => 0u, GgmlType.F16 => 1u, GgmlType.Q8_0 => 7u, _ => 32u });
         g.Add("llama.context_length", (uint)Math.Min(c.MaxPositionEmbeddings, 4096));
         g.Add("llama.embedding_length", (uint)c.HiddenSize);
         g.Add("llama.block_count", (uint)c.Layers);
@@ -37,7 +39,7 @@ public static class LlamaGgufExport
         g.Add("llama.vocab_size", (uint)c.VocabSize);
         AddVocabulary(g, c);
 
-        g.AddTensor("token_embd.weight", [c.VocabSize, c.HiddenSize], type, Bytes(backend, weights.Embedding));
+        g.AddTensor("token_embd.weight", [c.VocabSize, c.HiddenSize], Ggml(weights.Embedding.DType), Bytes(backend, weights.Embedding));
         for (int i = 0; i < c.Layers; i++)
         {
             var layer = weights.Layers[i];
@@ -62,6 +64,7 @@ public static class LlamaGgufExport
         DType.F32 => GgmlType.F32,
         DType.F16 => GgmlType.F16,
         DType.BF16 => GgmlType.BF16,
+        DType.Q8_0 => GgmlType.Q8_0,
         _ => throw new NotSupportedException($"no GGUF export for {dtype} weights"),
     };
 
@@ -97,7 +100,24 @@ public static class LlamaGgufExport
     {
         var bytes = new byte[tensor.ByteLength];
         backend.Download(tensor, bytes);
-        return bytes;
+        if (tensor.BlockScales is not { } scales) return bytes;
+        var scaleBytes = new byte[scales.ByteLength];
+        backend.Download(scales, scaleBytes);
+        return Q8Blocks(bytes, scaleBytes);
+    }
+
+    /// <summary>GGML's block_q8_0 array: per 32 values, the f16 scale (2 bytes) then the 32 int8 values.</summary>
+    public static byte[] Q8Blocks(byte[] values, byte[] scales)
+    {
+        int blocks = values.Length / 32;
+        if (scales.Length != blocks * 2) throw new ArgumentException($"{scales.Length} scale bytes for {blocks} Q8_0 blocks");
+        var packed = new byte[blocks * 34];
+        for (int b = 0; b < blocks; b++)
+        {
+            Buffer.BlockCopy(scales, b * 2, packed, b * 34, 2);
+            Buffer.BlockCopy(values, b * 32, packed, b * 34 + 2, 32);
+        }
+        return packed;
     }
 
     /// <summary>llama.cpp's SentencePiece ("llama") vocabulary keys with stand-in pieces; token types per llama.h.</summary>

@@ -22,7 +22,7 @@ internal static class BenchOptions
     /// <summary>--threads N for the CPU backend (default: the current <see cref="BenchSettings.Threads"/>).</summary>
     public static Option<int?> Threads() => Options.OptionalInt("--threads", "N", "CPU backend threads (default: all cores)", min: 1);
 
-    public static Option<string> DType() => Options.Text("--dtype", "f32|bf16|f16", "bf16", "the weights' dtype");
+    public static Option<string> DType() => Options.Text("--dtype", "f32|bf16|f16|q8_0", "bf16", "the weights' dtype");
 
     /// <summary>A positive count whose absence means "off" (--prefill TOKENS).</summary>
     public static Option<int?> Count(string name, string helpName, string description) => Options.OptionalInt(name, helpName, description, min: 1);

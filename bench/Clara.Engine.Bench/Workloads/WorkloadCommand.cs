@@ -145,6 +145,7 @@ public static class WorkloadCommand
         "f32" or "fp32" or "float32" => DType.F32,
         "bf16" or "bfloat16" => DType.BF16,
         "f16" or "fp16" or "float16" => DType.F16,
-        _ => throw new UsageException($"--dtype must be f32, bf16 or f16, got '{text}'"),
+        "q8_0" or "q8" => DType.Q8_0,
+        _ => throw new UsageException($"--dtype must be f32, bf16, f16 or q8_0, got '{text}'"),
     };
 }

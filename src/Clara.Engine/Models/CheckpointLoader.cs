@@ -1,4 +1,5 @@
 using Clara.Engine.Backends;
+using Clara.Engine.Tensors;
 
 namespace Clara.Engine.Models;
 
@@ -37,7 +38,9 @@ public static class CheckpointLoader
         {
             string name = names.FromEngine(engineName);
             expected.Add(name);
-            check.Expect(source, name, [.. shape.Dims]);
+            bool quantisable = WeightNames.IsEngineQuantisable(engineName);
+            check.Expect(source, name, [.. shape.Dims], quantisable);
+            if (quantisable && source.Names.Contains(Q8Blocks.ScalesName(name))) expected.Add(Q8Blocks.ScalesName(name));
         }
         foreach (var name in source.Names.Where(n => !expected.Contains(n) && !names.IsIgnorable(n)).Order())
             check.Unexpected(name);

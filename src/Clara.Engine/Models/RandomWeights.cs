@@ -50,18 +50,24 @@ public static class RandomWeights
         EosTokenIds = [2],
     };
 
-    /// <summary>Random base weights for <paramref name="config"/> on <paramref name="backend"/>, stored as <paramref name="dtype"/> (F32, BF16 or F16).</summary>
+    /// <summary>
+    /// Random base weights for <paramref name="config"/> on <paramref name="backend"/>, stored as <paramref name="dtype"/>
+    /// (F32, BF16 or F16; or Q8_0, as <c>clara convert --dtype q8_0</c> stores them: the projections and lm_head are the
+    /// F32 model's values quantised, the embedding F16, the norms F32).
+    /// </summary>
     public static ModelWeights Create(ModelConfig config, IBackend backend, int seed, DType dtype = DType.BF16)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(backend);
         config.Validate();
-        RequireStorage(dtype);
+        if (dtype != DType.Q8_0) RequireStorage(dtype);
         var owned = new List<IDisposable>();
         try
         {
             var stream = new TensorStream(seed);
-            var embedding = Make(backend, owned, dtype, stream.Next(), InitStd, config.VocabSize, config.HiddenSize);
+            var floatType = dtype == DType.Q8_0 ? DType.F16 : dtype;
+            var normType = dtype == DType.Q8_0 ? DType.F32 : dtype;
+            var embedding = Make(backend, owned, floatType, stream.Next(), InitStd, config.VocabSize, config.HiddenSize);
             var layers = new List<LayerWeights>(config.Layers);
             for (int i = 0; i < config.Layers; i++)
             {
@@ -71,11 +77,11 @@ public static class RandomWeights
                     var (o, n) = slot.Dims(config);
                     linear[slot] = Make(backend, owned, dtype, stream.Next(), InitStd, o, n);
                 }
-                var attnNorm = Ones(backend, owned, dtype, config.HiddenSize);
-                var mlpNorm = Ones(backend, owned, dtype, config.HiddenSize);
+                var attnNorm = Ones(backend, owned, normType, config.HiddenSize);
+                var mlpNorm = Ones(backend, owned, normType, config.HiddenSize);
                 layers.Add(new LayerWeights(attnNorm, mlpNorm, linear));
             }
-            var norm = Ones(backend, owned, dtype, config.HiddenSize);
+            var norm = Ones(backend, owned, normType, config.HiddenSize);
             var lmHead = config.TieWordEmbeddings ? embedding : Make(backend, owned, dtype, stream.Next(), InitStd, config.VocabSize, config.HiddenSize);
             return new ModelWeights(config, embedding, norm, lmHead, layers, owned);
         }
@@ -142,6 +148,7 @@ public static class RandomWeights
 
     private static Tensor Make(IBackend backend, List<IDisposable> owned, DType dtype, ulong key, float std, int rows, int columns)
     {
+        if (dtype == DType.Q8_0) return MakeQuantised(backend, owned, key, std, rows, columns);
         var tensor = Tensor.Allocate(backend, new Shape(rows, columns), dtype);
         owned.Add(tensor.Buffer);
         int rowsPerChunk = (int)Math.Max(1, ChunkElements / columns);
@@ -158,6 +165,34 @@ public static class RandomWeights
             lock (gate) backend.Upload(bytes, tensor.Slice(row0, count));
         });
         return tensor;
+    }
+
+    /// <summary>The F32 random tensor quantised to Q8_0 chunk by chunk (chunks are whole rows, so whole blocks).</summary>
+    private static Tensor MakeQuantised(IBackend backend, List<IDisposable> owned, ulong key, float std, int rows, int columns)
+    {
+        var shape = new Shape(rows, columns);
+        var values = Tensor.Allocate(backend, shape, DType.I8);
+        owned.Add(values.Buffer);
+        var scales = Tensor.Allocate(backend, Q8Blocks.ScalesShape(shape, "random weight"), DType.F16);
+        owned.Add(scales.Buffer);
+        int rowsPerChunk = (int)Math.Max(1, ChunkElements / columns);
+        int chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
+        var gate = new object();
+        Parallel.For(0, chunks, chunk =>
+        {
+            int row0 = chunk * rowsPerChunk, count = Math.Min(rowsPerChunk, rows - row0);
+            var floats = new float[(long)count * columns];
+            Fill(key, (long)row0 * columns, std, floats);
+            var q = new byte[floats.Length];
+            var s = new byte[floats.Length / Q8Blocks.BlockSize * sizeof(ushort)];
+            Q8Blocks.Quantize(floats, q, s);
+            lock (gate)
+            {
+                backend.Upload(q, values.Slice(row0, count));
+                backend.Upload(s, scales.Slice(row0, count));
+            }
+        });
+        return Tensor.Quantized(values.Buffer, 0, shape, scales);
     }
 
     private static Tensor Ones(IBackend backend, List<IDisposable> owned, DType dtype, int length)

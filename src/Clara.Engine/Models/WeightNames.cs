@@ -34,6 +34,13 @@ public static partial class WeightNames
     /// <summary>Norm weights (kept F32 whatever the file's dtype: they are tiny and precision-sensitive).</summary>
     public static bool IsEngineNorm(string engineName) => engineName == EngineNorm || engineName.EndsWith("_norm", StringComparison.Ordinal);
 
+    /// <summary>
+    /// The matrices that may be stored Q8_0 (the seven projections and lm_head); the embedding is read a row at a time
+    /// and stays a float type, norms stay F32.
+    /// </summary>
+    public static bool IsEngineQuantisable(string engineName) =>
+        engineName == EngineLmHead || (engineName.StartsWith("layers.", StringComparison.Ordinal) && LinearSlots.TryParseEngineName(engineName[(engineName.LastIndexOf('.') + 1)..], out _));
+
     /// <summary>Tensors some HF checkpoints carry that the engine recomputes (RoPE's cached inverse frequencies).</summary>
     public static bool IsIgnorableHf(string hfName) => hfName.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal);
 }

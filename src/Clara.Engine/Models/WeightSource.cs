@@ -56,12 +56,29 @@ internal sealed class WeightSource : IDisposable
     public unsafe Tensor Load(string name, IBackend backend, List<IDisposable> owned)
     {
         var (file, entry) = _lookup(name) ?? throw new KeyNotFoundException($"{Description}: tensor {name} is missing");
+        var values = LoadBuffer(file, entry, backend, owned);
+        if (entry.DType != DType.I8) return new Tensor(values, 0, entry.Shape, entry.DType);
+        // I8 weights are Q8_0 values; their scales are a tensor of their own (both stay mapped on the CPU).
+        string scalesName = Q8Blocks.ScalesName(name);
+        if (!Names.Contains(scalesName)) throw new InvalidDataException($"{Description}: tensor {name} is I8 (Q8_0 values) but its scales {scalesName} are missing");
+        var scales = Load(scalesName, backend, owned);
+        try
+        {
+            return Tensor.Quantized(values, 0, entry.Shape, scales);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{Description}: {e.Message}", e);
+        }
+    }
+
+    private static unsafe DeviceBuffer LoadBuffer(SafetensorsFile file, SafetensorsEntry entry, IBackend backend, List<IDisposable> owned)
+    {
         var mapped = backend.TryWrapHostMemory((nint)file.GetPointer(entry), entry.ByteLength, keepAlive: null);
         var buffer = mapped ?? backend.Allocate(Math.Max(1, entry.ByteLength));
         owned.Add(buffer);
-        var tensor = new Tensor(buffer, 0, entry.Shape, entry.DType);
-        if (mapped is null) backend.Upload(file.GetBytes(entry), tensor);
-        return tensor;
+        if (mapped is null) backend.Upload(file.GetBytes(entry), new Tensor(buffer, 0, entry.Shape, entry.DType));
+        return buffer;
     }
 
     public void Dispose() => _owner.Dispose();

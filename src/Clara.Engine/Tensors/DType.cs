@@ -18,6 +18,12 @@ public enum DType : byte
     Bool,
     F8E4M3,
     F8E5M2,
+    /// <summary>
+    /// A Q8_0 block-quantised weight [out, in]: the tensor's bytes are the int8 values (one a weight), and
+    /// <see cref="Tensor.BlockScales"/> holds one F16 scale per 32 consecutive weights of a row (llama.cpp's Q8_0:
+    /// w ≈ scale · q). Storage only, for linear weights; see <see cref="Q8Blocks"/>.
+    /// </summary>
+    Q8_0,
 }
 
 public static class DTypeInfo
@@ -27,7 +33,7 @@ public static class DTypeInfo
         DType.F64 or DType.I64 or DType.U64 => 8,
         DType.F32 or DType.I32 or DType.U32 => 4,
         DType.BF16 or DType.F16 or DType.I16 or DType.U16 => 2,
-        DType.I8 or DType.U8 or DType.Bool or DType.F8E4M3 or DType.F8E5M2 => 1,
+        DType.I8 or DType.U8 or DType.Bool or DType.F8E4M3 or DType.F8E5M2 or DType.Q8_0 => 1,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown dtype"),
     };
 

@@ -10,6 +10,11 @@ namespace Clara.Engine.Tensors;
 public sealed class Tensor
 {
     public Tensor(DeviceBuffer buffer, long byteOffset, Shape shape, DType dtype)
+        : this(buffer, byteOffset, shape, dtype, scales: null)
+    {
+    }
+
+    private Tensor(DeviceBuffer buffer, long byteOffset, Shape shape, DType dtype, Tensor? scales)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentNullException.ThrowIfNull(shape);
@@ -17,16 +22,35 @@ public sealed class Tensor
         if (byteOffset < 0 || byteOffset + bytes > buffer.ByteLength)
             throw new ArgumentOutOfRangeException(nameof(byteOffset),
                 $"a {dtype} tensor {shape} at byte {byteOffset} does not fit a buffer of {buffer.ByteLength} bytes");
+        // A Q8_0 tensor without its scales would be read as raw int8 values: only Quantized makes one.
+        if ((dtype == DType.Q8_0) != (scales is not null))
+            throw new ArgumentException(dtype == DType.Q8_0 ? "a Q8_0 tensor needs its block scales: use Tensor.Quantized" : "only a Q8_0 tensor has block scales");
         Buffer = buffer;
         ByteOffset = byteOffset;
         Shape = shape;
         DType = dtype;
+        BlockScales = scales;
+    }
+
+    /// <summary>
+    /// A Q8_0 weight: int8 values [out, in] at <paramref name="byteOffset"/> of <paramref name="values"/>, and one F16
+    /// scale per block of 32 values along each row (<paramref name="scales"/> [out, in / 32], on the same backend).
+    /// </summary>
+    public static Tensor Quantized(DeviceBuffer values, long byteOffset, Shape shape, Tensor scales)
+    {
+        ArgumentNullException.ThrowIfNull(scales);
+        Q8Blocks.CheckShapes(shape, scales.Shape, scales.DType, "Q8_0 tensor");
+        if (scales.Backend != values.Backend) throw new ArgumentException("a Q8_0 tensor's scales must live on the backend of its values");
+        return new Tensor(values, byteOffset, shape, DType.Q8_0, scales);
     }
 
     public DeviceBuffer Buffer { get; }
     public long ByteOffset { get; }
     public Shape Shape { get; }
     public DType DType { get; }
+
+    /// <summary>The F16 block scales [out, in / 32] of a <see cref="DType.Q8_0"/> tensor; null for every other dtype.</summary>
+    public Tensor? BlockScales { get; }
     public IBackend Backend => Buffer.Backend;
     public long ElementCount => Shape.ElementCount;
     public long ByteLength => Shape.ElementCount * DType.SizeOf();
@@ -57,6 +81,7 @@ public sealed class Tensor
     public Tensor Reshape(params int[] dims)
     {
         var shape = new Shape(dims);
+        if (DType == DType.Q8_0) throw new NotSupportedException($"a Q8_0 tensor {Shape} cannot be reshaped (its scales follow its rows)");
         if (shape.ElementCount != ElementCount)
             throw new ArgumentException($"cannot reshape {Shape} ({ElementCount} elements) to {shape}");
         return new Tensor(Buffer, ByteOffset, shape, DType);
@@ -71,7 +96,8 @@ public sealed class Tensor
         var dims = Shape.Dims.ToArray();
         long rowBytes = ByteLength / Math.Max(1, dims[0]);
         dims[0] = count;
-        return new Tensor(Buffer, ByteOffset + start * rowBytes, new Shape(dims), DType);
+        var scales = BlockScales?.Slice(start, count);
+        return new Tensor(Buffer, ByteOffset + start * rowBytes, new Shape(dims), DType, scales);
     }
 
     public float[] ToFloatArray()
@@ -79,6 +105,13 @@ public sealed class Tensor
         var bytes = new byte[ByteLength];
         Backend.Download(this, bytes);
         var result = new float[ElementCount];
+        if (BlockScales is { } scales)
+        {
+            var scaleBits = new ushort[scales.ElementCount];
+            Backend.Download(scales, MemoryMarshal.AsBytes(scaleBits.AsSpan()));
+            Q8Blocks.Dequantize(MemoryMarshal.Cast<byte, sbyte>(bytes), scaleBits, result);
+            return result;
+        }
         IO.BulkConvert.ToFloat32(DType, bytes, result);
         return result;
     }

@@ -15,7 +15,8 @@ public class SafetensorsWriterTests
     [SetUp] public void SetUp() => _dir = new TempDirectory();
     [TearDown] public void TearDown() => _dir.Dispose();
 
-    private static IEnumerable<DType> AllDTypes => Enum.GetValues<DType>();
+    /// <summary>Every safetensors dtype (Q8_0 is not one: it is stored as two tensors, I8 values and F16 scales).</summary>
+    private static IEnumerable<DType> AllDTypes => Enum.GetValues<DType>().Where(d => d != DType.Q8_0);
 
     [TestCaseSource(nameof(AllDTypes))]
     public void RoundTripsEveryDType(DType dtype)

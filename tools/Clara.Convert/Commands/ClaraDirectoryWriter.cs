@@ -3,6 +3,7 @@ using Clara.Convert.Planning;
 using Clara.Engine.IO;
 using Clara.Engine.IO.Safetensors;
 using Clara.Engine.Models;
+using Clara.Engine.Tensors;
 
 namespace Clara.Convert.Commands;
 
@@ -68,6 +69,7 @@ internal static class ClaraDirectoryWriter
     /// <summary>The HF / PEFT name an engine tensor gets in a CLaRa directory.</summary>
     public static string OutputName(string engineName)
     {
+        if (Q8Blocks.TryWeightOfScales(engineName, out var weight)) return Q8Blocks.ScalesName(OutputName(weight));
         if (!engineName.StartsWith(WeightNames.EngineAdapterPrefix, StringComparison.Ordinal)) return WeightNames.HfBaseName(engineName);
         return WeightNames.TryParseEngineLora(engineName)?.Factor.PeftName
                ?? throw new ArgumentException($"'{engineName}' is not an engine adapter tensor name");
@@ -76,7 +78,7 @@ internal static class ClaraDirectoryWriter
     private static void WriteSafetensors(string path, IReadOnlyList<PlannedTensor> tensors, ProgressReporter? reporter) =>
         SafetensorsWriter.Write(path,
             tensors.Select(t => TensorToWrite.FromCallback(OutputName(t.Name), t.DType, t.Shape,
-                stream => TensorConverter.Convert(t.Source, t.DType, stream, reporter))),
+                stream => TensorConverter.Convert(t, stream, reporter))),
             new Dictionary<string, string> { ["format"] = "pt" }, EngineFileWriter.Alignment);
 
     /// <summary>layers_to_transform only when the adapter skips layers, as PEFT writes it.</summary>

@@ -22,7 +22,8 @@ public sealed record ConvertArguments(
         "bf16" or "bfloat16" => DType.BF16,
         "f32" or "fp32" or "float32" => DType.F32,
         "f16" or "fp16" or "float16" => DType.F16,
-        _ => throw new UsageException($"--dtype {text}: use bf16, f32 or f16"),
+        "q8_0" or "q8" => DType.Q8_0,
+        _ => throw new UsageException($"--dtype {text}: use bf16, f32, f16 or q8_0"),
     };
 }
 
@@ -36,7 +37,8 @@ internal sealed class ConvertOptions
     };
     public Option<string> Out { get; } = Options.Text("--out", "FILE", "write the engine-native file");
     public Option<string> ToDir { get; } = Options.Text("--to-dir", "DIR", "write a CLaRa directory");
-    public Option<string> DType { get; } = Options.Text("--dtype", "bf16|f32|f16", "bf16", "the dtype of the stored matrices");
+    public Option<string> DType { get; } = Options.Text("--dtype", "bf16|f32|f16|q8_0", "bf16",
+        "the dtype of the stored matrices (q8_0: projections and lm_head int8 in blocks of 32 with F16 scales, the embedding F16)");
     public Option<bool> DryRun { get; } = Options.Flag("--dry-run", "show the plan, write nothing");
     public Option<string> Config { get; } = Options.Text("--config", "FILE", "base config.json, when no input directory has it");
     public Option<string> Clara { get; } = Options.Text("--clara", "FILE", "clara.json to embed (special-token ids, compression settings)");

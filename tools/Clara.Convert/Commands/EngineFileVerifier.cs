@@ -92,11 +92,22 @@ public static class EngineFileVerifier
 
         foreach (var entry in file.Tensors)
         {
+            // Q8_0 scales are checked against the I8 weight they belong to.
+            if (Q8Blocks.TryWeightOfScales(entry.Name, out var weight) && file.TryGet(weight, out var values) && values.DType == DType.I8)
+            {
+                try { Q8Blocks.CheckShapes(values.Shape, entry.Shape, entry.DType, $"'{weight}'"); }
+                catch (InvalidDataException e) { problems.Add(e.Message); }
+                continue;
+            }
             if (!expected.Remove(entry.Name, out var shape))
                 problems.Add($"unexpected tensor '{entry.Name}': neither clara.config nor clara.adapters accounts for it");
             else if (!entry.Shape.Equals(shape))
                 problems.Add($"mis-shaped: '{entry.Name}' is {entry.Shape}, clara.config implies {shape}");
-            if (!entry.DType.IsFloatStorage()) problems.Add($"'{entry.Name}' is {entry.DType}, not a float type");
+            if (entry.DType == DType.I8 && WeightNames.IsEngineQuantisable(entry.Name))
+            {
+                if (!file.TryGet(Q8Blocks.ScalesName(entry.Name), out _)) problems.Add($"'{entry.Name}' is I8 (Q8_0 values) but its scales {Q8Blocks.ScalesName(entry.Name)} are missing");
+            }
+            else if (!entry.DType.IsFloatStorage()) problems.Add($"'{entry.Name}' is {entry.DType}, not a float type");
         }
         foreach (var (name, shape) in expected) problems.Add($"missing: '{name}' {shape}");
     }

@@ -29,7 +29,7 @@ public static class EngineFileWriter
         foreach (var tensor in ordered)
         {
             var sink = new ChecksumStream(null);
-            TensorConverter.Convert(tensor.Source, tensor.DType, sink, checking);
+            TensorConverter.Convert(tensor, sink, checking);
             checksums[tensor.Name] = sink.Hex;
         }
         checking?.Finish();
@@ -39,7 +39,7 @@ public static class EngineFileWriter
         var result = SafetensorsWriter.Write(outPath, ordered.Select(tensor => TensorToWrite.FromCallback(tensor.Name, tensor.DType, tensor.Shape, stream =>
         {
             var hashing = new ChecksumStream(stream);
-            TensorConverter.Convert(tensor.Source, tensor.DType, hashing, writing);
+            TensorConverter.Convert(tensor, hashing, writing);
             if (hashing.Hex != checksums[tensor.Name])
                 throw new IOException($"'{tensor.Source.Name}' in {tensor.Source.Origin} read back different bytes on the second pass " +
                                       $"(crc32 {hashing.Hex}, first pass {checksums[tensor.Name]}): was the input modified during conversion?");

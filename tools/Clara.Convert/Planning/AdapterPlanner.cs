@@ -2,6 +2,7 @@ using Clara.Convert.Inputs;
 using Clara.Convert.Model;
 using Clara.Convert.Sources;
 using Clara.Engine.Models;
+using Clara.Engine.Tensors;
 
 namespace Clara.Convert.Planning;
 
@@ -68,7 +69,9 @@ internal static class AdapterPlanner
                     var expected = WeightLayout.LoraShape(config.Model, p, isA, rank);
                     if (!source.Shape.Equals(expected))
                         problems.Add($"mis-shaped: '{engineName}' ({source.Name} in {source.Origin}) is {source.Shape}, expected {expected} for rank {rank}");
-                    output.Add(new PlannedTensor(engineName, source, options.DType));
+                    // q8_0 quantises the base only: LoRA factors keep their source's float type (F64 becomes F32).
+                    var dtype = options.DType != DType.Q8_0 ? options.DType : source.DType is DType.F64 ? DType.F32 : source.DType;
+                    output.Add(new PlannedTensor(engineName, source, dtype));
                 }
         foreach (var ((layer, p, isA), source) in factors)
             problems.Add($"unexpected: '{source.Name}' in {source.Origin} is for layer {layer}, which adapter '{adapter.Name}' does not adapt (layers_to_transform)");

@@ -5,10 +5,21 @@ using Clara.Engine.Tensors;
 
 namespace Clara.Convert.Planning;
 
-/// <summary>One output tensor: its engine name, where its values come from, and the dtype it is stored as.</summary>
-public sealed record PlannedTensor(string Name, ISourceTensor Source, DType DType)
+/// <summary>How an output tensor is made from its source's values.</summary>
+public enum TensorEncoding
 {
-    public Shape Shape => Source.Shape;
+    /// <summary>Converted value by value to the output dtype.</summary>
+    Cast,
+    /// <summary>The int8 values of the source quantised to Q8_0 (<see cref="Q8Blocks"/>), I8 of the source's shape.</summary>
+    Q8Values,
+    /// <summary>The F16 block scales of the source quantised to Q8_0, [out, in / 32].</summary>
+    Q8Scales,
+}
+
+/// <summary>One output tensor: its engine name, where its values come from, and the dtype it is stored as.</summary>
+public sealed record PlannedTensor(string Name, ISourceTensor Source, DType DType, TensorEncoding Encoding = TensorEncoding.Cast)
+{
+    public Shape Shape => Encoding == TensorEncoding.Q8Scales ? Q8Blocks.ScalesShape(Source.Shape, Name) : Source.Shape;
     public long ByteLength => Shape.ElementCount * DType.SizeOf();
 }
 

@@ -6,7 +6,10 @@ using Clara.Engine.Tensors;
 
 namespace Clara.Convert.Planning;
 
-/// <param name="DType">Storage type of the output's matrices (norm vectors always stay F32).</param>
+/// <param name="DType">
+/// Storage type of the output's matrices (norm vectors always stay F32). Q8_0 quantises the projections and lm_head;
+/// the embedding is then stored F16 and LoRA factors keep their source's float type.
+/// </param>
 /// <param name="LoraAlpha">lora_alpha for pickled adapters that come without any config.</param>
 public sealed record PlanOptions(DType DType, double? LoraAlpha = null);
 
@@ -18,8 +21,8 @@ public static class PlanBuilder
 {
     public static ConversionPlan Build(ConversionInputs inputs, PlanOptions options)
     {
-        if (options.DType is not (DType.F32 or DType.BF16 or DType.F16))
-            throw new ArgumentException($"output dtype must be f32, bf16 or f16, not {options.DType}");
+        if (options.DType is not (DType.F32 or DType.BF16 or DType.F16 or DType.Q8_0))
+            throw new ArgumentException($"output dtype must be f32, bf16, f16 or q8_0, not {options.DType}");
         var config = inputs.Config ?? throw new CheckpointValidationException(
             ["no config.json among the inputs: pass the base model's Hugging Face directory, or --config FILE"]);
 
@@ -52,7 +55,8 @@ public static class PlanBuilder
             if (!source.Shape.Equals(shape))
                 problems.Add($"mis-shaped: '{name}' ({source.Name} in {source.Origin}) is {source.Shape}, config.json implies {shape}");
             CheckFloat(source, problems);
-            tensors.Add(new PlannedTensor(name, source, WeightNames.IsEngineNorm(name) ? DType.F32 : options.DType));
+            if (options.DType == DType.Q8_0 && WeightNames.IsEngineQuantisable(name)) AddQuantised(name, source, tensors, problems);
+            else tensors.Add(new PlannedTensor(name, source, WeightNames.IsEngineNorm(name) ? DType.F32 : FloatDType(options.DType)));
         }
         foreach (var (name, source) in baseByName) // left over: mapped, but beyond what the config describes
             problems.Add($"unexpected: '{source.Name}' in {source.Origin} maps to '{name}', which config.json ({config.Layers} layers) does not have");
@@ -118,6 +122,22 @@ public static class PlanBuilder
         byName.TryGetValue(WeightNames.EngineEmbedding, out var embedding) && embedding.Shape.Rank == 2
             ? Math.Max(embedding.Shape[0], config.VocabSize)
             : config.VocabSize;
+
+    /// <summary>The float type of matrices that are not quantised (the embedding of a Q8_0 file is F16).</summary>
+    internal static DType FloatDType(DType requested) => requested == DType.Q8_0 ? DType.F16 : requested;
+
+    /// <summary>A Q8_0 matrix: I8 values under the weight's name and F16 scales beside it (both from the same source).</summary>
+    private static void AddQuantised(string name, ISourceTensor source, List<PlannedTensor> tensors, List<string> problems)
+    {
+        if (source.Shape.Rank != 2 || source.Shape[1] % Q8Blocks.BlockSize != 0)
+        {
+            problems.Add($"not quantisable: '{name}' ({source.Name} in {source.Origin}) is {source.Shape}; q8_0 needs the input dimension " +
+                         $"to be a multiple of {Q8Blocks.BlockSize}");
+            return;
+        }
+        tensors.Add(new PlannedTensor(name, source, DType.I8, TensorEncoding.Q8Values));
+        tensors.Add(new PlannedTensor(Q8Blocks.ScalesName(name), source, DType.F16, TensorEncoding.Q8Scales));
+    }
 
     internal static void CheckFloat(ISourceTensor source, List<string> problems)
     {

@@ -29,8 +29,9 @@ internal static unsafe class CpuMatMul
         if (m == 0 || n == 0) return;
         if (m > int.MaxValue / Math.Max(1, k)) throw new NotSupportedException($"matmul input {input.Shape} exceeds 2^31 elements");
 
+        ushort* scales = weight.BlockScales is { } s ? (ushort*)Pointer(s) : null;
         Multiply(new Product(
-            (float*)Pointer(input), Pointer(weight), weight.DType, (float*)Pointer(output), (int)m, n, k, alpha, beta), threads);
+            (float*)Pointer(input), Pointer(weight), weight.DType, (float*)Pointer(output), (int)m, n, k, alpha, beta, scales: scales), threads);
     }
 
     /// <summary>Runs a checked product on the kernel that suits its shape (also the last step of <see cref="CpuGemm"/>).</summary>
@@ -43,6 +44,12 @@ internal static unsafe class CpuMatMul
             // Only the cache-blocked kernel reads a [K, N] weight (CpuGemm sends it no other shape).
             if (!BroadcastGemm.TakesWeightKN(m, n, k)) throw new InvalidOperationException($"a [K, N] weight needs the blocked kernel, not {m}×{n}×{k}");
             BroadcastGemm.Run(product, threads);
+            return;
+        }
+        // Q8_0 decoding streams the int8 blocks; larger batches dequantise tiles into the blocked kernels below.
+        if (product.WeightType == DType.Q8_0 && m <= GemvMaxRows && Q8StreamedGemv.IsSupported)
+        {
+            Q8StreamedGemv.Run(product, threads);
             return;
         }
         // Thin weights go to ThinGemm from three rows on: below that its transpose costs more than the products.

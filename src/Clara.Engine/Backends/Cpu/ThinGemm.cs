@@ -58,6 +58,18 @@ internal static unsafe class ThinGemm
                     for (int c = 0; c < k; c++) wt[c * padded + j] = FloatBits.BF16ToFloat(row[c]);
                 }
                 break;
+            case DType.Q8_0:
+                {
+                    // One dequantised row at a time (rare: a Q8_0 weight thin enough for this kernel).
+                    float[] buffer = new float[k];
+                    fixed (float* r = buffer)
+                        for (int j = 0; j < width; j++)
+                        {
+                            p.ReadWeights(first + j, 0, (int)k, r);
+                            for (int c = 0; c < k; c++) wt[c * padded + j] = r[c];
+                        }
+                }
+                break;
             default:
                 for (int j = 0; j < width; j++)
                 {

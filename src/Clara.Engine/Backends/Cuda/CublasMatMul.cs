@@ -24,6 +24,8 @@ internal sealed class CublasMatMul(KernelLauncher launcher, CublasHandle blas, C
     public void Forward(Tensor input, Tensor weight, Tensor output, float alpha, float beta, CudaMatMulPrecision precision)
     {
         var (rows, n, k) = MatMulRules.Check(input, weight, output);
+        if (weight.DType == DType.Q8_0)
+            throw new NotSupportedException($"matmul weight {weight.Shape} is Q8_0: cuBLAS has no such type (CudaKernels sends it to q8_gemv.cu)");
         int m = CudaTensor.IntCount(rows, "matmul input rows");
         var x = launcher.F32(input, "matmul input");
         var y = launcher.F32(output, "matmul output");

@@ -10,6 +10,7 @@ internal sealed class CudaKernels : IKernels, IDisposable
     private readonly EmbeddingLauncher _embedding;
     private readonly RmsNormLauncher _rmsNorm;
     private readonly CublasMatMul _matMul;
+    private readonly Q8GemvLauncher _q8;
     private readonly RopeLauncher _rope;
     private readonly AttentionLauncher _attention;
     private readonly SequenceAttentionLauncher _sequenceAttention;
@@ -29,6 +30,7 @@ internal sealed class CudaKernels : IKernels, IDisposable
         _embedding = new EmbeddingLauncher(launcher);
         _rmsNorm = new RmsNormLauncher(launcher, context);
         _matMul = new CublasMatMul(launcher, blas, context);
+        _q8 = new Q8GemvLauncher(launcher);
         _matMulPrecision = matMulPrecision;
         _rope = new RopeLauncher(launcher, context);
         _attention = new AttentionLauncher(launcher);
@@ -46,11 +48,17 @@ internal sealed class CudaKernels : IKernels, IDisposable
 
     public void Embedding(Tensor ids, Tensor table, Tensor output) => _embedding.Forward(ids, table, output);
     public void RmsNorm(Tensor input, Tensor weight, float eps, Tensor output) => _rmsNorm.Forward(input, weight, eps, output);
-    public void MatMul(Tensor input, Tensor weight, Tensor output, float alpha = 1f, float beta = 0f) => _matMul.Forward(input, weight, output, alpha, beta, _matMulPrecision);
+    public void MatMul(Tensor input, Tensor weight, Tensor output, float alpha = 1f, float beta = 0f) =>
+        MatMul(input, weight, output, alpha, beta, _matMulPrecision);
 
     /// <summary><see cref="MatMul"/> with the precision chosen per call (see <see cref="CudaMatMulPrecision"/>).</summary>
-    public void MatMul(Tensor input, Tensor weight, Tensor output, float alpha, float beta, CudaMatMulPrecision precision) =>
-        _matMul.Forward(input, weight, output, alpha, beta, precision);
+    public void MatMul(Tensor input, Tensor weight, Tensor output, float alpha, float beta, CudaMatMulPrecision precision)
+    {
+        // cuBLAS has no Q8_0 type: such weights go to a kernel of their own (any row count, fp32 arithmetic).
+        if (weight.DType == Tensors.DType.Q8_0) _q8.Forward(input, weight, output, alpha, beta);
+        else _matMul.Forward(input, weight, output, alpha, beta, precision);
+    }
+
     public void Rope(Tensor input, Tensor positions, int headDim, float theta, Tensor output) => _rope.Forward(input, positions, headDim, theta, output);
     public void WriteCache(Tensor source, Tensor cache, int start) => _attention.WriteCache(source, cache, start);
     public void Attention(Tensor query, Tensor keyCache, Tensor valueCache, Tensor keyMask, AttentionLayout layout, Tensor output) =>

@@ -20,6 +20,7 @@ internal static class KernelEntryPoints
             .. PerStorage("clara_cosine_backward_query")],
         ["elementwise.cu"] = ["clara_add", "clara_add_scaled", "clara_fill"],
         ["embedding.cu"] = PerStorage("clara_embedding"),
+        ["q8_gemv.cu"] = ["clara_q8_gemv"],
         ["memory_tokens.cu"] = ["clara_gather_rows", "clara_scatter_rows", "clara_scatter_add_rows", "clara_memory_means", "clara_memory_mse",
             "clara_memory_mse_backward"],
         ["reduction.cu"] = ["clara_sum_partials", "clara_sum_finish"],

@@ -14,6 +14,9 @@ public static class GemmRules
     public static GemmShape Check(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor output)
     {
         OperandDTypes.RequireF32(a, "gemm a");
+        // Gemm is the backward's product (dX = dY · W): the forward reads Q8_0 weights, training through them is not built.
+        if (b.DType == DType.Q8_0)
+            throw new NotSupportedException($"gemm b {b.Shape} is Q8_0: training through Q8_0 weights is not supported; convert the model to bf16 or f32 to train it");
         OperandDTypes.RequireFloatStorage(b, "gemm b");
         OperandDTypes.RequireF32(output, "gemm output");
         var (aRows, aColumns) = Matrix(a, "gemm a");

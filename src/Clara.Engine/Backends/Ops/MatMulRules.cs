@@ -8,7 +8,8 @@ public static class MatMulRules
     public static (long M, int N, int K) Check(Tensor input, Tensor weight, Tensor output)
     {
         OperandDTypes.RequireF32((input, "matmul input"), (output, "matmul output"));
-        OperandDTypes.RequireFloatStorage(weight, "matmul weight");
+        // Q8_0 weights (int8 values + F16 block scales) are a storage type of matmul weights only.
+        if (weight.DType != DType.Q8_0) OperandDTypes.RequireFloatStorage(weight, "matmul weight");
         if (weight.Shape.Rank != 2)
             throw new ArgumentException($"matmul weight must be [out, in], got {weight.Shape}");
         int n = weight.Shape[0], k = weight.Shape[1];

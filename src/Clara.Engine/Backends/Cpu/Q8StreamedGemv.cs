@@ -1,0 +1,260 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Clara.Engine.Tensors;
+
+namespace Clara.Engine.Backends.Cpu;
+
+/// <summary>How <see cref="Q8StreamedGemv"/> forms a block's 32 products.</summary>
+internal enum Q8DotKind
+{
+    /// <summary>
+    /// As llama.cpp: each input row is quantised to Q8_0 blocks too (fp32 scale), the 32 int8 × int8 products summed
+    /// exactly in int32 (AVX2 <c>vpmaddubsw</c> + <c>vpmaddwd</c>, or one AVX-VNNI <c>vpdpbusd</c>), then scaled.
+    /// Adds the activations' rounding error (≤ half a step of max|x|/127 per value).
+    /// </summary>
+    Int8,
+
+    /// <summary>The int8 weights widened to fp32 in registers and multiplied with the fp32 inputs (no activation rounding).</summary>
+    Widened,
+}
+
+/// <summary>
+/// Decoding's products with Q8_0 weights (1–16 input rows): every weight byte is streamed from memory once per step,
+/// four weight rows at a time (four accumulator chains), each input row dotted against them while they sit in L1.
+/// Threads split the weight rows in contiguous ranges of at least 48 KB. The kind of inner product is chosen by
+/// measurement (<c>Clara.Engine.Bench q8-gemv</c>, bench/RESULTS.md): <see cref="DefaultKind"/>.
+/// </summary>
+internal static unsafe class Q8StreamedGemv
+{
+    private const int RowsPerBlock = 4;
+    private const int Block = Q8Blocks.BlockSize;
+    private const long MinBytesPerPart = 48 * 1024;
+
+    /// <summary>
+    /// The kind <see cref="CpuMatMul"/> uses: the faster of the two in the q8-gemv microbenchmark on this project's
+    /// machines. Settable only for measurements (the bench's q8-accuracy --q8-kind compares the two kinds' accuracy).
+    /// </summary>
+    public static Q8DotKind DefaultKind { get; internal set; } = Q8DotKind.Int8;
+
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    public static void Run(Product p, int threads) => Run(p, threads, DefaultKind);
+
+    public static void Run(Product p, int threads, Q8DotKind kind)
+    {
+        if (!IsSupported) throw new PlatformNotSupportedException("the Q8_0 GEMV needs AVX2 and FMA");
+        if (p.K % Block != 0) throw new ArgumentException($"a Q8_0 weight needs K to be a multiple of {Block}, not {p.K}");
+        if (kind == Q8DotKind.Widened)
+        {
+            Split(p, threads, (in Product q, int start, int end) => WidenedRows(q, start, end));
+            return;
+        }
+        // The inputs are quantised once, here, and read by every part.
+        var values = QuantisedInputs.Rent((long)p.M * p.K);
+        var scales = InputScales.Rent((long)p.M * p.K / Block);
+        fixed (sbyte* xq = values)
+        fixed (float* xd = scales)
+        {
+            QuantiseInputs(p.X, (long)p.M * p.K, xq, xd);
+            // Lambdas cannot capture pointers: the addresses travel as integers (the arrays are pinned).
+            nint valuesAddress = (nint)xq, scalesAddress = (nint)xd;
+            Split(p, threads, (in Product q, int start, int end) => Int8Rows(q, (sbyte*)valuesAddress, (float*)scalesAddress, start, end));
+        }
+    }
+
+    private delegate void RowRange(in Product p, int start, int end);
+
+    private static void Split(Product p, int threads, RowRange rows)
+    {
+        long bytes = (long)p.N * p.K;
+        int blocks = (p.N + RowsPerBlock - 1) / RowsPerBlock;
+        int parts = (int)Math.Min(Math.Min(threads, blocks), Math.Max(1, bytes / MinBytesPerPart));
+        if (parts <= 1)
+        {
+            rows(p, 0, p.N);
+            return;
+        }
+        var product = p;
+        KernelWorkers.Run(parts, part =>
+        {
+            int start = (int)((long)blocks * part / parts) * RowsPerBlock;
+            int end = Math.Min(product.N, (int)((long)blocks * (part + 1) / parts) * RowsPerBlock);
+            if (start < end) rows(product, start, end);
+        });
+    }
+
+    /// <summary>
+    /// llama.cpp's AVX2 quantize_row_q8_0 for the inputs: per block d = max|x| / 127 and q = round(x · (127 / max|x|))
+    /// (ties to even, as its AVX2 path rounds), d kept in fp32 (llama.cpp rounds it to F16).
+    /// </summary>
+    internal static void QuantiseInputs(float* x, long count, sbyte* values, float* scales)
+    {
+        for (long b = 0; b < count / Block; b++)
+        {
+            float* block = x + b * Block;
+            var max = Vector256.Abs(Vector256.Load(block));
+            for (int c = 8; c < Block; c += 8) max = Vector256.Max(max, Vector256.Abs(Vector256.Load(block + c)));
+            float amax = HorizontalMax(max);
+            float inverse = amax != 0f ? 127f / amax : 0f;
+            scales[b] = amax / 127f;
+            for (int c = 0; c < Block; c++) values[b * Block + c] = (sbyte)MathF.Round(block[c] * inverse, MidpointRounding.ToEven);
+        }
+    }
+
+    private static float HorizontalMax(Vector256<float> v)
+    {
+        var h = Vector128.Max(v.GetLower(), v.GetUpper());
+        h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)));
+        h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)));
+        return h.ToScalar();
+    }
+
+    private static void Int8Rows(in Product p, sbyte* xq, float* xd, int start, int end)
+    {
+        long rowBytes = p.K;
+        int blocks = p.K / Block;
+        int n = start;
+        for (; n + RowsPerBlock <= end; n += RowsPerBlock)
+            for (int i = 0; i < p.M; i++)
+                StoreFour(p, i, n, Int8Dot4(xq + (long)i * p.K, xd + (long)i * blocks, (sbyte*)p.W + n * rowBytes, p.Scales + (long)n * blocks, rowBytes, blocks));
+        for (; n < end; n++)
+            for (int i = 0; i < p.M; i++)
+                p.Store((long)i * p.N + n, Int8Dot1(xq + (long)i * p.K, xd + (long)i * blocks, (sbyte*)p.W + n * rowBytes, p.Scales + (long)n * blocks, blocks));
+    }
+
+    /// <summary>Σ over 32 lanes of w·x as 8 int32 lanes: |w| (unsigned) times x carrying w's sign, summed in pairs twice.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> BlockProducts(Vector256<sbyte> w, Vector256<sbyte> x)
+    {
+        var magnitudes = Avx2.Abs(w);
+        var signed = Avx2.Sign(x, w);
+        if (AvxVnni.IsSupported) return AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, magnitudes, signed);
+        // |w|·x ≤ 127·127, so a pair sum (≤ 32 258) fits int16 without saturating.
+        return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitudes, signed), Vector256.Create((short)1));
+    }
+
+    private static Vector128<float> Int8Dot4(sbyte* x, float* xd, sbyte* w, ushort* scales, long rowBytes, int blocks)
+    {
+        sbyte* w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes;
+        ushort* s0 = scales, s1 = scales + blocks, s2 = scales + 2 * blocks, s3 = scales + 3 * blocks;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            int c = b * Block;
+            var xv = Vector256.Load(x + c);
+            float dx = xd[b];
+            a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(BlockProducts(Vector256.Load(w0 + c), xv)), Vector256.Create(dx * F16Table.Value(s0[b])), a0);
+            a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(BlockProducts(Vector256.Load(w1 + c), xv)), Vector256.Create(dx * F16Table.Value(s1[b])), a1);
+            a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(BlockProducts(Vector256.Load(w2 + c), xv)), Vector256.Create(dx * F16Table.Value(s2[b])), a2);
+            a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(BlockProducts(Vector256.Load(w3 + c), xv)), Vector256.Create(dx * F16Table.Value(s3[b])), a3);
+        }
+        return Reduce4(a0, a1, a2, a3);
+    }
+
+    private static float Int8Dot1(sbyte* x, float* xd, sbyte* w, ushort* scales, int blocks)
+    {
+        Vector256<float> a = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            int c = b * Block;
+            a = Fma.MultiplyAdd(Avx.ConvertToVector256Single(BlockProducts(Vector256.Load(w + c), Vector256.Load(x + c))),
+                Vector256.Create(xd[b] * F16Table.Value(scales[b])), a);
+        }
+        return Vector256.Sum(a);
+    }
+
+    private static void WidenedRows(in Product p, int start, int end)
+    {
+        long rowBytes = p.K;
+        int blocks = p.K / Block;
+        int n = start;
+        for (; n + RowsPerBlock <= end; n += RowsPerBlock)
+            for (int i = 0; i < p.M; i++)
+                StoreFour(p, i, n, WidenedDot4(p.X + (long)i * p.K, (sbyte*)p.W + n * rowBytes, p.Scales + (long)n * blocks, rowBytes, blocks));
+        for (; n < end; n++)
+            for (int i = 0; i < p.M; i++)
+                p.Store((long)i * p.N + n, WidenedDot1(p.X + (long)i * p.K, (sbyte*)p.W + n * rowBytes, p.Scales + (long)n * blocks, blocks));
+    }
+
+    /// <summary>Eight int8 weights sign-extended and converted to fp32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Load8(sbyte* w) => Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(w));
+
+    /// <summary>Σ w·x over one block of 32, as 8 lanes (before the block's scale).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> WidenedBlock(sbyte* w, Vector256<float> x0, Vector256<float> x1, Vector256<float> x2, Vector256<float> x3) =>
+        Fma.MultiplyAdd(Load8(w + 24), x3, Fma.MultiplyAdd(Load8(w + 16), x2, Fma.MultiplyAdd(Load8(w + 8), x1, Avx.Multiply(Load8(w), x0))));
+
+    private static Vector128<float> WidenedDot4(float* x, sbyte* w, ushort* scales, long rowBytes, int blocks)
+    {
+        sbyte* w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes;
+        ushort* s0 = scales, s1 = scales + blocks, s2 = scales + 2 * blocks, s3 = scales + 3 * blocks;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            int c = b * Block;
+            var x0 = Vector256.Load(x + c);
+            var x1 = Vector256.Load(x + c + 8);
+            var x2 = Vector256.Load(x + c + 16);
+            var x3 = Vector256.Load(x + c + 24);
+            a0 = Fma.MultiplyAdd(WidenedBlock(w0 + c, x0, x1, x2, x3), Vector256.Create(F16Table.Value(s0[b])), a0);
+            a1 = Fma.MultiplyAdd(WidenedBlock(w1 + c, x0, x1, x2, x3), Vector256.Create(F16Table.Value(s1[b])), a1);
+            a2 = Fma.MultiplyAdd(WidenedBlock(w2 + c, x0, x1, x2, x3), Vector256.Create(F16Table.Value(s2[b])), a2);
+            a3 = Fma.MultiplyAdd(WidenedBlock(w3 + c, x0, x1, x2, x3), Vector256.Create(F16Table.Value(s3[b])), a3);
+        }
+        return Reduce4(a0, a1, a2, a3);
+    }
+
+    private static float WidenedDot1(float* x, sbyte* w, ushort* scales, int blocks)
+    {
+        Vector256<float> a = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            int c = b * Block;
+            var sum = WidenedBlock(w + c, Vector256.Load(x + c), Vector256.Load(x + c + 8), Vector256.Load(x + c + 16), Vector256.Load(x + c + 24));
+            a = Fma.MultiplyAdd(sum, Vector256.Create(F16Table.Value(scales[b])), a);
+        }
+        return Vector256.Sum(a);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreFour(in Product p, int input, int n, Vector128<float> sums)
+    {
+        long first = (long)input * p.N + n;
+        p.Store(first, sums.GetElement(0));
+        p.Store(first + 1, sums.GetElement(1));
+        p.Store(first + 2, sums.GetElement(2));
+        p.Store(first + 3, sums.GetElement(3));
+    }
+
+    /// <summary>Four 8-lane sums reduced together: [Σs0, Σs1, Σs2, Σs3].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Reduce4(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
+    {
+        var pairs = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+        return pairs.GetLower() + pairs.GetUpper();
+    }
+
+    /// <summary>The calling thread's quantised inputs, pinned (the parts read them through pointers) and grown on demand.</summary>
+    private static class QuantisedInputs
+    {
+        [ThreadStatic] private static sbyte[]? t_buffer;
+
+        public static sbyte[] Rent(long count) => Grow(ref t_buffer, count);
+    }
+
+    private static class InputScales
+    {
+        [ThreadStatic] private static float[]? t_buffer;
+
+        public static float[] Rent(long count) => Grow(ref t_buffer, count);
+    }
+
+    private static T[] Grow<T>(ref T[]? buffer, long count)
+    {
+        if (count > Array.MaxLength) throw new NotSupportedException($"a Q8_0 matrix-vector product needs {count} elements of scratch");
+        if (buffer is null || buffer.Length < count) buffer = GC.AllocateUninitializedArray<T>((int)Math.Max(1, count), pinned: true);
+        return buffer;
+    }
+}
