@@ -25,7 +25,7 @@ public static class BenchProgram
         {
             BenchDevice.Option, threads, large, outOfProcess, inProcess,
             WorkloadCommand.Create(), Workloads.TrainCommand.Create(), ConcurrencyCommand.Create(), PeaksCommand.Create(), GemvCommand.Create(),
-            Peers.LlamaCommand.CreateGguf(), Peers.LlamaCommand.Create(), CheckCommand.Create(), TokenizerCommand.Create(), StreamDecodeCommand.Create(),
+            Peers.LlamaCommand.CreateGguf(), Models.WeightsCommand.Create(), Peers.LlamaCommand.Create(), CheckCommand.Create(), TokenizerCommand.Create(), StreamDecodeCommand.Create(),
         };
         // The words the root does not know are BenchmarkDotNet's options.
         root.TreatUnmatchedTokensAsErrors = false;
