@@ -11,6 +11,7 @@ namespace Clara.Engine.Backends.Cpu;
 /// products — BF16 by a 16-bit shift, F16 by integer bit operations (.NET exposes no F16C conversion), so a 16-bit
 /// weight costs half the bytes of an F32 one and no extra pass. Four weight rows are streamed at a time, two
 /// accumulators each (eight FMA chains in flight), and their four sums are reduced together by horizontal adds.
+/// 16-bit blocks are prefetched a fixed distance ahead in address order (see <see cref="PrefetchDistanceBytes"/>).
 /// Threads split the weight rows in contiguous ranges, down to a few tens of KB each, so both cores stream even the
 /// small K/V projections. 256-bit vectors: the loop needs a fraction of one core's arithmetic to keep up with its
 /// share of DRAM bandwidth, so 512-bit vectors would buy nothing (and .NET emulates them on AVX2 machines).
