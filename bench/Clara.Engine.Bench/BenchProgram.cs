@@ -24,8 +24,9 @@ public static class BenchProgram
         var root = new RootCommand("Clara.Engine.Bench: BenchmarkDotNet benchmarks (any BenchmarkDotNet option, e.g. --filter '*MatMul*') and JSON workload modes")
         {
             BenchDevice.Option, threads, large, outOfProcess, inProcess,
-            WorkloadCommand.Create(), Workloads.TrainCommand.Create(), ConcurrencyCommand.Create(), PeaksCommand.Create(),
-            Peers.LlamaCommand.CreateGguf(), Peers.LlamaCommand.Create(), CheckCommand.Create(), TokenizerCommand.Create(), StreamDecodeCommand.Create(), Q8AccuracyCommand.Create(), Kernels.Q8GemvCommand.Create(),
+            WorkloadCommand.Create(), Workloads.TrainCommand.Create(), ConcurrencyCommand.Create(), PeaksCommand.Create(), GemvCommand.Create(),
+            Peers.LlamaCommand.CreateGguf(), Models.WeightsCommand.Create(), Peers.LlamaCommand.Create(), CheckCommand.Create(), TokenizerCommand.Create(),
+            StreamDecodeCommand.Create(), Q8AccuracyCommand.Create(), Kernels.Q8GemvCommand.Create(),
         };
         // The words the root does not know are BenchmarkDotNet's options.
         root.TreatUnmatchedTokensAsErrors = false;

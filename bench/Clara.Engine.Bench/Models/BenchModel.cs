@@ -59,6 +59,33 @@ public sealed class BenchModel : IDisposable
         }
     }
 
+    /// <summary>
+    /// The base weights of a model directory (written by the bench's <c>weights</c> mode), memory-mapped as a user's
+    /// process loads them; <paramref name="name"/> and <paramref name="weightType"/> must describe what it holds.
+    /// A LoRA adapter, if asked for, is random as in <see cref="Create"/>.
+    /// </summary>
+    public static BenchModel Load(string name, string directory, DType weightType, int loraRank, IBackend backend, int seed = 1)
+    {
+        var expected = RandomWeights.NamedConfig(name);
+        var weights = CheckpointLoader.LoadBase(directory, backend);
+        try
+        {
+            var c = weights.Config;
+            if (c.HiddenSize != expected.HiddenSize || c.Layers != expected.Layers || c.IntermediateSize != expected.IntermediateSize
+                || c.Heads != expected.Heads || c.KvHeads != expected.KvHeads || c.VocabSize != expected.VocabSize)
+                throw new InvalidDataException($"{directory} does not hold the {name} shapes (hidden {c.HiddenSize}, {c.Layers} layers)");
+            if (weights.LmHead.DType != weightType)
+                throw new InvalidDataException($"{directory} holds {weights.LmHead.DType} weights, not {weightType}");
+            var adapter = loraRank > 0 ? RandomWeights.CreateAdapter("bench_adapter", c, backend, seed, loraRank, weightType) : null;
+            return new BenchModel(name, weights, adapter, backend);
+        }
+        catch
+        {
+            weights.Dispose();
+            throw;
+        }
+    }
+
     public KvCache CreateCache(int batch, int capacity) => new(Backend, Config, batch, capacity);
 
     public ForwardOutputs Forward(KvCache cache, ForwardInputs inputs) => Runner.Forward(cache, inputs, Adapter);

@@ -72,7 +72,7 @@ public static class RandomClaraDirectory
         return TensorToWrite.FromFloat32(name, new Shape(length), values, dtype);
     }
 
-    private static void WriteJson(string path, Action<Utf8JsonWriter> body)
+    internal static void WriteJson(string path, Action<Utf8JsonWriter> body)
     {
         using var stream = File.Create(path);
         using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -81,7 +81,7 @@ public static class RandomClaraDirectory
         writer.WriteEndObject();
     }
 
-    private static void WriteModelConfig(Utf8JsonWriter w, ModelConfig c, DType dtype)
+    internal static void WriteModelConfig(Utf8JsonWriter w, ModelConfig c, DType dtype)
     {
         w.WriteString("model_type", c.ModelType);
         w.WriteNumber("hidden_size", c.HiddenSize);

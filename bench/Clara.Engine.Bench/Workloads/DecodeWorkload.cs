@@ -19,10 +19,10 @@ public sealed class DecodeWorkload(BenchModel model, int batch, int promptLength
     public int Steps { get; } = steps;
     public int Tokens => Batch * Steps;
 
-    /// <summary>Sequence 0's greedy tokens in the last <see cref="Run"/>: the prompt's argmax, then each step's (Steps + 1).</summary>
-    public IReadOnlyList<int> Generated => _generated;
+    /// <summary>Every sequence's greedy tokens in the last <see cref="Run"/>: the prompt's argmax, then each step's (Steps + 1).</summary>
+    public IReadOnlyList<IReadOnlyList<int>> Generated => _generated;
 
-    private readonly List<int> _generated = [];
+    private List<int>[] _generated = [];
 
     /// <summary>The seeded random prompt tokens (every sequence's, one after another); a peer gets the same ones.</summary>
     public static int[] PromptIds(int vocab, int count)
@@ -45,20 +45,22 @@ public sealed class DecodeWorkload(BenchModel model, int batch, int promptLength
         _next = ArgMaxRows(logits, vocab);
     }
 
+    /// <summary>Bytes of the KV cache <see cref="Prepare"/> allocates (keys, values and the key mask).</summary>
+    public long CacheBytes => _cache is null ? 0 : _cache.Keys.Sum(t => t.ByteLength) + _cache.Values.Sum(t => t.ByteLength) + _cache.KeyMask.ByteLength;
+
     public void Run()
     {
         var cache = _cache ?? throw new InvalidOperationException("call Prepare before Run");
         if (cache.Length != PromptLength) throw new InvalidOperationException("each Run needs a fresh Prepare");
         int vocab = model.Config.VocabSize;
         var attend = Ones(Batch);
-        _generated.Clear();
-        _generated.Add(_next[0]);
+        _generated = _next.Select(first => new List<int>(Steps + 1) { first }).ToArray();
         for (int step = 0; step < Steps; step++)
         {
             var positions = Enumerable.Repeat(PromptLength + step, Batch).ToArray();
             var logits = model.Forward(cache, new ForwardInputs(Batch, 1, _next, attend, positions)).Logits!;
             _next = ArgMaxRows(logits, vocab);
-            _generated.Add(_next[0]);
+            for (int b = 0; b < Batch; b++) _generated[b].Add(_next[b]);
         }
     }
 

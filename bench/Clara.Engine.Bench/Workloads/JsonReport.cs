@@ -29,4 +29,20 @@ internal static class JsonReport
         }
         if (documents is { } d) w.WriteNumber("docs_per_s", d / timing.BestSeconds);
     }
+
+    /// <summary>"ids": sequence 0's greedy tokens; "ids_by_sequence": every sequence's (the engine's workload and the llama.cpp peer write both).</summary>
+    public static void WriteIds(Utf8JsonWriter w, IReadOnlyList<IReadOnlyList<int>> bySequence)
+    {
+        w.WriteStartArray("ids");
+        if (bySequence.Count > 0) foreach (var id in bySequence[0]) w.WriteNumberValue(id);
+        w.WriteEndArray();
+        w.WriteStartArray("ids_by_sequence");
+        foreach (var sequence in bySequence)
+        {
+            w.WriteStartArray();
+            foreach (var id in sequence) w.WriteNumberValue(id);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+    }
 }

@@ -28,12 +28,14 @@ public static class WorkloadCommand
     private static readonly Option<int> AskTokensOption = Options.Int("--ask-new-tokens", "N", 32, "tokens the ask generates", min: 1);
     private static readonly Option<int> AskCandidatesOption = Options.Int("--ask-candidates", "N", 20, "documents the ask ranks", min: 1);
     private static readonly Option<bool> ProfileOption = Options.Flag("--profile", "per-kernel time of one more run");
+    private static readonly Option<string> WeightsDirOption = Options.Text("--weights-dir", "DIR",
+        "map the base weights from a model directory written by the weights mode (as a user's process loads them) instead of making them in this process");
 
     public static Command Create() =>
         new Command("workload", "model-level workloads on random weights, as one JSON object")
         {
             ModelOption, DTypeOption, ThreadsOption, LoraOption, RepeatOption, CompressOption, DecodeOption, PromptOption, PrefillOption,
-            AskOption, AskTokensOption, AskCandidatesOption, ProfileOption,
+            AskOption, AskTokensOption, AskCandidatesOption, ProfileOption, WeightsDirOption,
         }.WithAction(Run);
 
     private static int Run(ParseResult p)
@@ -51,6 +53,7 @@ public static class WorkloadCommand
         int askTokens = p.GetValue(AskTokensOption);
         int askCandidates = p.GetValue(AskCandidatesOption);
         bool profile = p.GetValue(ProfileOption);
+        string? weightsDir = p.GetValue(WeightsDirOption);
         if (compress is null && decodes.Count == 0 && prefill is null && !ask)
             throw new UsageException("choose at least one of --compress, --decode, --prefill, --ask");
         // Checked before the report starts, so a bad row length is not reported halfway through the JSON.
@@ -68,9 +71,12 @@ public static class WorkloadCommand
             w.WriteString("backend", backend.Name);
             w.WriteNumber("threads", BenchSettings.Threads);
             w.WriteNumber("lora_rank", loraRank);
-            using (var model = BenchModel.Create(modelName, dtype, loraRank, backend))
+            using (var model = weightsDir is null ? BenchModel.Create(modelName, dtype, loraRank, backend) : BenchModel.Load(modelName, weightsDir, dtype, loraRank, backend))
             {
+                w.WriteString("weights", weightsDir is null ? "made in process" : "mapped from " + weightsDir);
                 w.WriteNumber("decode_weight_bytes", model.DecodeWeightBytes);
+                w.WriteNumber("rss_file_after_load_mb", PeakRss.StatusMegabytes("RssFile:"));
+                w.WriteNumber("rss_anon_after_load_mb", PeakRss.StatusMegabytes("RssAnon:"));
                 if (compress is var (docs, rowLength))
                 {
                     var work = new CompressionWorkload(model, docs, BenchClaraConfig.DocumentTokensForRow(rowLength));
@@ -103,11 +109,12 @@ public static class WorkloadCommand
                     w.WriteNumber("prompt", prompt);
                     w.WriteNumber("steps", steps);
                     JsonReport.WriteTiming(w, timing, work.Tokens);
+                    w.WriteNumber("kv_cache_bytes", work.CacheBytes);
+                    w.WriteNumber("rss_file_mb", PeakRss.StatusMegabytes("RssFile:"));
+                    w.WriteNumber("rss_anon_mb", PeakRss.StatusMegabytes("RssAnon:"));
                     // Every step streams all weights once, whatever the batch.
                     w.WriteNumber("weight_gbps", (double)model.DecodeWeightBytes * steps / timing.BestSeconds / 1e9);
-                    w.WriteStartArray("ids");
-                    foreach (var id in work.Generated) w.WriteNumberValue(id);
-                    w.WriteEndArray();
+                    JsonReport.WriteIds(w, work.Generated);
                     WriteProfile(w, profiler, work.Run, work.Prepare);
                     w.WriteEndObject();
                 }
@@ -124,7 +131,7 @@ public static class WorkloadCommand
                 WriteProfile(w, profiler, () => work.Run());
                 w.WriteEndObject();
             }
-            w.WriteNumber("peak_rss_mb", PeakRss.Megabytes());
+            PeakRss.Write(w);
         });
         return 0;
     }
