@@ -213,21 +213,14 @@ internal static unsafe class StreamedGemv
     {
         [ThreadStatic] private static float[]? t_buffer;
 
-        public static float[] Rent(long floats) => Grow(ref t_buffer, floats);
+        public static float[] Rent(long floats) => PinnedScratch.Grow(ref t_buffer, floats, "a matrix-vector product");
     }
 
     private static class WidenedBlock
     {
         [ThreadStatic] private static float[]? t_buffer;
 
-        public static float[] Rent(long floats) => Grow(ref t_buffer, floats);
-    }
-
-    private static float[] Grow(ref float[]? buffer, long floats)
-    {
-        if (floats > Array.MaxLength) throw new NotSupportedException($"a matrix-vector product needs {floats} floats of scratch");
-        if (buffer is null || buffer.Length < floats) buffer = GC.AllocateUninitializedArray<float>((int)floats, pinned: true);
-        return buffer;
+        public static float[] Rent(long floats) => PinnedScratch.Grow(ref t_buffer, floats, "a matrix-vector product");
     }
 }
 

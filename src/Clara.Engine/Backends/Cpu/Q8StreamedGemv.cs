@@ -241,20 +241,13 @@ internal static unsafe class Q8StreamedGemv
     {
         [ThreadStatic] private static sbyte[]? t_buffer;
 
-        public static sbyte[] Rent(long count) => Grow(ref t_buffer, count);
+        public static sbyte[] Rent(long count) => PinnedScratch.Grow(ref t_buffer, count, "a Q8_0 matrix-vector product");
     }
 
     private static class InputScales
     {
         [ThreadStatic] private static float[]? t_buffer;
 
-        public static float[] Rent(long count) => Grow(ref t_buffer, count);
-    }
-
-    private static T[] Grow<T>(ref T[]? buffer, long count)
-    {
-        if (count > Array.MaxLength) throw new NotSupportedException($"a Q8_0 matrix-vector product needs {count} elements of scratch");
-        if (buffer is null || buffer.Length < count) buffer = GC.AllocateUninitializedArray<T>((int)Math.Max(1, count), pinned: true);
-        return buffer;
+        public static float[] Rent(long count) => PinnedScratch.Grow(ref t_buffer, count, "a Q8_0 matrix-vector product");
     }
 }
