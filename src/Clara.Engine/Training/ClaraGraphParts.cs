@@ -34,6 +34,18 @@ internal sealed class ClaraGraphParts(ComputeGraph g, GraphInputs inputs, Decode
         return g.GatherRows(encoded.Hidden, inputs.Add(name + ".rows", rows), name);
     }
 
+    /// <summary>
+    /// §3 for one question: its query vector, the flattened memories of its <paramref name="count"/> candidates (texts
+    /// <paramref name="firstDoc"/>… of <paramref name="docs"/>) as [count, n_mem·hidden], and their cosine scores [1, count].
+    /// </summary>
+    public (Value Candidates, Value Scores) CandidateScores(EncodedTexts docs, int firstDoc, int count, EncodedTexts questions, int question, string prefix)
+    {
+        int flat = MemoryTokens * Hidden;
+        var candidates = g.Reshape(Memory(docs, Enumerable.Range(firstDoc, count), prefix + "candidates"), new Tensors.Shape(count, flat));
+        var query = g.Reshape(Memory(questions, [question], prefix + "query"), new Tensors.Shape(flat));
+        return (candidates, g.Reshape(g.CosineScores(query, candidates, prefix + "scores"), new Tensors.Shape(1, count)));
+    }
+
     /// <summary>§2 alignment loss of every encoded text, [texts].</summary>
     public Value AlignmentLoss(EncodedTexts encoded, string name)
     {

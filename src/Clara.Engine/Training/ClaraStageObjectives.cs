@@ -64,7 +64,7 @@ internal sealed class E2eObjective(ClaraModel model, ParameterStore store, IRead
     {
         var examples = batch.Cast<E2eExample>().ToList();
         var parts = Parts(g, inputs);
-        int nMem = parts.MemoryTokens, hidden = parts.Hidden, flat = nMem * hidden;
+        int nMem = parts.MemoryTokens, hidden = parts.Hidden;
         var docs = parts.Encode(examples.SelectMany(e => e.Docs).ToList(), ClaraModel.EncoderAdapter, "docs");
         var questions = parts.Encode(examples.Select(e => e.QuestionIds).ToList(), ClaraModel.QueryAdapter, "query");
         var rows = parts.Generator(examples.Select(e => (e.PromptIds, e.AnswerIds)));
@@ -75,9 +75,7 @@ internal sealed class E2eObjective(ClaraModel model, ParameterStore store, IRead
             {
                 int n = examples[b].Docs.Count, k = rows.SlotCounts[b];
                 string p = $"e2e{b}.";
-                var candidates = g.Reshape(parts.Memory(docs, Enumerable.Range(firstDoc, n), p + "candidates"), new Shape(n, flat));
-                var query = g.Reshape(parts.Memory(questions, [b], p + "query"), new Shape(flat));
-                var scores = g.Reshape(g.CosineScores(query, candidates, p + "scores"), new Shape(1, n));
+                var (candidates, scores) = parts.CandidateScores(docs, firstDoc, n, questions, b, p);
                 var weights = g.Reshape(g.StraightThroughTopK(scores, k, temperature, p + "topk"), new Shape(k, n));
                 var selected = g.Reshape(g.Gemm(weights, false, candidates, false, p + "selected"), new Shape(k * nMem, hidden));
                 embeddings = parts.Splice(embeddings, rows.SlotRows.AsSpan(firstSlotRow, k * nMem).ToArray(), selected, p + "splice");
@@ -101,7 +99,6 @@ internal sealed class RankObjective(ClaraModel model, ParameterStore store, IRea
     {
         var examples = batch.Cast<RankExample>().ToList();
         var parts = Parts(g, inputs);
-        int flat = parts.MemoryTokens * parts.Hidden;
         var docs = parts.Encode(examples.SelectMany(e => e.Docs).ToList(), ClaraModel.EncoderAdapter, "docs");
         var questions = parts.Encode(examples.Select(e => e.QuestionIds).ToList(), ClaraModel.QueryAdapter, "query");
         Value? loss = null;
@@ -110,9 +107,7 @@ internal sealed class RankObjective(ClaraModel model, ParameterStore store, IRea
         {
             int n = examples[b].Docs.Count;
             string p = $"rank{b}.";
-            var candidates = g.Reshape(parts.Memory(docs, Enumerable.Range(firstDoc, n), p + "candidates"), new Shape(n, flat));
-            var query = g.Reshape(parts.Memory(questions, [b], p + "query"), new Shape(flat));
-            var scores = g.Reshape(g.CosineScores(query, candidates, p + "scores"), new Shape(1, n));
+            var (_, scores) = parts.CandidateScores(docs, firstDoc, n, questions, b, p);
             var logits = g.Scale(scores, 1f / MathF.Max(temperature, 1e-6f), p + "logits");
             var ce = g.MeanCrossEntropy(logits, inputs.Add(p + "gold", [examples[b].Gold]), p + "ce");
             loss = loss is null ? g.Scale(ce, 1f / examples.Count, p + "mean") : g.AddScaled(loss, ce, 1f / examples.Count, p + "mean");
