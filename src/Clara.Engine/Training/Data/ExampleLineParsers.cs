@@ -70,7 +70,7 @@ public sealed class InstructLineParser(ExampleText text) : IExampleLineParser
     {
         if (line.Has("prompt_ids") || line.Has("answer_ids") || line.IsIdListArray("docs"))
             return new InstructExample(line.IdLists("docs"), line.Ids("prompt_ids"), line.Ids("answer_ids"));
-        var docs = line.Strings("docs").Select((d, i) => (IReadOnlyList<int>)text.Encode(d, $"docs[{i}]")).ToArray();
+        var docs = text.Documents(line, preTokenized: false);
         if (docs.Length == 0) throw new ExampleFieldException("docs", "needs at least one document");
         return new InstructExample(docs, text.Prompt(line.String("question"), docs.Length, "question"), text.Target(line.String("answer"), "answer"));
     }
@@ -88,9 +88,7 @@ public sealed class E2eLineParser(ExampleText text, int k) : IExampleLineParser
     public TrainingExample Parse(TrainingLine line)
     {
         bool ids = line.Has("question_ids") || line.Has("prompt_ids") || line.Has("answer_ids") || line.IsIdListArray("docs");
-        var docs = ids
-            ? line.IdLists("docs")
-            : line.Strings("docs").Select((d, i) => (IReadOnlyList<int>)text.Encode(d, $"docs[{i}]")).ToArray();
+        var docs = text.Documents(line, ids);
         if (line.OptionalInt("gold") is int gold && (gold < 0 || gold >= docs.Length))
             throw new ExampleFieldException("gold", $"{gold} is not an index into the {docs.Length} documents");
         if (ids) return new E2eExample(line.Ids("question_ids"), docs, line.Ids("prompt_ids"), line.Ids("answer_ids"));
@@ -111,9 +109,7 @@ public sealed class RankLineParser(ExampleText text) : IExampleLineParser
     public TrainingExample Parse(TrainingLine line)
     {
         bool ids = line.Has("question_ids") || line.IsIdListArray("docs");
-        var docs = ids
-            ? line.IdLists("docs")
-            : line.Strings("docs").Select((d, i) => (IReadOnlyList<int>)text.Encode(d, $"docs[{i}]")).ToArray();
+        var docs = text.Documents(line, ids);
         if (line.OptionalInt("gold") is not int gold) throw new ExampleFieldException("gold", "is missing (the index of the relevant candidate)");
         var question = ids ? line.Ids("question_ids") : text.Encode(line.String("question"), "question");
         return new RankExample(question, docs, gold);

@@ -34,6 +34,10 @@ public sealed class ExampleText
     public int[] Prompt(string question, int k, string field) =>
         (_prompt ?? throw new ExampleFieldException(field, $"is text, but {Source} has no tokenizer (or no CLaRa prompt): give prompt ids instead"))(question, k);
 
+    /// <summary>A line's <c>docs</c>: id lists as given, or texts encoded one by one (an error names <c>docs[i]</c>).</summary>
+    public IReadOnlyList<int>[] Documents(TrainingLine line, bool preTokenized) =>
+        preTokenized ? line.IdLists("docs") : line.Strings("docs").Select((d, i) => (IReadOnlyList<int>)Encode(d, $"docs[{i}]")).ToArray();
+
     /// <summary>A target in text form: its ids then EOS, so the generator learns to stop.</summary>
     public int[] Target(string text, string field) => EosId is int eos ? [.. Encode(text, field), eos] : Encode(text, field);
 }
