@@ -27,20 +27,13 @@ internal static class TensorConverter
     /// </summary>
     private static void Quantise(ISourceTensor source, bool scales, Stream destination, ProgressReporter? progress)
     {
-        using var input = source.OpenRowMajor();
-        int inSize = source.DType.SizeOf();
-        byte[] inBuffer = ArrayPool<byte>.Shared.Rent(ChunkElements * inSize);
         float[] floats = ArrayPool<float>.Shared.Rent(ChunkElements);
         byte[] values = ArrayPool<byte>.Shared.Rent(ChunkElements);
         byte[] scaleBytes = ArrayPool<byte>.Shared.Rent(ChunkElements / Q8Blocks.BlockSize * sizeof(ushort));
         try
         {
-            long remaining = source.Shape.ElementCount;
-            while (remaining > 0)
+            ForEachChunk(source, progress, (raw, count) =>
             {
-                int count = (int)Math.Min(remaining, ChunkElements);
-                var raw = inBuffer.AsSpan(0, count * inSize);
-                input.ReadExactly(raw);
                 BulkConvert.ToFloat32(source.DType, raw, floats.AsSpan(0, count));
                 var valueSpan = values.AsSpan(0, count);
                 var scaleSpan = scaleBytes.AsSpan(0, count / Q8Blocks.BlockSize * sizeof(ushort));
@@ -53,17 +46,10 @@ internal static class TensorConverter
                     throw new InvalidDataException($"'{source.Name}' in {source.Origin}: {e.Message}", e);
                 }
                 destination.Write(scales ? scaleSpan : valueSpan);
-                remaining -= count;
-                progress?.Advance(raw.Length);
-            }
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException($"'{source.Name}' in {source.Origin}: the data ends before the {source.ByteLength} bytes its shape needs", e);
+            });
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(inBuffer);
             ArrayPool<float>.Shared.Return(floats);
             ArrayPool<byte>.Shared.Return(values);
             ArrayPool<byte>.Shared.Return(scaleBytes);
@@ -74,11 +60,42 @@ internal static class TensorConverter
     {
         if (!source.DType.IsFloatStorage())
             throw new InvalidDataException($"'{source.Name}' in {source.Origin} is {source.DType}; only float tensors are converted");
+        if (source.DType == target)
+        {
+            ForEachChunk(source, progress, (raw, _) => destination.Write(raw));
+            return;
+        }
+        int outSize = target.SizeOf();
+        float[] floats = ArrayPool<float>.Shared.Rent(ChunkElements);
+        byte[] outBuffer = ArrayPool<byte>.Shared.Rent(ChunkElements * outSize);
+        try
+        {
+            ForEachChunk(source, progress, (raw, count) =>
+            {
+                BulkConvert.ToFloat32(source.DType, raw, floats.AsSpan(0, count));
+                var converted = outBuffer.AsSpan(0, count * outSize);
+                BulkConvert.FromFloat32(target, floats.AsSpan(0, count), converted);
+                destination.Write(converted);
+            });
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(floats);
+            ArrayPool<byte>.Shared.Return(outBuffer);
+        }
+    }
+
+    private delegate void ChunkHandler(Span<byte> raw, int count);
+
+    /// <summary>
+    /// Reads the source row-major in chunks of at most <see cref="ChunkElements"/> elements, hands each chunk's bytes and
+    /// element count to <paramref name="handle"/>, and reports the bytes read; a source shorter than its shape says so.
+    /// </summary>
+    private static void ForEachChunk(ISourceTensor source, ProgressReporter? progress, ChunkHandler handle)
+    {
         using var input = source.OpenRowMajor();
-        int inSize = source.DType.SizeOf(), outSize = target.SizeOf();
+        int inSize = source.DType.SizeOf();
         byte[] inBuffer = ArrayPool<byte>.Shared.Rent(ChunkElements * inSize);
-        float[] floats = source.DType == target ? [] : ArrayPool<float>.Shared.Rent(ChunkElements);
-        byte[] outBuffer = source.DType == target ? [] : ArrayPool<byte>.Shared.Rent(ChunkElements * outSize);
         try
         {
             long remaining = source.Shape.ElementCount;
@@ -87,17 +104,7 @@ internal static class TensorConverter
                 int count = (int)Math.Min(remaining, ChunkElements);
                 var raw = inBuffer.AsSpan(0, count * inSize);
                 input.ReadExactly(raw);
-                if (source.DType == target)
-                {
-                    destination.Write(raw);
-                }
-                else
-                {
-                    BulkConvert.ToFloat32(source.DType, raw, floats.AsSpan(0, count));
-                    var converted = outBuffer.AsSpan(0, count * outSize);
-                    BulkConvert.FromFloat32(target, floats.AsSpan(0, count), converted);
-                    destination.Write(converted);
-                }
+                handle(raw, count);
                 remaining -= count;
                 progress?.Advance(raw.Length);
             }
@@ -109,8 +116,6 @@ internal static class TensorConverter
         finally
         {
             ArrayPool<byte>.Shared.Return(inBuffer);
-            if (floats.Length > 0) ArrayPool<float>.Shared.Return(floats);
-            if (outBuffer.Length > 0) ArrayPool<byte>.Shared.Return(outBuffer);
         }
     }
 }
