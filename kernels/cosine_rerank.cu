@@ -21,6 +21,13 @@
 //   coefficients[N] = the factor of q in the second term. Layout: coefficients F32 [N + 1].
 // clara_cosine_backward_query_{f32,bf16,f16}: grid.x = ceil(dim / 256), block = 256; thread = one query element,
 //   summing over the N candidates in order (reads of c_i coalesced across the block).
+//
+// Backward with respect to the candidates (a compressor trained where the scores are; F32 only):
+//   grad_c_i += g_i · q / (Nq · Nc_i) − g_i · score_i / (Nc_i · ‖c_i‖) · c_i,   the second term absent while ‖c_i‖ ≤ 1e-12.
+// clara_cosine_partials_f32 first, then
+// clara_cosine_backward_candidate_coefficients: grid = 1, block = 256. coefficients[2i] = the factor of q and
+//   coefficients[2i + 1] = the factor of c_i for candidate i. Layout: coefficients F32 [N, 2].
+// clara_cosine_backward_candidates: grid = (ceil(dim / 256), N), block = 256; thread = one element of one candidate.
 #include "clara_prelude.cuh"
 
 template <typename T>
@@ -137,3 +144,36 @@ extern "C" __global__ void clara_cosine_backward_query_bf16(const float* query, 
 extern "C" __global__ void clara_cosine_backward_query_f16(const float* query, const f16* candidates, const float* coefficients,
                                                            float* grad_query, int count, int dim)
 { cosine_backward_query(query, candidates, coefficients, grad_query, count, dim); }
+
+extern "C" __global__ void clara_cosine_backward_candidate_coefficients(const float* partials, const float* query_partials,
+                                                                        const float* grad_scores, float* coefficients,
+                                                                        int count, int splits)
+{
+    float qq = 0.0f;
+    for (int s = 0; s < splits; s++) qq += query_partials[s];
+    const float query_norm = fmaxf(sqrtf(qq), 1e-12f);
+    for (int i = threadIdx.x; i < count; i += blockDim.x)
+    {
+        float dot = 0.0f, cc = 0.0f;
+        for (int s = 0; s < splits; s++)
+        {
+            dot += partials[((long long)i * splits + s) * 2 + 0];
+            cc += partials[((long long)i * splits + s) * 2 + 1];
+        }
+        const float candidate_length = sqrtf(cc);
+        const float candidate_norm = fmaxf(candidate_length, 1e-12f);
+        const float score = dot / (query_norm * candidate_norm);
+        coefficients[2 * i] = grad_scores[i] / (query_norm * candidate_norm);
+        coefficients[2 * i + 1] = candidate_length > 1e-12f ? grad_scores[i] * score / (candidate_norm * candidate_length) : 0.0f;
+    }
+}
+
+extern "C" __global__ void clara_cosine_backward_candidates(const float* query, const float* candidates, const float* coefficients,
+                                                            float* grad_candidates, int dim)
+{
+    const int d = blockIdx.x * blockDim.x + threadIdx.x;
+    if (d >= dim) return;
+    const int i = blockIdx.y;
+    const long long at = (long long)i * dim + d;
+    grad_candidates[at] += coefficients[2 * i] * query[d] - coefficients[2 * i + 1] * candidates[at];
+}

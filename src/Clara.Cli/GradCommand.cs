@@ -40,11 +40,12 @@ internal sealed class GradCommand : ICommand
     private readonly Option<TrainingStage> _stage = StageOption.Create("--stage");
     private readonly Option<string> _data = Options.RequiredText("--data", "FILE.jsonl", "the batch: one pre-tokenized example a line");
     private readonly Option<string> _out = Options.RequiredText("--out", "FILE.safetensors", "the output file");
+    private readonly Option<string[]?> _adapters = Options.Names("--adapters", "a,b", "the adapters to differentiate (default: the stage's)");
     private readonly BackendOptions _backend = new();
 
     public Command Create() =>
         new Command("grad", "loss F32 [1] and every trainable tensor's gradient (named <adapter>/<PEFT name>, HF names for lm) over one batch")
-            .With([_model, _stage, _data, _out, .. _backend.All]).With(Run);
+            .With([_model, _stage, _data, _out, _adapters, .. _backend.All]).With(Run);
 
     private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
     {
@@ -52,40 +53,24 @@ internal sealed class GradCommand : ICommand
         var stage = p.GetValue(_stage);
         var dataPath = p.GetValue(_data)!;
         var output = p.GetValue(_out)!;
+        var adapters = p.GivenValue(_adapters);
         using var backend = _backend.Create(p);
 
         var batch = PretokenizedExamples.Read(dataPath, stage);
-        using var objective = Open(modelPath, stage, backend, out var owned);
-        using (owned)
+        using var model = TrainableModel.Load(modelPath, stage, backend);
+        model.CheckAdapters(adapters);
+        using var objective = model.CreateObjective(stage, new TrainingOptions { TrainableAdapters = adapters });
+        for (int i = 0; i < batch.Count; i++)
         {
-            for (int i = 0; i < batch.Count; i++)
-            {
-                try { batch[i].Validate(objective.Rules); }
-                catch (ExampleFieldException e) { throw new InvalidDataException($"{dataPath}: example {i + 1}: {e.Message}", e); }
-            }
-            objective.Parameters.ZeroGradients();
-            float loss = objective.AccumulateGradients(batch);
-            var tensors = new List<TensorToWrite> { TensorToWrite.FromFloat32("loss", new Engine.Tensors.Shape(1), new[] { loss }) };
-            tensors.AddRange(objective.Parameters.Parameters.Select(p => TensorToWrite.FromFloat32(p.Name, p.Shape, p.Gradient.ToFloatArray())));
-            SafetensorsWriter.Write(output, tensors);
-            stdout.WriteLine($"{stage.Name()}: loss {loss:G9} over {batch.Count} examples; wrote {objective.Parameters.Parameters.Count} gradients to {output}");
+            try { batch[i].Validate(objective.Rules); }
+            catch (ExampleFieldException e) { throw new InvalidDataException($"{dataPath}: example {i + 1}: {e.Message}", e); }
         }
+        objective.Parameters.ZeroGradients();
+        float loss = objective.AccumulateGradients(batch);
+        var tensors = new List<TensorToWrite> { TensorToWrite.FromFloat32("loss", new Engine.Tensors.Shape(1), new[] { loss }) };
+        tensors.AddRange(objective.Parameters.Parameters.Select(p => TensorToWrite.FromFloat32(p.Name, p.Shape, p.Gradient.ToFloatArray())));
+        SafetensorsWriter.Write(output, tensors);
+        stdout.WriteLine($"{stage.Name()}: loss {loss:G9} over {batch.Count} examples; wrote {objective.Parameters.Parameters.Count} gradients to {output}");
         return 0;
-    }
-
-    /// <summary>Stage lm runs on any decoder directory; the CLaRa stages need a CLaRa directory.</summary>
-    private static ITrainingObjective Open(string path, TrainingStage stage, Engine.Backends.IBackend backend, out IDisposable model)
-    {
-        if (stage == TrainingStage.Lm)
-        {
-            var decoder = DecoderModel.Load(path, backend);
-            model = decoder;
-            try { return TrainingObjectives.CreateLm(decoder); }
-            catch { decoder.Dispose(); throw; }
-        }
-        var clara = ClaraModel.Load(path, backend);
-        model = clara;
-        try { return TrainingObjectives.Create(clara, stage); }
-        catch { clara.Dispose(); throw; }
     }
 }

@@ -27,7 +27,8 @@ internal static class TrainingKernelChecks
             .Concat(SequenceAttention(b, new AttentionLayout(3, 5, 0, 3, 1, 8, 0.35f), padLeft: 3))),
         new("cross_entropy", b => CrossEntropy(b, 19, 32003)),
         new("alignment_loss", b => AlignmentLoss(b, 3, 267, 515)),
-        new("cosine_backward", b => [CosineBackward(b, DType.BF16, 37, 32771), CosineBackward(b, DType.F32, 3, 129)]),
+        new("cosine_backward", b => [CosineBackward(b, DType.BF16, 37, 32771), CosineBackward(b, DType.F32, 3, 129),
+            CosineBackwardCandidates(b, 20, 2048), CosineBackwardCandidates(b, 3, 129)]),
         new("topk_straight_through", b => TopKStraightThrough(b, 3, 47, 5, 0.1f).Concat(TopKStraightThrough(b, 2, 9, 9, 0.02f))),
         new("adamw", b => [AdamWStep(b, 1_000_007)]),
         new("cast", b => Casts(b, 1_000_003)),
@@ -205,6 +206,17 @@ internal static class TrainingKernelChecks
         b.Cpu.Kernels.CosineScoresBackward(query.Cpu, candidates.Cpu, gradScores.Cpu, gradQuery.Cpu);
         b.Device.Kernels.CosineScoresBackward(query.Device, candidates.Device, gradScores.Device, gradQuery.Device);
         return new($"cosine backward {storage}", $"{count} × [{dim}]", CheckBench.Error(gradQuery), 1e-5);
+    }
+
+    private static KernelCheckResult CosineBackwardCandidates(CheckBench b, int count, int dim)
+    {
+        var query = b.Floats(b.Normal(dim), [dim]);
+        var candidates = b.Floats(b.Normal((long)count * dim), [count, dim]);
+        var gradScores = b.Floats(b.Normal(count), [count]);
+        var gradCandidates = b.Floats(b.Normal((long)count * dim, 0.01f), [count, dim]); // accumulated into
+        b.Cpu.Kernels.CosineScoresBackwardCandidates(query.Cpu, candidates.Cpu, gradScores.Cpu, gradCandidates.Cpu);
+        b.Device.Kernels.CosineScoresBackwardCandidates(query.Device, candidates.Device, gradScores.Device, gradCandidates.Device);
+        return new("cosine backward candidates", $"{count} × [{dim}]", CheckBench.Error(gradCandidates), 1e-5);
     }
 
     private static IEnumerable<KernelCheckResult> TopKStraightThrough(CheckBench b, int batch, int n, int k, float temperature)

@@ -1,6 +1,7 @@
 """Autograd references for `clara grad` and the engine's training graphs (spec section 6 losses, section 9 contract).
 
-For each tiny CLaRa fixture (distinct and repeated memory tokens) and each stage (lm, scp, instruct, e2e, rank) this writes
+For each tiny CLaRa fixture (distinct and repeated memory tokens) and each stage (lm, scp, instruct, e2e, rank, and
+rank-joint: stage rank with the compressor trained too) this writes
 under tests/fixtures/grad/<model>/ (and stage lm of the tied-embedding model llama-gqa1):
   <stage>.jsonl          one pre-tokenized example per line (the batch), in the field names `clara grad` reads;
   <stage>.safetensors    `loss` F32 [1] and the gradient of every trainable tensor, named `<adapter>/<PEFT name>`
@@ -205,20 +206,23 @@ def e2e_stage(clara: Clara, vocab: int, gen: torch.Generator):
     return lines, loss, leaves
 
 
-def rank_stage(clara: Clara, vocab: int, gen: torch.Generator):
+def rank_stage(clara: Clara, vocab: int, gen: torch.Generator, train_compressor: bool = False):
     """The query reasoner's warm start (docs/clara-spec.md section 6.5): mean over the batch of
-    CE(softmax(cos(q, d_i) / tau), gold), tau the clara.json temperature; compressor frozen, no generator."""
+    CE(softmax(cos(q, d_i) / tau), gold), tau the clara.json temperature; no generator. The compressor is frozen
+    unless train_compressor (stage rank with --adapters query_reasoner_adapter,encoder_adapter), when its gradient
+    comes through the candidates' memories."""
     leaves = {}
     query_adapter = trainable(clara.query, "query_reasoner_adapter", leaves)
+    encoder = trainable(clara.encoder, "encoder_adapter", leaves) if train_compressor else clara.encoder
     cfg = clara.cfg
     losses, lines = [], []
     for n_docs, question_length, gold in ((4, 5, 2), (3, 0, 0)):
         question = random_ids(question_length, vocab, gen)
         docs = [random_ids(int(n), vocab, gen) for n in torch.randint(1, 16, (n_docs,), generator=gen)]
         docs[-1] = random_ids(cfg.doc_max_length + 4, vocab, gen)    # one truncated candidate
-        with torch.no_grad():
+        with torch.set_grad_enabled(train_compressor):
             ids, mask = encoder_inputs(docs, cfg)
-            memory = compress(clara.model, clara.encoder, ids, mask, cfg)[0]
+            memory = compress(clara.model, encoder, ids, mask, cfg)[0]
         q_ids, q_mask = encoder_inputs([question], cfg)
         scores = cosine_scores(query_vector(clara.model, query_adapter, q_ids, q_mask, cfg)[0], memory)
         losses.append(F.cross_entropy((scores / max(cfg.temperature, 1e-6))[None], torch.tensor([gold])))
@@ -235,10 +239,14 @@ def write_stage(directory: Path, stage: str, lines, loss: torch.Tensor, leaves: 
     bad = [n for n, t in tensors.items() if not torch.isfinite(t).all()]
     if bad:
         raise AssertionError(f"{stage}: non-finite gradients {bad[:3]}")
-    if stage in ("e2e", "rank"):
+    if stage in ("e2e", "rank", "rank-joint"):
         norm = max(tensors[n].abs().max().item() for n in names if n.startswith("query_reasoner_adapter/"))
         if norm < 1e-6:
             raise AssertionError(f"{stage}: the query reasoner's gradient is {norm:.2e}; nothing would be tested")
+    if stage == "rank-joint":
+        norm = max(tensors[n].abs().max().item() for n in names if n.startswith("encoder_adapter/"))
+        if norm < 1e-6:
+            raise AssertionError(f"{stage}: the compressor's gradient is {norm:.2e}; nothing would be tested")
     directory.mkdir(parents=True, exist_ok=True)
     (directory / f"{stage}.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
     write_safetensors(directory / f"{stage}.safetensors", tensors,
@@ -256,10 +264,14 @@ def main() -> None:
         source = FIXTURES / "clara" / name
         out = OUT / name
         print(name)
-        for offset, stage in enumerate(("lm", "scp", "instruct", "e2e", "rank")):
-            gen = torch.Generator().manual_seed(7000 + 10 * index + offset)
+        for offset, stage in enumerate(("lm", "scp", "instruct", "e2e", "rank", "rank-joint")):
+            # rank-joint draws rank's batch (its seed), so its query-reasoner gradients are rank's and only the
+            # compressor's are new.
+            gen = torch.Generator().manual_seed(7000 + 10 * index + min(offset, 4))
             if stage == "lm":
                 result = lm_stage(source, vocab, gen)
+            elif stage == "rank-joint":
+                result = rank_stage(Clara(source), vocab, gen, train_compressor=True)
             else:
                 result = {"scp": scp_stage, "instruct": instruct_stage, "e2e": e2e_stage, "rank": rank_stage}[stage](Clara(source), vocab, gen)
             write_stage(out, stage, *result)

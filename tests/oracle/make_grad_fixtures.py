@@ -12,6 +12,7 @@ Writes tests/fixtures/kernels/grad/*.safetensors, read by tests/Clara.Engine.Tes
   cross_entropy.safetensors       F.cross_entropy (two ignore indices): losses, log-sum-exp, gradient of a scaled sum
   alignment.safetensors           spec §2 alignment loss and its gradient (accumulated)
   cosine_backward.safetensors     autograd of F.normalize cosine scores w.r.t. the query (f32 and bf16 candidates)
+                                  and w.r.t. the candidates (f32)
   topk.safetensors                spec §4 straight-through top-k with near ties, k ≥ 2
   adamw.safetensors               one torch.optim.AdamW step from a mid-training state, gradient pre-scaled
 
@@ -236,6 +237,15 @@ def cosine_backward(gen: torch.Generator) -> None:
         tensors.update({f"{label}.query": query.detach(), f"{label}.candidates": candidates, f"{label}.grad_scores": upstream,
                         f"{label}.scores": scores.detach(), f"{label}.grad_query0": grad_query0,
                         f"{label}.grad_query": grad_query0 + query.grad})
+    # With respect to the candidates (a compressor trained where the scores are): F32 only, accumulated into.
+    query = torch.randn(29, generator=gen)
+    candidates = torch.randn(6, 29, generator=gen).requires_grad_(True)
+    upstream = torch.randn(6, generator=gen)
+    grad_candidates0 = torch.randn(6, 29, generator=gen)
+    scores = F.normalize(candidates, dim=-1, eps=1e-12) @ F.normalize(query, dim=-1, eps=1e-12)
+    (scores * upstream).sum().backward()
+    tensors.update({"candidates.query": query, "candidates.candidates": candidates.detach(), "candidates.grad_scores": upstream,
+                    "candidates.grad_candidates0": grad_candidates0, "candidates.grad_candidates": grad_candidates0 + candidates.grad})
     save("cosine_backward.safetensors", tensors)
 
 

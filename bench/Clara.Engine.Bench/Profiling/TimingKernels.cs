@@ -74,6 +74,8 @@ internal sealed class TimingKernels(IBackend backend) : IKernels
         Time("alignment backward", () => _inner.AlignmentLossBackward(roles, docMean, memMean, gradScale, gradHidden));
     public void CosineScoresBackward(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradQuery) =>
         Time("cosine_scores backward", () => _inner.CosineScoresBackward(query, candidates, gradScores, gradQuery));
+    public void CosineScoresBackwardCandidates(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradCandidates) =>
+        Time("cosine_scores backward (candidates)", () => _inner.CosineScoresBackwardCandidates(query, candidates, gradScores, gradCandidates));
     public void StraightThroughTopK(Tensor scores, int k, float temperature, Tensor hard, Tensor soft, Tensor indices) =>
         Time("topk", () => _inner.StraightThroughTopK(scores, k, temperature, hard, soft, indices));
     public void StraightThroughTopKBackward(Tensor soft, Tensor gradWeights, float temperature, Tensor gradScores) =>

@@ -128,6 +128,13 @@ public interface IKernels
     void CosineScoresBackward(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradQuery);
 
     /// <summary>
+    /// Backward of <see cref="CosineScores"/> with respect to the candidates (a compressor that trains where scores do):
+    /// gradCandidates [count, dim] accumulates gradScores[i] · ∂cos(query, candidates[i])/∂candidates[i] row by row.
+    /// Candidates and their gradient are F32.
+    /// </summary>
+    void CosineScoresBackwardCandidates(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradCandidates);
+
+    /// <summary>
     /// §4 straight-through top-k per batch row: scores F32 [batch, n] → hard (the forward value of W) and soft
     /// (its gradient path) F32 [batch, k, n], indices I32 [batch, k] best first, ties to the lower index. 1 ≤ k ≤ n;
     /// temperature finite and ≥ 0, used as max(τ, 1e-6); a NaN score is refused.

@@ -76,6 +76,12 @@ internal sealed class CosineScoresBackwardNode(Value query, Value candidates, Va
     public override void Execute(IKernels k, IValueBinding v) => k.CosineScoresBackward(v[Reads[0]], v[Reads[1]], v[Reads[2]], v[Reads[3]]);
 }
 
+internal sealed class CosineScoresCandidatesBackwardNode(Value query, Value candidates, Value gradScores, Value gradCandidates)
+    : Node("cosine_scores_backward_candidates", [query, candidates, gradScores, gradCandidates], gradCandidates)
+{
+    public override void Execute(IKernels k, IValueBinding v) => k.CosineScoresBackwardCandidates(v[Reads[0]], v[Reads[1]], v[Reads[2]], v[Reads[3]]);
+}
+
 internal sealed class StraightThroughTopKBackwardNode(Value soft, Value gradWeights, float temperature, Value gradScores)
     : Node("straight_through_topk_backward", [soft, gradWeights], gradScores)
 {

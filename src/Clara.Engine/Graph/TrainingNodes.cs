@@ -193,11 +193,10 @@ internal sealed class CosineScoresNode(Value query, Value candidates, Value scor
 
     internal override void Backward(GradientBuilder g)
     {
-        if (g.Needs(Reads[1]))
-            throw new NotSupportedException($"no gradient reaches the candidates of cosine scores ({Reads[1]}); the compressor is frozen where scores are trained");
         var grad = g.Materialize(Writes!);
-        if (grad is null || !g.Needs(Reads[0])) return;
-        g.Graph.Append(new CosineScoresBackwardNode(Reads[0], Reads[1], grad, g.Accumulator(Reads[0])));
+        if (grad is null) return;
+        if (g.Needs(Reads[0])) g.Graph.Append(new CosineScoresBackwardNode(Reads[0], Reads[1], grad, g.Accumulator(Reads[0])));
+        if (g.Needs(Reads[1])) g.Graph.Append(new CosineScoresCandidatesBackwardNode(Reads[0], Reads[1], grad, g.Accumulator(Reads[1])));
     }
 }
 

@@ -89,8 +89,9 @@ internal sealed class E2eObjective(ClaraModel model, ParameterStore store, IRead
 
 /// <summary>
 /// §6.5 (the engine's warm start of the query reasoner): the question through the query reasoner, cosine scores against
-/// the candidates' memories (frozen compressor), and the mean over the batch of CE(softmax(scores / τ), gold). No
-/// generator runs; only the query reasoner learns.
+/// the candidates' memories, and the mean over the batch of CE(softmax(scores / τ), gold). No generator runs; the query
+/// reasoner learns, and the compressor too when it is among the trained adapters (its gradient reaches it through the
+/// candidates of the scores).
 /// </summary>
 internal sealed class RankObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, float temperature)
     : ClaraStageObjective(TrainingStage.Rank, model, store, trained)

@@ -35,8 +35,8 @@ public static class TrainingObjectives
         var adapters = trained.Select(name => model.Decoder.GetAdapter(name)!).ToList();
         if (stage == TrainingStage.E2e && trained.Contains(ClaraModel.EncoderAdapter))
             throw new NotSupportedException($"stage e2e keeps the compressor frozen (spec §6.3): {ClaraModel.EncoderAdapter} cannot train in it");
-        if (stage == TrainingStage.Rank && trained.Any(a => a != ClaraModel.QueryAdapter))
-            throw new NotSupportedException($"stage rank trains only {ClaraModel.QueryAdapter} (the compressor is frozen and no generator runs)");
+        if (stage == TrainingStage.Rank && trained.Any(a => a is not (ClaraModel.QueryAdapter or ClaraModel.EncoderAdapter)))
+            throw new NotSupportedException($"stage rank trains {ClaraModel.QueryAdapter} and, if asked, {ClaraModel.EncoderAdapter}; no generator runs in it");
         var store = TrainableWeights.CreateStore(model.Decoder.Backend,
             adapters.SelectMany(a => TrainableWeights.Adapter(a, model.Decoder.Config)).ToList());
         return stage switch

@@ -35,6 +35,32 @@ public class GradCommandTests
         StageGradientOracleSuite.AssertMatches(expected, actual.ReadAsFloat32("loss")[0], gradients, $"clara grad {model} {stage}");
     }
 
+    /// <summary>Stage rank with the compressor differentiated too (--adapters): its gradient comes through the scores' candidates.</summary>
+    [TestCase("clara-distinct")]
+    [TestCase("clara-repeated")]
+    public void RankWithTheCompressorWritesAutogradsGradients(string model)
+    {
+        var output = Path.Combine(_dir, "grad.safetensors");
+        string stage = StageGradientOracleSuite.RankJoint;
+        var (code, _, err) = Clara("grad", "--model", Fixtures.Clara(model), "--stage", "rank", "--adapters", "query_reasoner_adapter,encoder_adapter",
+            "--data", StageGradientOracleSuite.DataFile(model, stage), "--out", output);
+        Assert.That(code, Is.EqualTo(0), err);
+        using var expected = SafetensorsFile.Open(StageGradientOracleSuite.ExpectedFile(model, stage));
+        using var actual = SafetensorsFile.Open(output);
+        var gradients = actual.Tensors.Where(t => t.Name != "loss").Select(t => (t.Name, actual.ReadAsFloat32(t.Name))).ToList();
+        Assert.That(gradients.Select(g => g.Name), Has.Some.StartsWith("encoder_adapter/"));
+        StageGradientOracleSuite.AssertMatches(expected, actual.ReadAsFloat32("loss")[0], gradients, $"clara grad {model} {stage}");
+    }
+
+    [Test]
+    public void AnUnknownAdapterIsRefusedWithTheOnesTheModelHas()
+    {
+        var (code, _, err) = Clara("grad", "--model", Fixtures.Clara("clara-distinct"), "--stage", "rank", "--adapters", "query_reasoner_adapter,compressor",
+            "--data", StageGradientOracleSuite.DataFile("clara-distinct", "rank"), "--out", Path.Combine(_dir, "g.safetensors"));
+        Assert.That(code, Is.Not.EqualTo(0));
+        Assert.That(err, Does.Contain("unknown adapter 'compressor'").And.Contain("encoder_adapter"));
+    }
+
     [Test]
     public void StageLmRunsOnAPlainModelDirectory()
     {

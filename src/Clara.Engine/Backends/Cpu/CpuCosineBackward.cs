@@ -8,6 +8,8 @@ namespace Clara.Engine.Backends.Cpu;
 /// CPU twin of <see cref="IKernels.CosineScoresBackward"/>. The forward is cos_i = q̂ · d̂_i with x̂ = x / max(‖x‖, 1e-12)
 /// (F.normalize); for ‖q‖ above the guard ∂cos_i/∂q = (d̂_i − cos_i·q̂) / ‖q‖, below it q̂ = q / 1e-12 and the
 /// gradient is d̂_i / 1e-12. So gradQuery += (Σ_i g_i d̂_i − (Σ_i g_i cos_i)·q̂) / ‖q‖ in one pass over the candidates.
+/// By the same symmetry gradCandidates[i] += g_i (q̂ − cos_i·d̂_i) / max(‖d_i‖, 1e-12), without the projection term
+/// while ‖d_i‖ is below the guard.
 /// </summary>
 internal static class CpuCosineBackward
 {
@@ -37,5 +39,31 @@ internal static class CpuCosineBackward
         // Below the guard the normalisation is a constant scale: no projection term.
         double projection = qNorm > NormFloor ? gradDotCos / qScale : 0;
         for (int c = 0; c < dim; c++) dq[c] += (float)((weighted[c] - projection * q[c]) / qScale);
+    }
+
+    public static void Candidates(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradCandidates)
+    {
+        var shape = CosineBackwardRules.CheckCandidates(query, candidates, gradScores, gradCandidates);
+        var q = CpuTensor.Span<float>(query);
+        var g = CpuTensor.Span<float>(gradScores);
+        var all = CpuTensor.Span<float>(candidates);
+        var grad = CpuTensor.Span<float>(gradCandidates);
+        int dim = shape.Dim;
+        float qScale = MathF.Max(MathF.Sqrt(TensorPrimitives.Dot(q, q)), NormFloor);
+        var term = new float[dim];
+        for (int i = 0; i < shape.Count; i++)
+        {
+            var row = all.Slice(i * dim, dim);
+            float dNorm = MathF.Sqrt(TensorPrimitives.Dot(row, row));
+            float dScale = MathF.Max(dNorm, NormFloor);
+            float cos = TensorPrimitives.Dot(q, row) / (qScale * dScale);
+            float queryFactor = g[i] / (qScale * dScale);
+            float rowFactor = dNorm > NormFloor ? g[i] * cos / (dScale * dNorm) : 0f;
+            var dRow = grad.Slice(i * dim, dim);
+            TensorPrimitives.Multiply(q, queryFactor, term);
+            TensorPrimitives.Add(dRow, term, dRow);
+            TensorPrimitives.Multiply(row, -rowFactor, term);
+            TensorPrimitives.Add(dRow, term, dRow);
+        }
     }
 }

@@ -53,6 +53,8 @@ internal sealed class CpuKernels(int threads) : IKernels
         CpuLosses.AlignmentLossBackward(roles, docMean, memMean, gradScale, gradHidden);
     public void CosineScoresBackward(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradQuery) =>
         CpuCosineBackward.Run(query, candidates, gradScores, gradQuery);
+    public void CosineScoresBackwardCandidates(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradCandidates) =>
+        CpuCosineBackward.Candidates(query, candidates, gradScores, gradCandidates);
     public void StraightThroughTopK(Tensor scores, int k, float temperature, Tensor hard, Tensor soft, Tensor indices) =>
         CpuTopK.Forward(scores, k, temperature, hard, soft, indices);
     public void StraightThroughTopKBackward(Tensor soft, Tensor gradWeights, float temperature, Tensor gradScores) =>

@@ -44,6 +44,25 @@ internal sealed class CosineRerankLauncher(KernelLauncher launcher, CudaContext 
             new KernelArguments().Add(q).Add(launcher.Any(candidates, "cosine-backward candidates")).Add(coefficients).Add(dq).Add(shape.Count).Add(shape.Dim));
     }
 
+    /// <summary>gradCandidates[i] += gradScores[i] · ∂cos(query, candidates[i])/∂candidates[i], from the same partial sums as the scores.</summary>
+    public void BackwardCandidates(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradCandidates)
+    {
+        var shape = CosineBackwardRules.CheckCandidates(query, candidates, gradScores, gradCandidates);
+        var q = launcher.F32(query, "cosine-backward query");
+        var c = launcher.F32(candidates, "cosine-backward candidates");
+        var g = launcher.F32(gradScores, "cosine-backward gradScores");
+        var dc = launcher.F32(gradCandidates, "cosine-backward gradCandidates");
+        if (shape.Count == 0) return;
+        if (shape.Count > 65535) throw new ArgumentException($"cosine-backward candidates {candidates.Shape}: at most 65535 candidates (one grid row each)");
+        var (partials, queryPartials, splits) = Partials(q, candidates, "cosine-backward candidates", shape.Count, shape.Dim, extraFloats: 2 * shape.Count);
+        var coefficients = queryPartials + (long)splits * sizeof(float);
+        launcher.Launch("cosine_rerank.cu", "clara_cosine_backward_candidate_coefficients", new LaunchShape(new Dim3(1), new Dim3(Threads)),
+            new KernelArguments().Add(partials).Add(queryPartials).Add(g).Add(coefficients).Add(shape.Count).Add(splits));
+        launcher.Launch("cosine_rerank.cu", "clara_cosine_backward_candidates",
+            new LaunchShape(new Dim3((uint)((shape.Dim + Threads - 1) / Threads), (uint)shape.Count), new Dim3(Threads)),
+            new KernelArguments().Add(q).Add(c).Add(coefficients).Add(dc).Add(shape.Dim));
+    }
+
     /// <summary>
     /// The first pass: (q·c, c·c) per candidate and slice, and q·q per slice, in the scratch buffer, followed by
     /// <paramref name="extraFloats"/> more floats the caller may use.

@@ -102,6 +102,8 @@ internal sealed class CudaKernels : IKernels, IDisposable
         _alignment.Backward(roles, docMean, memMean, gradScale, gradHidden);
     public void CosineScoresBackward(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradQuery) =>
         _cosine.Backward(query, candidates, gradScores, gradQuery);
+    public void CosineScoresBackwardCandidates(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradCandidates) =>
+        _cosine.BackwardCandidates(query, candidates, gradScores, gradCandidates);
     public void StraightThroughTopK(Tensor scores, int k, float temperature, Tensor hard, Tensor soft, Tensor indices) =>
         _topK.Forward(scores, k, temperature, hard, soft, indices);
     public void StraightThroughTopKBackward(Tensor soft, Tensor gradWeights, float temperature, Tensor gradScores) =>

@@ -17,7 +17,7 @@ internal static class KernelEntryPoints
             "clara_sequence_attention_backward_kv", "clara_sequence_attention_backward_q"],
         ["cast.cu"] = ["clara_cast_f32_bf16", "clara_cast_f32_f16", "clara_cast_bf16_f32", "clara_cast_f16_f32", "clara_cast_bf16_f16", "clara_cast_f16_bf16"],
         ["cosine_rerank.cu"] = [.. PerStorage("clara_cosine_partials"), "clara_cosine_finalize", "clara_cosine_backward_coefficients",
-            .. PerStorage("clara_cosine_backward_query")],
+            .. PerStorage("clara_cosine_backward_query"), "clara_cosine_backward_candidate_coefficients", "clara_cosine_backward_candidates"],
         ["elementwise.cu"] = ["clara_add", "clara_add_scaled", "clara_fill"],
         ["embedding.cu"] = PerStorage("clara_embedding"),
         ["q8_gemv.cu"] = ["clara_q8_gemv"],

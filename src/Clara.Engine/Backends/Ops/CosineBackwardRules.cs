@@ -5,7 +5,7 @@ namespace Clara.Engine.Backends.Ops;
 /// <summary>Sizes of one cosine-score backward: <see cref="Count"/> candidates of <see cref="Dim"/>.</summary>
 public readonly record struct CosineBackwardShape(int Count, int Dim);
 
-/// <summary>Operand rules of <see cref="IKernels.CosineScoresBackward"/>.</summary>
+/// <summary>Operand rules of <see cref="IKernels.CosineScoresBackward"/> and <see cref="IKernels.CosineScoresBackwardCandidates"/>.</summary>
 public static class CosineBackwardRules
 {
     public static CosineBackwardShape Check(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradQuery)
@@ -22,5 +22,18 @@ public static class CosineBackwardRules
         OperandDTypes.RequireSameCount(gradScores, count, "cosine-backward gradScores", $"candidates {candidates.Shape} (rows)");
         OperandDTypes.RequireSameCount(gradQuery, dim, "cosine-backward gradQuery", $"query {query.Shape}");
         return new CosineBackwardShape(count, dim);
+    }
+
+    /// <summary>
+    /// The candidates' gradient is trained F32 state (compressor output in a training graph), so the candidates must be
+    /// F32 too; gradCandidates has their shape.
+    /// </summary>
+    public static CosineBackwardShape CheckCandidates(Tensor query, Tensor candidates, Tensor gradScores, Tensor gradCandidates)
+    {
+        OperandDTypes.RequireF32(candidates, "cosine-backward candidates");
+        OperandDTypes.RequireF32(gradCandidates, "cosine-backward gradCandidates");
+        var shape = Check(query, candidates, gradScores, query);
+        OperandDTypes.RequireSameCount(gradCandidates, (long)shape.Count * shape.Dim, "cosine-backward gradCandidates", $"candidates {candidates.Shape}");
+        return shape;
     }
 }

@@ -66,7 +66,10 @@ public abstract class AlignmentLossSuite : GradOracleSuite
         AssertRefused(() => Backend.Kernels.AlignmentLoss(Zeros(2, 3, 4), Ints(new int[6], 2, 3), Zeros(2, 4), Zeros(2, 5), Zeros(2)), "memMean");
 }
 
-/// <summary>CosineScoresBackward against autograd of F.normalize cosine scores (f32 and bf16 candidates), and finite differences.</summary>
+/// <summary>
+/// CosineScoresBackward (f32 and bf16 candidates) and CosineScoresBackwardCandidates against autograd of F.normalize
+/// cosine scores, and finite differences.
+/// </summary>
 public abstract class CosineBackwardSuite : GradOracleSuite
 {
     [TestCase("f32")]
@@ -98,8 +101,38 @@ public abstract class CosineBackwardSuite : GradOracleSuite
     }
 
     [Test]
+    public void CandidateGradientAccumulatesLikeAutograd()
+    {
+        var f = Load("cosine_backward");
+        var gradCandidates = F32(f, "candidates.grad_candidates0");
+        Backend.Kernels.CosineScoresBackwardCandidates(F32(f, "candidates.query"), F32(f, "candidates.candidates"), F32(f, "candidates.grad_scores"), gradCandidates);
+        AssertOracle(gradCandidates.ToFloatArray(), f.F32("candidates.grad_candidates"), "cosine dcandidates (accumulated)");
+    }
+
+    [Test]
+    public void CandidateGradientMatchesFiniteDifferences()
+    {
+        var f = Load("cosine_backward");
+        var query = F32(f, "candidates.query");
+        var upstream = f.F32("candidates.grad_scores");
+        var candidates = f.F32("candidates.candidates");
+        var gradCandidates = Zeros(f.Shape("candidates.candidates"));
+        Backend.Kernels.CosineScoresBackwardCandidates(query, Floats(candidates, f.Shape("candidates.candidates")), Floats(upstream, upstream.Length), gradCandidates);
+        FiniteDifference.AssertMatches(c =>
+        {
+            var scores = Zeros(upstream.Length);
+            Backend.Kernels.CosineScores(query, Floats(c, f.Shape("candidates.candidates")), scores);
+            return FiniteDifference.Dot(scores.ToFloatArray(), upstream);
+        }, candidates, gradCandidates.ToFloatArray(), "cosine dcandidates");
+    }
+
+    [Test]
     public void MismatchedOperandsAreRefusedByName() =>
         AssertRefused(() => Backend.Kernels.CosineScoresBackward(Zeros(4), Zeros(3, 4), Zeros(2), Zeros(4)), "gradScores");
+
+    [Test]
+    public void ACandidateGradientOfAnotherShapeIsRefusedByName() =>
+        AssertRefused(() => Backend.Kernels.CosineScoresBackwardCandidates(Zeros(4), Zeros(3, 4), Zeros(3), Zeros(2, 4)), "gradCandidates");
 }
 
 /// <summary>The §4 straight-through top-k with near ties and k ≥ 2 against the PyTorch formulation and its autograd.</summary>
