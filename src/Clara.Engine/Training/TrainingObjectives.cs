@@ -35,8 +35,8 @@ public static class TrainingObjectives
         var adapters = trained.Select(name => model.Decoder.GetAdapter(name)!).ToList();
         if (stage == TrainingStage.E2e && trained.Contains(ClaraModel.EncoderAdapter))
             throw new NotSupportedException($"stage e2e keeps the compressor frozen (spec §6.3): {ClaraModel.EncoderAdapter} cannot train in it");
-        if (stage == TrainingStage.Rank && trained.Any(a => a is not (ClaraModel.QueryAdapter or ClaraModel.EncoderAdapter)))
-            throw new NotSupportedException($"stage rank trains {ClaraModel.QueryAdapter} and, if asked, {ClaraModel.EncoderAdapter}; no generator runs in it");
+        if (stage == TrainingStage.Rank && trained.FirstOrDefault(a => a is not (ClaraModel.QueryAdapter or ClaraModel.EncoderAdapter)) is { } unreached)
+            throw new NotSupportedException($"stage rank cannot train {unreached}: no generator runs in it (it trains {ClaraModel.QueryAdapter} and, if asked, {ClaraModel.EncoderAdapter})");
         var store = TrainableWeights.CreateStore(model.Decoder.Backend,
             adapters.SelectMany(a => TrainableWeights.Adapter(a, model.Decoder.Config)).ToList());
         return stage switch

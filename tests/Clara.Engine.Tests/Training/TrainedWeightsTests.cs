@@ -73,6 +73,18 @@ public class TrainedWeightsTests
         Assert.That(e!.Message, Does.Contain("F32").And.Contain("BF16"));
     }
 
+    /// <summary>Adapters a stage's graph would never reach are refused by name, not trained into silence.</summary>
+    [TestCase(TrainingStage.Rank, ClaraModel.DecoderAdapter, "no generator")]
+    [TestCase(TrainingStage.E2e, ClaraModel.EncoderAdapter, "compressor frozen")]
+    public void AnAdapterTheStageCannotTrainIsRefused(TrainingStage stage, string adapter, string reason)
+    {
+        using var backend = new CpuBackend();
+        using var clara = ClaraModel.Load(Fixtures.Clara("clara-distinct"), backend);
+        var e = Assert.Throws<NotSupportedException>(() => TrainingObjectives.Create(clara, stage,
+            new TrainingOptions { TrainableAdapters = [ClaraModel.QueryAdapter, adapter] }));
+        Assert.That(e!.Message, Does.Contain(adapter).And.Contain(reason));
+    }
+
     [Test]
     public void AnExampleOfAnotherStageIsRefused()
     {
