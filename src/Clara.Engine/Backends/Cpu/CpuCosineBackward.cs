@@ -50,7 +50,6 @@ internal static class CpuCosineBackward
         var grad = CpuTensor.Span<float>(gradCandidates);
         int dim = shape.Dim;
         float qScale = MathF.Max(MathF.Sqrt(TensorPrimitives.Dot(q, q)), NormFloor);
-        var term = new float[dim];
         for (int i = 0; i < shape.Count; i++)
         {
             var row = all.Slice(i * dim, dim);
@@ -60,10 +59,8 @@ internal static class CpuCosineBackward
             float queryFactor = g[i] / (qScale * dScale);
             float rowFactor = dNorm > NormFloor ? g[i] * cos / (dScale * dNorm) : 0f;
             var dRow = grad.Slice(i * dim, dim);
-            TensorPrimitives.Multiply(q, queryFactor, term);
-            TensorPrimitives.Add(dRow, term, dRow);
-            TensorPrimitives.Multiply(row, -rowFactor, term);
-            TensorPrimitives.Add(dRow, term, dRow);
+            TensorPrimitives.MultiplyAdd(q, queryFactor, dRow, dRow);
+            TensorPrimitives.MultiplyAdd(row, -rowFactor, dRow, dRow);
         }
     }
 }
