@@ -71,11 +71,15 @@ rank_args=("${rank_adapters[@]}" --steps 800 --lr 5e-4 --warmup 10 --batch 4)   
 # Instruction tuning at k = 1 (the gold document's memory, generator only): each joint rank phase moves the memories,
 # and the generator has to learn to read them again.
 instruct_args=(--steps 500 --lr 7e-4 --warmup 20 --batch 8)     # 4000 of the 36000 questions
-# The reading cycle (run 7): SCP with compressor and generator on the same questions over the whole document (the
-# memory learns to keep what answers need; recall falls), joint rank again (recall comes back), instruction again.
-scp_doc_args=(--steps 1200 --lr 7e-4 --warmup 20 --batch 8)     # 9600 of the 36000 questions
-rank2_args=("${rank_adapters[@]}" --steps 300 --lr 3e-4 --warmup 10 --batch 4)
-instruct2_args=(--steps 400 --lr 5e-4 --warmup 20 --batch 8)
+# Two reading cycles (run 7): SCP with compressor and generator on the same questions over the whole document (the
+# memory learns to keep what answers need; recall falls), rank again (recall comes back), instruction again. In the
+# second cycle the query reasoner alone brings recall back, so the memories that SCP taught to read stay as they are.
+cycle1_scp=(--steps 1200 --lr 7e-4 --warmup 20 --batch 8)       # 9600 of the 36000 questions
+cycle1_rank=("${rank_adapters[@]}" --steps 300 --lr 3e-4 --warmup 10 --batch 4)
+cycle1_instruct=(--steps 400 --lr 5e-4 --warmup 20 --batch 8)
+cycle2_scp=(--steps 1200 --lr 5e-4 --warmup 20 --batch 8)
+cycle2_rank=(--steps 700 --lr 5e-4 --warmup 10 --batch 4)       # the query reasoner only
+cycle2_instruct=(--steps 400 --lr 5e-4 --warmup 20 --batch 8)
 e2e_args=(--steps 150 --lr 1e-4 --warmup 10 --batch 4)          # 600 of the 36000 questions
 eval_every=200
 validation_lines=96
@@ -199,13 +203,19 @@ for line in sys.stdin:
       < "$data/$split/instruct.jsonl" > "$data/$split/scp-doc.jsonl"
   done
   head -n "$validation_lines" "$data/validation/scp-doc.jsonl" > "$data/validation/scp-doc-small.jsonl"
-  train scp-doc "$out/stage3-instruct" "$out/stage3b-scp-doc" "${scp_doc_args[@]}"
-  evaluate stage3b-scp-doc "$out/stage3b-scp-doc"
-  rank rank2 "$out/stage3b-scp-doc" "$out/stage3c-rank" "${rank2_args[@]}"
-  evaluate stage3c-rank "$out/stage3c-rank"
-  train instruct:2 "$out/stage3c-rank" "$out/stage3d-instruct" "${instruct2_args[@]}"
-  evaluate stage3d-instruct "$out/stage3d-instruct"
-  train e2e "$out/stage3d-instruct" "$out/stage4-e2e" "${e2e_args[@]}"
+  reading_cycle() {  # reading_cycle N FROM: scp-doc → rank → instruct with cycleN_* settings; ends in stage3-cycleN-instruct
+    local n=$1 from=$2
+    local -n scp_settings=cycle${n}_scp rank_settings=cycle${n}_rank instruct_settings=cycle${n}_instruct
+    train "scp-doc:$n" "$from" "$out/stage3-cycle$n-scp" "${scp_settings[@]}"
+    evaluate "stage3-cycle$n-scp" "$out/stage3-cycle$n-scp"
+    rank "rank-$n" "$out/stage3-cycle$n-scp" "$out/stage3-cycle$n-rank" "${rank_settings[@]}"
+    evaluate "stage3-cycle$n-rank" "$out/stage3-cycle$n-rank"
+    train "instruct:$n" "$out/stage3-cycle$n-rank" "$out/stage3-cycle$n-instruct" "${instruct_settings[@]}"
+    evaluate "stage3-cycle$n-instruct" "$out/stage3-cycle$n-instruct"
+  }
+  reading_cycle 1 "$out/stage3-instruct"
+  reading_cycle 2 "$out/stage3-cycle1-instruct"
+  train e2e "$out/stage3-cycle2-instruct" "$out/stage4-e2e" "${e2e_args[@]}"
   evaluate stage4-e2e "$out/stage4-e2e"
   evaluate bm25-final "$out/stage4-e2e" --baseline bm25
 fi
@@ -221,9 +231,9 @@ rows = [("untrained", "stage0-init", None), ("+ base pretraining (lm)", "stage1-
         ("+ memory rescale, SCP on questions, then on everything (query reasoner = compressor)", "stage2-scp", "train-scp-qa train-scp"),
         ("+ retrieval: rank with compressor + query reasoner (query reasoner = compressor before it)", "stage2b-rank", "train-rank"),
         ("+ instruction tuning (k = 1)", "stage3-instruct", "train-instruct"),
-        ("+ reading cycle: SCP on whole-document questions", "stage3b-scp-doc", "train-scp-doc"),
-        ("+ reading cycle: rank with compressor + query reasoner", "stage3c-rank", "train-rank2"),
-        ("+ reading cycle: instruction tuning (k = 1)", "stage3d-instruct", "train-instruct-2"),
+        *[(f"+ reading cycle {n}: {what}", f"stage3-cycle{n}-{part}", f"train-{log}-{n}") for n in (1, 2)
+          for what, part, log in (("SCP on whole-document questions", "scp", "scp-doc"), ("rank", "rank", "rank"),
+                                  ("instruction tuning (k = 1)", "instruct", "instruct"))],
         ("+ end-to-end", "stage4-e2e", "train-e2e"),
         ("BM25 (no training)", "bm25", None), ("BM25 + final generator", "bm25-final", None)]
 f = lambda v: "-" if v is None else f"{v:.3f}"
