@@ -85,6 +85,21 @@ public class DefaultModelTests
     }
 
     [Test]
+    public void TheReadmesFiguresAreThoseOfThePublishedEvaluation()
+    {
+        var readme = File.ReadAllLines(Path.Combine(Root, "README.md"));
+        foreach (var (marker, evaluation) in new[] { ("**the default model**", "stage4-e2e"), ("BM25 top-1 (no training) + the default model", "bm25-final") })
+        {
+            var row = readme.SingleOrDefault(l => l.StartsWith('|') && l.Contains(marker));
+            Assert.That(row, Is.Not.Null, $"README.md has no table row with '{marker}'");
+            var figures = JsonDocument.Parse(File.ReadAllText(Samples("default-model-recipe", "eval", evaluation + ".json"))).RootElement;
+            var cells = row!.Split('|').Select(c => c.Trim().Trim('*')).Where(c => c.Length > 0).Skip(1).ToArray();
+            Assert.That(cells, Is.EqualTo(new[] { "recall_at_1", "exact_match", "f1" }.Select(f => figures.GetProperty(f).GetDouble().ToString("F3", System.Globalization.CultureInfo.InvariantCulture))),
+                $"README row '{marker}' against samples/default-model-recipe/eval/{evaluation}.json");
+        }
+    }
+
+    [Test]
     public void TheCommittedTestQuestionsAreTheRecipesHeldOutSplitAndOccurInNoTrainingText()
     {
         var corpus = CorpusGenerator.Generate(RecipeOptions());
