@@ -1,6 +1,6 @@
 #!/bin/bash
 # Lays run 7's chain out as tools/publish-default-model.sh expects a recipe output (pub7/):
-#   run 6's chain (stage1-lm, stage1b-read, stage2-scp = R0, stage2b-rank = R1) -> run 7's steps (runJ1.sh, chain2-5.sh)
+#   run 6's chain (stage1-lm, stage1b-read, stage2-scp = R0, stage2b-rank = R1) -> run 7's steps (runJ1.sh, chain2-7.sh)
 #   as stage3-<step> -> stage4-e2e (the final end-to-end step), with clara.json top_k = 1 in the published stage.
 # usage: assemble.sh FINAL BM25-GENERATOR STEP...   (FINAL the published e2e step, e.g. E8; BM25-GENERATOR the step whose
 #        BM25 evaluation is the table's BM25 row; the STEPs in chain order, side branches included)
@@ -47,10 +47,11 @@ what = {"J1": "rank, compressor + query reasoner, 300 × 4, lr 5e-4",
         "Q5": "rank, query reasoner only, 300 × 4, lr 5e-4",
         "Q6": "rank, query reasoner only, 400 × 4, lr 5e-4",
         "S6": "instruction, 400 × 8, lr 5e-4",
-        "E8": "end-to-end, 150 × 4, lr 1e-4",
+        "E8": "end-to-end, 150 × 4, lr 1e-4 (published first; a side branch: the chain goes on from S6)",
         "S7": "SCP on whole-document questions, compressor + generator, 1200 × 8, lr 5e-4",
         "Q7": "rank, query reasoner only, 600 × 4, lr 5e-4",
-        "S8": "instruction, 300 × 8, lr 3e-4",
+        "J7": "rank, compressor + query reasoner, 300 × 4, lr 3e-4",
+        "S8": "instruction, 400 × 8, lr 5e-4",
         "E9": "end-to-end, 150 × 4, lr 1e-4"}
 rows = [("SCP (rescaled memory; run 5's C, D, D2: 2750 updates), query reasoner = compressor", "stage2-scp", ""),
         ("+ rank, query reasoner only (run 6's R1, 200 × 4): the model published before run 7", "stage2b-rank", "run6-train-rank")]
