@@ -148,8 +148,6 @@ evaluate stage0-init "$out/stage0-init" --no-answers   # a random generator's ba
 if [ "$prepare_only" -eq 1 ]; then
   log "prepared (--prepare-only): $out/stage0-init and its evaluation"
 else
-  # train NAME[:RUN] FROM TO STAGE-ARGS...: data NAME.jsonl, log train-NAME[-RUN].log (read is stage lm on the reading
-  # curriculum; scp-qa and scp-doc are stage scp)
   capped() {  # the stage's options, with CLARA_SMOKE_STEPS updates and no warmup when that is set
     local args=("$@") i
     if [ -n "${CLARA_SMOKE_STEPS:-}" ]; then
@@ -159,6 +157,8 @@ else
     fi
     printf '%s\n' "${args[@]}"
   }
+  # train NAME[:RUN] FROM TO STAGE-ARGS...: data NAME.jsonl, log train-NAME[-RUN].log (read is stage lm on the reading
+  # curriculum; scp-qa and scp-doc are stage scp)
   train() {
     local name=${1%%:*} log_name=${1/:/-} from=$2 to=$3; shift 3
     local stage_args; mapfile -t stage_args < <(capped "$@")
