@@ -1,6 +1,6 @@
 #!/bin/bash
 # Lays run 7's chain out as tools/publish-default-model.sh expects a recipe output (pub7/):
-#   run 6's chain (stage1-lm, stage1b-read, stage2-scp = R0, stage2b-rank = R1) -> run 7's steps (runJ1.sh, chain2-7.sh)
+#   run 6's chain (stage1-lm, stage1b-read, stage2-scp = R0, stage2b-rank = R1) -> run 7's steps (runJ1.sh, chain2-10.sh)
 #   as stage3-<step> -> stage4-e2e (the final end-to-end step), with clara.json top_k = 1 in the published stage.
 # usage: assemble.sh FINAL BM25-GENERATOR STEP...   (FINAL the published e2e step, e.g. E8; BM25-GENERATOR the step whose
 #        BM25 evaluation is the table's BM25 row; the STEPs in chain order, side branches included)
@@ -23,7 +23,7 @@ p = sys.argv[1]; c = json.load(open(p)); c["top_k"] = 1
 open(p, "w").write(json.dumps(c, indent=2) + "\n")
 PY
 cp $P6/eval/stage2-scp.json $P6/eval/stage2b-rank.json pub7/eval/
-for s in $steps; do cp ev-$s.json pub7/eval/stage3-$s.json; done
+for s in $steps; do [ -f ev-$s.json ] && cp ev-$s.json pub7/eval/stage3-$s.json; done   # A1-A4 were not evaluated
 cp ev-$final.json pub7/eval/stage4-e2e.json
 cp ev-$bm25-bm25.json pub7/eval/bm25-final.json
 for l in train-lm train-read train-scp-C train-scp-D train-scp-D2 train-rank evaluations; do cp $P6/logs/$l.log pub7/logs/run6-$l.log; done
@@ -52,7 +52,11 @@ what = {"J1": "rank, compressor + query reasoner, 300 × 4, lr 5e-4",
         "Q7": "rank, query reasoner only, 600 × 4, lr 5e-4",
         "J7": "rank, compressor + query reasoner, 300 × 4, lr 3e-4",
         "S8": "instruction, 400 × 8, lr 5e-4",
-        "E9": "end-to-end, 150 × 4, lr 1e-4"}
+        "E9": "end-to-end, 150 × 4, lr 1e-4 (published second; a side branch: the chain goes on from S8)",
+        **{f"A{i}": f"fine alternation {i} of 4: SCP on whole-document questions, compressor + generator, 300 × 8, lr 5e-4" for i in range(1, 5)},
+        **{f"B{i}": f"fine alternation {i} of 4: rank, compressor + query reasoner, 75 × 4, lr 3e-4" for i in range(1, 5)},
+        "S9": "instruction, 400 × 8, lr 5e-4",
+        "E11": "end-to-end, 150 × 4, lr 1e-4"}
 rows = [("SCP (rescaled memory; run 5's C, D, D2: 2750 updates), query reasoner = compressor", "stage2-scp", ""),
         ("+ rank, query reasoner only (run 6's R1, 200 × 4): the model published before run 7", "stage2b-rank", "run6-train-rank")]
 rows += [(f"+ {s}: {what[s]}", f"stage3-{s}", f"train-{s}") for s in steps]
@@ -65,7 +69,10 @@ print(f"First 120 test questions (N = 20 candidates, entities never seen in trai
       f"Each step's settings: logs/train-STEP.log and docs/default-model.md.\n")
 print("| model | recall@1 | EM | F1 | training min |\n|---|---|---|---|---|")
 for text, name, stage in rows:
-    r = json.load(open(f"pub7/eval/{name}.json"))
+    try:
+        r = json.load(open(f"pub7/eval/{name}.json"))
+    except FileNotFoundError:
+        continue
     minutes = f"{int(times[stage]) / 60:.1f}" if stage in times else ""
     print(f"| {text} | {f(r['recall_at_1'])} | {f(r['exact_match'])} | {f(r['f1'])} | {minutes} |")
 PY
