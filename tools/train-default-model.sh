@@ -257,7 +257,7 @@ rows = [("untrained", "stage0-init", None), ("+ base pretraining (lm)", "stage1-
                                   ("instruction tuning (k = 1)", "instruct", "instruct"))],
         ("+ fine alternation (SCP on whole-document questions and rank, 4 short turns)", "stage3-alternation",
          " ".join(f"train-scp-doc-turn{t} train-rank-turn{t}" for t in range(1, 5))),
-        ("+ instruction tuning (k = 1)", "stage3-final-instruct", "train-instruct-final"),
+        ("+ instruction tuning after the alternation (k = 1)", "stage3-final-instruct", "train-instruct-final"),
         ("+ end-to-end", "stage4-e2e", "train-e2e"),
         ("BM25 (no training)", "bm25", None), ("BM25 + final generator", "bm25-final", None)]
 f = lambda v: "-" if v is None else f"{v:.3f}"
