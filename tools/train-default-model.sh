@@ -165,15 +165,14 @@ else
     printf '%s\n' "${args[@]}"
   }
   # train NAME[:RUN] FROM TO STAGE-ARGS...: data NAME.jsonl, log train-NAME[-RUN].log (read is stage lm on the reading
-  # curriculum; scp-qa and scp-doc are stage scp)
+  # curriculum; scp-qa and scp-doc are stage scp; rank reads the e2e lines, which carry the gold's index)
   train() {
     local name=${1%%:*} log_name=${1/:/-} from=$2 to=$3; shift 3
     local stage_args; mapfile -t stage_args < <(capped "$@")
-    local stage=$name
-    [ "$name" = read ] && stage=lm
-    case "$name" in scp-*) stage=scp ;; esac
-    run "train-$log_name" "${clara[@]}" train "$stage" --model "$from" --data "$data/train/$name.jsonl" --out "$to" \
-      --eval "$data/validation/$name-small.jsonl" --eval-every "$eval_every" "${common[@]}" "${stage_args[@]}"
+    local stage=$name lines=$name
+    case "$name" in read) stage=lm ;; scp-*) stage=scp ;; rank) lines=e2e ;; esac
+    run "train-$log_name" "${clara[@]}" train "$stage" --model "$from" --data "$data/train/$lines.jsonl" --out "$to" \
+      --eval "$data/validation/$lines-small.jsonl" --eval-every "$eval_every" "${common[@]}" "${stage_args[@]}"
   }
   train lm "$out/stage0-init" "$out/stage1-lm" "${lm_args[@]}"
   evaluate stage1-lm "$out/stage1-lm"
@@ -195,13 +194,7 @@ else
   log "warm start: stage2-scp query_reasoner_adapter <- encoder_adapter"
   cp "$out/stage2-scp/adapters/encoder_adapter/"* "$out/stage2-scp/adapters/query_reasoner_adapter/"
   evaluate stage2-scp "$out/stage2-scp"
-  rank() {  # rank NAME FROM TO STAGE-ARGS...: clara train rank on the e2e lines (which carry the gold's index)
-    local name=$1 from=$2 to=$3; shift 3
-    local stage_args; mapfile -t stage_args < <(capped "$@")
-    run "train-$name" "${clara[@]}" train rank --model "$from" --data "$data/train/e2e.jsonl" --out "$to" \
-      --eval "$data/validation/e2e-small.jsonl" --eval-every "$eval_every" "${common[@]}" "${stage_args[@]}"
-  }
-  rank rank "$out/stage2-scp" "$out/stage2b-rank" "${rank_args[@]}"
+  train rank "$out/stage2-scp" "$out/stage2b-rank" "${rank_args[@]}"
   evaluate stage2b-rank "$out/stage2b-rank"
   train instruct "$out/stage2b-rank" "$out/stage3-instruct" "${instruct_args[@]}"
   evaluate stage3-instruct "$out/stage3-instruct"
@@ -219,7 +212,7 @@ for line in sys.stdin:
     local -n scp_settings=cycle${n}_scp rank_settings=cycle${n}_rank instruct_settings=cycle${n}_instruct
     train "scp-doc:$n" "$from" "$out/stage3-cycle$n-scp" "${scp_settings[@]}"
     evaluate "stage3-cycle$n-scp" "$out/stage3-cycle$n-scp"
-    rank "rank-$n" "$out/stage3-cycle$n-scp" "$out/stage3-cycle$n-rank" "${rank_settings[@]}"
+    train "rank:$n" "$out/stage3-cycle$n-scp" "$out/stage3-cycle$n-rank" "${rank_settings[@]}"
     evaluate "stage3-cycle$n-rank" "$out/stage3-cycle$n-rank"
     train "instruct:$n" "$out/stage3-cycle$n-rank" "$out/stage3-cycle$n-instruct" "${instruct_settings[@]}"
     evaluate "stage3-cycle$n-instruct" "$out/stage3-cycle$n-instruct"
@@ -230,7 +223,7 @@ for line in sys.stdin:
   from="$out/stage3-cycle3-instruct"
   for turn in $(seq 1 "$alternation_turns"); do
     train "scp-doc:turn$turn" "$from" "$out/stage3-turn$turn-scp" "${alternation_scp[@]}"
-    rank "rank-turn$turn" "$out/stage3-turn$turn-scp" "$out/stage3-turn$turn-rank" "${alternation_rank[@]}"
+    train "rank:turn$turn" "$out/stage3-turn$turn-scp" "$out/stage3-turn$turn-rank" "${alternation_rank[@]}"
     from="$out/stage3-turn$turn-rank"
   done
   evaluate stage3-alternation "$from"
