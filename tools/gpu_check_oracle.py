@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The PyTorch oracle's committed expectations (tests/fixtures/reference) through the `clara` program on one device.
+"""The PyTorch oracle's committed expectations (tests/fixtures/reference, tests/fixtures/grad) through the `clara`
+program on one device, a few training steps against the CPU's, and the default model's published evaluation.
 
 Runs `clara logits / compress / rerank / ask` as a user runs them, with --device, on the fixture models and compares
 what they write with the reference values, with the tolerances of tests/Clara.Engine.Tests/Cli/CliOracleTests.cs
@@ -184,6 +185,82 @@ def ask_text(run: Run) -> None:
         run.exact(case, "answer", [root["answer"]], [reference.metadata["answer"]], 0)
 
 
+GRAD_STAGES = ("lm", "scp", "instruct", "e2e", "rank", "rank-joint")
+
+
+def grad(run: Run, model: str, stage: str, tolerance: float) -> None:
+    """`clara grad` (spec section 9) against PyTorch autograd's loss and every gradient (tests/oracle/grad_fixtures.py)."""
+    base = FIXTURES / "grad" / model
+    out = run.work / f"grad-{model}-{stage}.safetensors"
+    source = FIXTURES / ("models" if model == "llama-gqa1" else "clara") / model
+    args = ["grad", "--model", str(source), "--stage", "rank" if stage == "rank-joint" else stage,
+            "--data", str(base / f"{stage}.jsonl"), "--out", str(out)]
+    if stage == "rank-joint":
+        args += ["--adapters", "query_reasoner_adapter,encoder_adapter"]
+    case = f"grad {model} {stage}"
+    done, seconds = run.clara_run(case, args)
+    if done.returncode != 0:
+        return
+    written, reference = Safetensors(out), Safetensors(base / f"{stage}.safetensors")
+    missing = sorted(set(reference.entries) ^ set(written.entries))
+    if missing:
+        run.record(case, "tensors", 1.0, 0, seconds, f"tensors differ: {missing[:3]}")
+        return
+    worst = max(max_relative_error(written.values(n), reference.values(n)) for n in reference.entries)
+    run.record(case, f"{len(reference.entries)} tensors", worst, tolerance, seconds)
+
+
+def train_steps(run: Run, reference_clara: str) -> None:
+    """A few AdamW updates of `clara train scp` here and on the CPU: the same losses and the same trained adapter."""
+    model = FIXTURES / "clara" / "clara-distinct"
+    data = FIXTURES / "grad" / "clara-distinct" / "scp.jsonl"
+    outputs = {}
+    for who, clara, device in (("here", run.clara, run.device), ("cpu", reference_clara, "cpu")):
+        out = run.work / f"train-{who}"
+        command = [clara, "train", "scp", "--model", str(model), "--data", str(data), "--out", str(out), "--steps", "4",
+                   "--batch", "2", "--lr", "1e-3", "--save-every", "0", "--device", device, *run.threads]
+        started = time.monotonic()
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            run.record(f"train scp ({who})", "exit", float(done.returncode), 0, time.monotonic() - started,
+                       done.stderr.strip()[-400:])
+            return
+        outputs[who] = out
+    seconds = time.monotonic() - started
+    losses = [[json.loads(line)["loss"] for line in (outputs[w] / "metrics.jsonl").read_text().splitlines()
+               if "loss" in json.loads(line)] for w in ("here", "cpu")]
+    run.record("train scp 4 steps", "losses", max_relative_error(losses[0], losses[1]), 1e-4, seconds)
+    adapter = Path("adapters") / "encoder_adapter" / "adapter_model.safetensors"
+    trained, expected = Safetensors(outputs["here"] / adapter), Safetensors(outputs["cpu"] / adapter)
+    worst = max(max_relative_error(trained.values(n), expected.values(n)) for n in expected.entries)
+    run.record("train scp 4 steps", "adapter", worst, 1e-4, 0)
+
+
+def default_model(run: Run, questions: int) -> None:
+    """The published default model's evaluation (samples/default-model-recipe/eval/stage4-e2e.json, measured on the
+    CPU) again on this device: the same rankings, scores within fp32 noise, the answers and the figures."""
+    reference = json.loads((REPO / "samples" / "default-model-recipe" / "eval" / "stage4-e2e.json").read_text())
+    questions = min(questions, len(reference["picks"]))
+    case = f"eval default model {questions}q"
+    done, seconds = run.clara_run(case, ["eval", "--model", str(REPO / "samples" / "default-model"), "--data",
+                                         str(REPO / "samples" / "default-eval" / "test.jsonl"), "--k", "1", "--limit",
+                                         str(questions), "--max-new-tokens", "16", "--json"])
+    if done.returncode != 0:
+        return
+    root = json.loads(done.stdout)
+    ours, theirs = root["picks"], reference["picks"][:questions]
+    run.record(case, "scores", max(max_relative_error(a["scores"], b["scores"]) for a, b in zip(ours, theirs)), 1e-3,
+               seconds)
+    top = sum(a["topk"] != b["topk"] for a, b in zip(ours, theirs))
+    run.record(case, "topk differ", float(top), 1, 0)
+    answers = sum(a["answer"] != b["answer"] for a, b in zip(ours, theirs))
+    run.record(case, "answers differ", float(answers), 2, 0)
+    recall = sum(p["gold"] in p["topk"][:1] for p in theirs) / questions
+    exact = sum(p["exact_match"] for p in theirs) / questions
+    print(f"    recall@1 {root['recall_at_1']:.3f} (CPU {recall:.3f}), exact match {root['exact_match']:.3f} "
+          f"(CPU {exact:.3f}) on the first {questions} questions", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clara", required=True, help="the clara executable")
@@ -191,6 +268,10 @@ def main() -> int:
     parser.add_argument("--work", required=True, help="a folder for the documents files and the outputs")
     parser.add_argument("--json", help="write the comparisons here")
     parser.add_argument("--threads", type=int, default=None, help="the CPU backend's threads (dry runs)")
+    parser.add_argument("--reference-clara", help="a clara for the CPU side of the training check (default: --clara)")
+    parser.add_argument("--grad-tolerance", type=float, default=1e-4,
+                        help="clara grad against autograd (default 1e-4 on a GPU; the CPU tests hold 1e-5)")
+    parser.add_argument("--questions", type=int, default=120, help="the default model's evaluation questions")
     a = parser.parse_args()
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -203,6 +284,12 @@ def main() -> int:
         rerank(run, config)
         ask(run, config)
     ask_text(run)
+    for model in ("clara-distinct", "clara-repeated"):
+        for stage in GRAD_STAGES:
+            grad(run, model, stage, a.grad_tolerance)
+    grad(run, "llama-gqa1", "lm", a.grad_tolerance)
+    train_steps(run, a.reference_clara or a.clara)
+    default_model(run, a.questions)
     passed = sum(r["passed"] for r in run.results)
     print(f"{passed} passed, {len(run.results) - passed} failed", flush=True)
     if a.json:

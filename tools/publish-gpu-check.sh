@@ -1,30 +1,36 @@
 #!/usr/bin/env bash
-# Publishes the inputs of tools/gpu-check.sh for a GPU machine that has no .NET SDK (linux-x64, self-contained):
-#   publish/gpu-check/clara               clara, single file, trimmed (tools/publish-clara.sh's settings)
-#   publish/gpu-check/Clara.Engine.Tests  the test suite with NUnit's own runner (Microsoft.Testing.Platform), single
-#                                         file with its content (fixtures) inside, compressed; not trimmed (NUnit reflects)
-#   publish/gpu-check/Clara.Engine.Bench  the bench program, single file, trimmed (only with --bench)
-# and says how large each is, raw and gzip-compressed, against what one device call can bring (64 MiB for the working
-# tree and the carried paths together): which to carry in which call if they do not fit in one.
+# Publishes the inputs of tools/gpu-check.sh for a GPU machine that has no .NET SDK (linux-x64, self-contained),
+# xz-compressed, because the working tree alone (about 45 MiB with the default model) leaves under 20 MiB of the
+# 64 MiB a device call can carry:
+#   publish/gpu-check/clara.xz               clara, single file, trimmed (tools/publish-clara.sh's settings)
+#   publish/gpu-check/Clara.Engine.Bench.xz  the bench program, single file, trimmed, without llama.cpp's natives
+#                                            (the GPU check never runs the llama peer); only with --bench
+#   publish/gpu-check/Clara.Engine.Tests.xz  the test suite with NUnit's own runner (Microsoft.Testing.Platform),
+#                                            single file with the fixtures inside, not trimmed (NUnit reflects);
+#                                            only with --tests: about 80 MiB, too large for a call (docs/gpu.md)
+# tools/gpu-check.sh unpacks them into its scratch folder. Prints each size against what one call can carry.
 #
-# Usage: tools/publish-gpu-check.sh [--bench] [--out DIR (publish/gpu-check)]
+# Usage: tools/publish-gpu-check.sh [--bench] [--tests] [--out DIR (publish/gpu-check)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out=publish/gpu-check; with_bench=0
+out=publish/gpu-check; with_bench=0; with_tests=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --bench) with_bench=1 ;;
+    --tests) with_tests=1 ;;
     --out) out="$2"; shift ;;
     *) echo "publish-gpu-check.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
   shift
 done
+command -v xz >/dev/null || { echo "publish-gpu-check.sh: needs xz (apt-get install xz-utils)" >&2; exit 1; }
+rm -rf "$out"
 mkdir -p "$out"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-publish() { # publish NAME PROJECT ARGS...: publishes PROJECT into a scratch folder and keeps only the executable NAME
+publish() { # publish NAME PROJECT ARGS...: publishes PROJECT into a scratch folder and keeps only NAME, compressed
   local name=$1 project=$2; shift 2
   local dir; dir=$(mktemp -d)
   echo "publish-gpu-check.sh: $name"
@@ -39,40 +45,47 @@ publish() { # publish NAME PROJECT ARGS...: publishes PROJECT into a scratch fol
     echo "publish-gpu-check.sh: the trimmer warned about $name; the binary could break at run time" >&2
     exit 1
   fi
+  # The default model the build puts beside clara already travels in the working tree (samples/default-model).
+  rm -rf "$dir/models"
+  # Symbols that packages ship beside their assemblies (NUnit's adapter) are not bundled; nothing runs them.
+  find "$dir" -name '*.pdb' -delete
+  # DLLs in subfolders are Windows-only natives (BenchmarkDotNet's amd64/ ETW and DIA helpers) or satellite
+  # resources, and .so files beside the bench are llama.cpp's CPU builds: the GPU check loads none of them.
+  find "$dir" -mindepth 2 -name '*.dll' -delete
+  [ "$name" = Clara.Engine.Bench ] && find "$dir" -name '*.so' -delete
+  find "$dir" -mindepth 1 -type d -empty -delete
   local extra; extra=$(find "$dir" -type f ! -name "$name" | head -n 5)
   [ -n "$extra" ] && { echo "publish-gpu-check.sh: $name left other files beside it (not single-file?):" >&2; echo "$extra" >&2; exit 1; }
-  mv -f "$dir/$name" "$out/$name"
+  xz -9 -T0 -c "$dir/$name" > "$out/$name.xz"
+  echo "  $(stat -c %s "$dir/$name" | awk '{printf "%.1f MiB", $1 / 1048576}') raw"
   rm -rf "$dir"
 }
 
 publish clara src/Clara.Cli -p:PublishTrimmed=true -p:TrimmerSingleWarn=false
-publish Clara.Engine.Tests tests/Clara.Engine.Tests -p:ClaraTestRunner=true \
-  -p:IncludeAllContentForSelfExtract=true -p:EnableCompressionInSingleFile=true
-if [ "$with_bench" = 1 ]; then
-  publish Clara.Engine.Bench bench/Clara.Engine.Bench -p:PublishTrimmed=true -p:TrimmerSingleWarn=false \
-    -p:IncludeNativeLibrariesForSelfExtract=true
-else
-  rm -f "$out/Clara.Engine.Bench"
+[ "$with_bench" = 1 ] && publish Clara.Engine.Bench bench/Clara.Engine.Bench -p:PublishTrimmed=true -p:TrimmerSingleWarn=false
+if [ "$with_tests" = 1 ]; then
+  publish Clara.Engine.Tests tests/Clara.Engine.Tests -p:ClaraTestRunner=true \
+    -p:IncludeAllContentForSelfExtract=true -p:EnableCompressionInSingleFile=true
+  # The runner's restore leaves the test project's assets without VSTest's host: restore it for `dotnet test` again.
+  dotnet restore tests/Clara.Engine.Tests -nologo > "$log" 2>&1 || { cat "$log" >&2; exit 1; }
 fi
 
 limit=$((64 * 1024 * 1024))
 tree=$(git ls-files -z --cached --others --exclude-standard | xargs -0 -r stat -c %s 2>/dev/null | awk '{s+=$1} END {print s+0}')
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
 echo
-printf '%-22s %12s %14s\n' "file" "raw" "gzip -6"
-total=0; total_gz=0
+total=0
 for f in "$out"/*; do
-  raw=$(stat -c %s "$f"); gz=$(gzip -6 -c "$f" | wc -c)
-  total=$((total + raw)); total_gz=$((total_gz + gz))
-  printf '%-22s %12s %14s\n' "$(basename "$f")" "$(mib "$raw")" "$(mib "$gz")"
+  size=$(stat -c %s "$f"); total=$((total + size))
+  printf '%-26s %10s\n' "$(basename "$f")" "$(mib "$size")"
 done
-printf '%-22s %12s\n' "working tree" "$(mib "$tree")"
-printf '%-22s %12s %14s\n' "together" "$(mib $((total + tree)))" "$(mib $((total_gz + tree)))"
+printf '%-26s %10s\n' "working tree" "$(mib "$tree")"
+printf '%-26s %10s of %s\n' "together" "$(mib $((total + tree)))" "$(mib "$limit")"
 echo
 if [ $((total + tree)) -le "$limit" ]; then
   echo "fits one call: carry [\"$out\"] and run tools/gpu-check.sh (docs/gpu.md)"
 else
-  echo "over 64 MiB raw together; carry one executable per call (docs/gpu.md):"
-  echo "  call 1: carry [\"$out\"] with only clara and Clara.Engine.Tests in it (tools/gpu-check.sh runs every judging step)"
-  [ -e "$out/Clara.Engine.Bench" ] && echo "  call 2: carry a folder with only Clara.Engine.Bench (tools/gpu-check.sh --bin DIR runs bench and torch)"
+  echo "over what one call can carry: publish fewer programs (without --tests, or without --bench) or split them" \
+       "over two calls (tools/gpu-check.sh --bin DIR --steps ...; docs/gpu.md)"
+  exit 1
 fi

@@ -1,5 +1,6 @@
 """A plain-PyTorch re-implementation of the HF transformers Llama/Mistral forward (eager attention)
-with PEFT LoRA, computed in float32 on weights upcast from their storage dtype.
+with PEFT LoRA, computed in float32 on weights upcast from their storage dtype (float64 when a fixture builder sets
+COMPUTE: the gradient references, whose own float32 rounding would use up half of a 1e-5 tolerance).
 
 It follows HF semantics operation by operation: RMSNorm in fp32, `rotate_half` RoPE with fp32
 inv_freq, GQA by repeating KV heads, causal softmax attention in fp32 with 1/sqrt(head_dim) scale,
@@ -16,6 +17,8 @@ import torch
 import torch.nn.functional as F
 
 Tensor = torch.Tensor
+# The dtype every forward computes in; float32 as HF does, unless a fixture builder asks for float64 before loading.
+COMPUTE = torch.float32
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class LoraAdapter:
         r = config["r"]
         alpha = config["lora_alpha"]
         self.scale = alpha / math.sqrt(r) if config.get("use_rslora", False) else alpha / r
-        self.pairs = {m: (a.float(), b.float()) for m, (a, b) in pairs.items()}
+        self.pairs = {m: (a.to(COMPUTE), b.to(COMPUTE)) for m, (a, b) in pairs.items()}
 
     def delta(self, module: str, x: Tensor) -> Optional[Tensor]:
         pair = self.pairs.get(module)
@@ -72,7 +75,7 @@ class DecoderModel:
 
     def __init__(self, config: DecoderConfig, weights: Mapping[str, Tensor]):
         self.config = config
-        self.weights = {name: t.float() for name, t in weights.items()}
+        self.weights = {name: t.to(COMPUTE) for name, t in weights.items()}
 
     def weight(self, name: str) -> Tensor:
         return self.weights[name]
@@ -121,7 +124,7 @@ class DecoderModel:
         causal = key_index[None, :] <= query_index[:, None]
         allowed = causal[None, :, :] & key_mask.bool()[:, None, :]  # [B,T,S]
 
-        hidden = embeds.float()
+        hidden = embeds.to(COMPUTE)
         record(trace, "hidden.embed", hidden)
         for i in range(cfg.num_hidden_layers):
             prefix = f"model.layers.{i}."
@@ -164,7 +167,7 @@ class DecoderModel:
         v = repeat_kv(v, groups)
         scores = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(head_dim)
         scores = scores.masked_fill(~allowed[:, None, :, :], float("-inf"))
-        probs = torch.softmax(scores.float(), dim=-1)
+        probs = torch.softmax(scores.to(COMPUTE), dim=-1)
         # A padding query whose every key is padding gets NaN; its output is never read.
         probs = torch.nan_to_num(probs, nan=0.0)
         return merge_heads(torch.matmul(probs, v))
@@ -198,15 +201,15 @@ def record(trace: Optional[Dict[str, Tensor]], name: str, value: Tensor) -> None
 
 
 def rms_norm(x: Tensor, weight: Tensor, eps: float) -> Tensor:
-    x = x.float()
+    x = x.to(COMPUTE)
     variance = x.pow(2).mean(-1, keepdim=True)
     return weight * (x * torch.rsqrt(variance + eps))
 
 
 def rope_cos_sin(positions: Tensor, head_dim: int, theta: float) -> Tuple[Tensor, Tensor]:
     """cos/sin [B,T,head_dim] exactly as HF LlamaRotaryEmbedding (default rope type) builds them."""
-    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64).float() / head_dim))
-    freqs = positions.float()[:, :, None] * inv_freq[None, None, :]
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64).to(COMPUTE) / head_dim))
+    freqs = positions.to(COMPUTE)[:, :, None] * inv_freq[None, None, :]
     emb = torch.cat([freqs, freqs], dim=-1)
     return emb.cos(), emb.sin()
 
