@@ -5,20 +5,21 @@
 #   publish/gpu-check/clara.xz               clara, single file, trimmed (tools/publish-clara.sh's settings)
 #   publish/gpu-check/Clara.Engine.Bench.xz  the bench program, single file, trimmed, without llama.cpp's natives
 #                                            (the GPU check never runs the llama peer); only with --bench
-#   publish/gpu-check/Clara.Engine.Tests.xz  the test suite with NUnit's own runner (Microsoft.Testing.Platform),
-#                                            single file with the fixtures inside, not trimmed (NUnit reflects);
-#                                            only with --tests: about 80 MiB, too large for a call (docs/gpu.md)
+#   publish/gpu-check/Clara.Engine.Tests.tar.xz  the test suite with NUnit's own runner (Microsoft.Testing.Platform),
+#                                            a self-contained folder, framework trimmed, without the fixtures; only
+#                                            with --tests (13.5 MiB: with the working tree it fits a call on its own)
 # tools/gpu-check.sh unpacks them into its scratch folder. Prints each size against what one call can carry.
 #
-# Usage: tools/publish-gpu-check.sh [--bench] [--tests] [--out DIR (publish/gpu-check)]
+# Usage: tools/publish-gpu-check.sh [--bench] [--tests] [--no-clara] [--out DIR (publish/gpu-check)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out=publish/gpu-check; with_bench=0; with_tests=0
+out=publish/gpu-check; with_bench=0; with_tests=0; with_clara=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --bench) with_bench=1 ;;
     --tests) with_tests=1 ;;
+    --no-clara) with_clara=0 ;;
     --out) out="$2"; shift ;;
     *) echo "publish-gpu-check.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -61,11 +62,26 @@ publish() { # publish NAME PROJECT ARGS...: publishes PROJECT into a scratch fol
   rm -rf "$dir"
 }
 
-publish clara src/Clara.Cli -p:PublishTrimmed=true -p:TrimmerSingleWarn=false
+[ "$with_clara" = 1 ] && publish clara src/Clara.Cli -p:PublishTrimmed=true -p:TrimmerSingleWarn=false
 [ "$with_bench" = 1 ] && publish Clara.Engine.Bench bench/Clara.Engine.Bench -p:PublishTrimmed=true -p:TrimmerSingleWarn=false
 if [ "$with_tests" = 1 ]; then
-  publish Clara.Engine.Tests tests/Clara.Engine.Tests -p:ClaraTestRunner=true \
-    -p:IncludeAllContentForSelfExtract=true -p:EnableCompressionInSingleFile=true
+  # A folder, not a single file: NUnit's adapter loads nunit.engine.dll from beside its own assembly. Trimmed only in
+  # the framework's assemblies (TrimMode=partial keeps every test, NUnit and engine assembly whole, so reflection over
+  # them still works); the fixtures are not copied: tools/gpu-check.sh links the checkout's tests/fixtures beside it.
+  echo "publish-gpu-check.sh: Clara.Engine.Tests (folder)"
+  dir=$(mktemp -d)
+  if ! dotnet publish tests/Clara.Engine.Tests -c Release -r linux-x64 --self-contained -p:DebugType=none \
+       -p:ClaraTestRunner=true -p:PublishTrimmed=true -p:TrimMode=partial -p:SuppressTrimAnalysisWarnings=true \
+       -p:EnableTrimAnalyzer=false -p:JsonSerializerIsReflectionEnabledByDefault=true -nologo -o "$dir" > "$log" 2>&1; then
+    cat "$log" >&2
+    echo "publish-gpu-check.sh: dotnet publish of the test runner failed" >&2
+    exit 1
+  fi
+  rm -rf "$dir/models"
+  find "$dir" -name '*.pdb' -delete
+  tar -C "$dir" -cf - . | xz -9 -T0 > "$out/Clara.Engine.Tests.tar.xz"
+  echo "  $(du -sm "$dir" | cut -f1) MiB raw"
+  rm -rf "$dir"
   # The runner's restore leaves the test project's assets without VSTest's host: restore it for `dotnet test` again.
   dotnet restore tests/Clara.Engine.Tests -nologo > "$log" 2>&1 || { cat "$log" >&2; exit 1; }
 fi

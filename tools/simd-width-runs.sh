@@ -26,7 +26,8 @@ setting=${1:?usage: tools/simd-width-runs.sh --settings | SETTING RESULTS_DIR}
 out=${2:?usage: tools/simd-width-runs.sh SETTING RESULTS_DIR}
 # CLARA_EXPECT_SIMD_WIDTH: SimdWidthTests fails unless the kernels really run at that width under the setting.
 case "$setting" in
-  no-avx512) vars=(DOTNET_EnableAVX512F=0 "CLARA_EXPECT_SIMD_WIDTH=256-bit"); filter=$cpu_suites ;;
+  # .NET 10 names the AVX-512 switch EnableAVX512 (the .NET 8 name, EnableAVX512F, is ignored: the run stayed 512-bit).
+  no-avx512) vars=(DOTNET_EnableAVX512=0 "CLARA_EXPECT_SIMD_WIDTH=256-bit"); filter=$cpu_suites ;;
   no-avx2) vars=(DOTNET_EnableAVX2=0 "CLARA_EXPECT_SIMD_WIDTH=128-bit (Vector128 accelerated"); filter=$cpu_suites ;;
   no-simd) vars=(DOTNET_EnableHWIntrinsic=0 "CLARA_EXPECT_SIMD_WIDTH=128-bit (emulated"); filter=$emulated_suites ;;
   *) echo "simd-width-runs.sh: unknown setting '$setting' (no-avx512, no-avx2, no-simd)" >&2; exit 2 ;;

@@ -32,6 +32,16 @@ internal static class CubinSections
         return sizes;
     }
 
+    /// <summary>
+    /// What the driver reports as a kernel's static shared memory for a <c>.nv.shared</c> section of
+    /// <paramref name="sectionBytes"/>: on sm_90 the section also counts the 1 KiB the hardware reserves per block, which
+    /// the driver leaves out (an H200 with driver 580 reported 256 B for a 1 280 B section); sm_80's section is the size.
+    /// </summary>
+    public static int DriverStaticBytes(int sectionBytes, int architecture) =>
+        architecture >= 90 && sectionBytes >= ReservedPerBlockSm90 ? sectionBytes - ReservedPerBlockSm90 : sectionBytes;
+
+    private const int ReservedPerBlockSm90 = 1024;
+
     /// <summary>The static shared memory of <paramref name="entryPoint"/> in <paramref name="cubin"/> (0 when it has none).</summary>
     public static int StaticSharedBytes(byte[] cubin, string entryPoint) =>
         Sizes(cubin).TryGetValue(".nv.shared." + entryPoint, out long size) ? checked((int)size) : 0;

@@ -8,11 +8,11 @@ using NUnit.Framework;
 namespace Clara.Engine.Tests.Cuda;
 
 /// <summary>
-/// Defect 5 of issue 11: the straight-through top-k budgeted a fixed 48 000 B of dynamic shared memory, which with
-/// sm_90's static size (1 KiB of it reserved per block) is over the 48 KiB a launch gets without opting in. The
-/// budget is now the driver's numbers: the arithmetic is tested here without a GPU, on the static sizes NVRTC's
-/// CUBINs carry; the launch at the documented maximum runs on a device (skipped, or failed under
-/// CLARA_REQUIRE_CUDA=1, without one).
+/// Defect 5 of issue 11: the straight-through top-k budgeted a fixed 48 000 B of dynamic shared memory, read as over
+/// the 48 KiB a launch gets without opting in on sm_90 from the 1 280 B an sm_90 CUBIN records (the first GPU run
+/// showed the driver counts 256 B: the reserved KiB is not in its figure). The budget is the driver's numbers: the
+/// arithmetic is tested here without a GPU, on the static sizes NVRTC's CUBINs carry; the launch at the documented
+/// maximum runs on a device (skipped, or failed under CLARA_REQUIRE_CUDA=1, without one).
 /// </summary>
 public class SharedMemoryBudgetTests
 {
@@ -32,7 +32,7 @@ public class SharedMemoryBudgetTests
     [Test]
     public void TheOldFixedBudgetNeedsAnOptInOnSm90()
     {
-        // 6 000 candidates × 8 B = 48 000 B, plus sm_90's 1 280 B static: 49 280 B > 48 KiB.
+        // 6 000 candidates × 8 B = 48 000 B, plus 1 280 B static (what an sm_90 CUBIN records): 49 280 B > 48 KiB.
         Assert.That(SharedMemoryBudget.Plan("clara_topk_st_forward", 48_000, Fresh(1280, H100OptIn)), Is.EqualTo(SharedMemoryStep.OptIn));
         Assert.That(SharedMemoryBudget.Plan("clara_topk_st_forward", 48_000, Fresh(256, A100OptIn)), Is.EqualTo(SharedMemoryStep.Launch));
     }
@@ -78,19 +78,20 @@ public class SharedMemoryBudgetTests
 
     /// <summary>
     /// The documented maxima of kernels/topk_straight_through.cu, from the static sizes in the CUBINs NVRTC makes for
-    /// sm_80 and sm_90 and the A100's and H100's opt-in limits.
+    /// sm_80 and sm_90 and the A100's and H100's opt-in limits. An sm_90 CUBIN's section also holds the 1 KiB the
+    /// hardware reserves per block, which the driver leaves out of the static size it reports (an H200, driver 580).
     /// </summary>
     [TestCase(80, A100OptIn, 256, 20_832)]
-    [TestCase(90, H100OptIn, 1280, 28_896)]
-    public void TheDocumentedTopKMaximumFollowsFromTheCubinsStaticSize(int architecture, int optIn, int expectedStatic, int documentedMax)
+    [TestCase(90, H100OptIn, 1280, 29_024)]
+    public void TheDocumentedTopKMaximumFollowsFromTheCubinsStaticSize(int architecture, int optIn, int expectedSection, int documentedMax)
     {
         var compiler = new KernelCompiler(NvrtcRequirement.Require(), new KernelCache(null));
         var cubin = compiler.Compile(KernelSources.Get("topk_straight_through.cu"), NvrtcOutputKind.Cubin, architecture, useCache: false).Image;
 
-        int staticBytes = CubinSections.StaticSharedBytes(cubin, "clara_topk_st_forward");
-        int max = TopKStraightThroughLauncher.MaxCandidatesFor(Fresh(staticBytes, optIn));
+        int section = CubinSections.StaticSharedBytes(cubin, "clara_topk_st_forward");
+        int max = TopKStraightThroughLauncher.MaxCandidatesFor(Fresh(CubinSections.DriverStaticBytes(section, architecture), optIn));
 
-        Assert.That(staticBytes, Is.EqualTo(expectedStatic), $"sm_{architecture} static shared memory of clara_topk_st_forward");
+        Assert.That(section, Is.EqualTo(expectedSection), $"sm_{architecture} .nv.shared section of clara_topk_st_forward");
         Assert.That(max, Is.EqualTo(documentedMax), "update the documented maximum in kernels/topk_straight_through.cu");
         Assert.That(KernelSources.Get("topk_straight_through.cu").Text, Does.Contain($"N ≤ {documentedMax:#,0}".Replace(",", " ")));
     }
@@ -113,7 +114,7 @@ public class CudaTopKSharedMemoryTests : CudaDeviceFixture
         if (kind != NvrtcOutputKind.Cubin) Assert.Ignore($"NVRTC emits PTX for sm_{architecture} (compute_{target}); no CUBIN to compare");
         var cubin = compiler.Compile(KernelSources.Get("topk_straight_through.cu"), kind, target, useCache: false).Image;
 
-        Assert.That(limits.StaticBytes, Is.EqualTo(CubinSections.StaticSharedBytes(cubin, "clara_topk_st_forward")));
+        Assert.That(limits.StaticBytes, Is.EqualTo(CubinSections.DriverStaticBytes(CubinSections.StaticSharedBytes(cubin, "clara_topk_st_forward"), architecture)));
         Assert.That(limits.OptInBytesPerBlock, Is.GreaterThanOrEqualTo(48 * 1024));
     }
 

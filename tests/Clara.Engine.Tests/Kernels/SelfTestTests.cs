@@ -1,12 +1,14 @@
 using Clara.Engine.Backends.Cuda;
 using Clara.Engine.Diagnostics;
+using Clara.Engine.Tests.Cuda;
 using NUnit.Framework;
 
-namespace Clara.Engine.Tests.Cuda;
+namespace Clara.Engine.Tests.Kernels;
 
 /// <summary>
 /// `clara selftest`: on a machine without a GPU it explains why and compiles the kernels, but a CUDA run
-/// asked for explicitly is exit 3 (the GPU stack), and a missing NVRTC is never a pass.
+/// asked for explicitly is exit 3 (the GPU stack), and a missing NVRTC is never a pass. Outside the Cuda namespace,
+/// which the GPU check runs on a device: these are the no-device behaviours (CudaKernelCheckTests is the device's).
 /// </summary>
 public class SelfTestTests
 {
