@@ -7,7 +7,8 @@ random weights made on the device, LoRA r = 16 on all seven projections when PEF
   * compression: 8 documents x 275 positions in one forward (hidden states out), tokens/s;
   * decode: a 16-token prompt, then N greedy steps at batch 1 and 16 (KV cache), tokens/s (batch x steps / time);
 
-each in eager mode and, with --compile, after torch.compile (its compile time reported apart). Events are not needed:
+each in eager mode and, with --compile, the compression after torch.compile (its compile time reported apart; decode
+too with --compile-decode, which recompiles as the cache grows). Events are not needed:
 every timed region ends with torch.cuda.synchronize(). Prints one line per figure and writes JSON with --json.
 
   python3 bench/gpu_peer.py --model mistral-7b --device cuda --dtype bf16 --compile --json torch.json
@@ -41,7 +42,10 @@ def main() -> int:
     p.add_argument("--prompt", type=int, default=16)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--lora", type=int, default=16, help="LoRA rank through PEFT (0: none)")
-    p.add_argument("--compile", action="store_true", help="also time after torch.compile")
+    p.add_argument("--compile", action="store_true", help="also time the compression after torch.compile")
+    p.add_argument("--compile-decode", action="store_true",
+                   help="with --compile, decode too (HF's growing cache recompiles step after step: on an H200 it ran "
+                        "past 270 s, so it is off unless asked for)")
     p.add_argument("--json", default=None)
     a = p.parse_args()
 
@@ -97,7 +101,7 @@ def main() -> int:
     doc_ids = torch.randint(3, 31980, (docs, length), generator=generator).to(device)
     batches = [int(b) for b in a.batches.split(",") if b]
 
-    def run_mode(name: str, forward) -> dict:
+    def run_mode(name: str, forward, with_decode: bool = True) -> dict:
         figures: dict = {}
 
         def compress() -> None:
@@ -107,7 +111,7 @@ def main() -> int:
         seconds = best(compress, a.repeat)
         figures["compress"] = dict(documents=docs, row_length=length, best_s=seconds, tokens_per_s=docs * length / seconds)
         print(f"  {name:<8} compress {docs}x{length}: {docs * length / seconds:10.0f} tokens/s", flush=True)
-        for batch in batches:
+        for batch in batches if with_decode else []:
             prompt = torch.randint(3, 31980, (batch, a.prompt), generator=generator).to(device)
 
             def decode() -> None:
@@ -132,21 +136,25 @@ def main() -> int:
             print(f"  {name:<8} decode b{batch:<3} {a.prompt}+{a.decode_steps}: {batch * a.decode_steps / step:10.1f} tokens/s", flush=True)
         return figures
 
+    def write() -> None:  # after each mode, so a step stopped by its time limit still leaves what it measured
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(report, f, indent=1)
+                f.write("\n")
+
     report["modes"]["eager"] = run_mode("eager", model)
+    write()
     if a.compile:
         t0 = time.perf_counter()
         compiled = torch.compile(model)
         try:
-            figures = run_mode("compiled", compiled)
+            figures = run_mode("compiled", compiled, with_decode=a.compile_decode)
             figures["compile_and_first_runs_s"] = time.perf_counter() - t0
             report["modes"]["compiled"] = figures
         except Exception as e:  # a compile failure is a finding, not a crash of the whole peer
             report["modes"]["compiled"] = dict(error=f"{type(e).__name__}: {e}"[:2000])
             print(f"  compiled: FAILED {type(e).__name__}: {e}"[:2000], flush=True)
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(report, f, indent=1)
-            f.write("\n")
+        write()
     return 0
 
 
