@@ -1,7 +1,7 @@
 #!/bin/bash
 # Lays run 8 out as tools/publish-default-model.sh expects a recipe output (/tmp/x/pub8): run 7's published record
 # (samples/default-model-recipe: its evaluations, logs, metrics and times, with run 7's E11 now the step stage3-E11)
-# followed by run 8's steps (chain1.sh, chain2.sh) as stage3-<step>, and FINAL as stage4-e2e.
+# followed by run 8's steps (round.sh, one call a round) as stage3-<step>, and FINAL as stage4-e2e.
 # usage: assemble.sh FINAL STEP...   (FINAL the published e2e step; the STEPs in chain order, side branches included)
 # Before it: the 120-question evaluations ev-FINAL.json and ev-FINAL-bm25.json (clara eval --limit 120 [--baseline bm25]).
 set -euo pipefail
