@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Publishes the inputs of tools/gpu-check.sh for a GPU machine that has no .NET SDK (linux-x64, self-contained),
-# xz-compressed, because the working tree alone (about 45 MiB with the default model) leaves under 20 MiB of the
+# xz-compressed, because the working tree alone (about 47 MiB with the default model) leaves under 20 MiB of the
 # 64 MiB a device call can carry:
 #   publish/gpu-check/clara.xz               clara, single file, trimmed (tools/publish-clara.sh's settings)
 #   publish/gpu-check/Clara.Engine.Bench.xz  the bench program, single file, trimmed, without llama.cpp's natives
@@ -31,25 +31,30 @@ mkdir -p "$out"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-publish() { # publish NAME PROJECT ARGS...: publishes PROJECT into a scratch folder and keeps only NAME, compressed
-  local name=$1 project=$2; shift 2
-  local dir; dir=$(mktemp -d)
-  echo "publish-gpu-check.sh: $name"
-  if ! dotnet publish "$project" -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true -p:DebugType=none \
-       -nologo -o "$dir" "$@" > "$log" 2>&1; then
+publish_into() { # publish_into DIR PROJECT ARGS...: a self-contained linux-x64 Release publish into DIR, without the
+  local dir=$1 project=$2; shift 2  # files that never travel
+  if ! dotnet publish "$project" -c Release -r linux-x64 --self-contained -p:DebugType=none -nologo -o "$dir" "$@" \
+       > "$log" 2>&1; then
     cat "$log" >&2
     echo "publish-gpu-check.sh: dotnet publish of $project failed" >&2
-    exit 1
-  fi
-  if grep -Eq "warning IL[0-9]{4}" "$log"; then
-    grep -E "warning IL[0-9]{4}" "$log" | sort -u >&2
-    echo "publish-gpu-check.sh: the trimmer warned about $name; the binary could break at run time" >&2
     exit 1
   fi
   # The default model the build puts beside clara already travels in the working tree (samples/default-model).
   rm -rf "$dir/models"
   # Symbols that packages ship beside their assemblies (NUnit's adapter) are not bundled; nothing runs them.
   find "$dir" -name '*.pdb' -delete
+}
+
+publish() { # publish NAME PROJECT ARGS...: PROJECT as one file in a scratch folder; keeps only NAME, compressed
+  local name=$1 project=$2; shift 2
+  local dir; dir=$(mktemp -d)
+  echo "publish-gpu-check.sh: $name"
+  publish_into "$dir" "$project" -p:PublishSingleFile=true "$@"
+  if grep -Eq "warning IL[0-9]{4}" "$log"; then
+    grep -E "warning IL[0-9]{4}" "$log" | sort -u >&2
+    echo "publish-gpu-check.sh: the trimmer warned about $name; the binary could break at run time" >&2
+    exit 1
+  fi
   # DLLs in subfolders are Windows-only natives (BenchmarkDotNet's amd64/ ETW and DIA helpers) or satellite
   # resources, and .so files beside the bench are llama.cpp's CPU builds: the GPU check loads none of them.
   find "$dir" -mindepth 2 -name '*.dll' -delete
@@ -70,15 +75,8 @@ if [ "$with_tests" = 1 ]; then
   # them still works); the fixtures are not copied: tools/gpu-check.sh links the checkout's tests/fixtures beside it.
   echo "publish-gpu-check.sh: Clara.Engine.Tests (folder)"
   dir=$(mktemp -d)
-  if ! dotnet publish tests/Clara.Engine.Tests -c Release -r linux-x64 --self-contained -p:DebugType=none \
-       -p:ClaraTestRunner=true -p:PublishTrimmed=true -p:TrimMode=partial -p:SuppressTrimAnalysisWarnings=true \
-       -p:EnableTrimAnalyzer=false -p:JsonSerializerIsReflectionEnabledByDefault=true -nologo -o "$dir" > "$log" 2>&1; then
-    cat "$log" >&2
-    echo "publish-gpu-check.sh: dotnet publish of the test runner failed" >&2
-    exit 1
-  fi
-  rm -rf "$dir/models"
-  find "$dir" -name '*.pdb' -delete
+  publish_into "$dir" tests/Clara.Engine.Tests -p:ClaraTestRunner=true -p:PublishTrimmed=true -p:TrimMode=partial \
+    -p:SuppressTrimAnalysisWarnings=true -p:EnableTrimAnalyzer=false -p:JsonSerializerIsReflectionEnabledByDefault=true
   tar -C "$dir" -cf - . | xz -9 -T0 > "$out/Clara.Engine.Tests.tar.xz"
   echo "  $(du -sm "$dir" | cut -f1) MiB raw"
   rm -rf "$dir"
