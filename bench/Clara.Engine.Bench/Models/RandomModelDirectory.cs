@@ -23,20 +23,31 @@ public static class RandomModelDirectory
             Tensor(WeightNames.HfEmbedding, weights.Embedding, backend),
             Tensor(WeightNames.HfNorm, weights.Norm, backend),
         };
-        if (!c.TieWordEmbeddings) tensors.Add(Tensor(WeightNames.HfLmHead, weights.LmHead, backend));
+        if (!c.TieWordEmbeddings) tensors.AddRange(Tensors(WeightNames.HfLmHead, weights.LmHead, backend));
         for (int i = 0; i < c.Layers; i++)
         {
             var layer = weights.Layers[i];
             tensors.Add(Tensor(WeightNames.HfAttnNorm(i), layer.AttnNorm, backend));
             tensors.Add(Tensor(WeightNames.HfMlpNorm(i), layer.MlpNorm, backend));
-            foreach (var slot in LinearSlots.All) tensors.Add(Tensor(WeightNames.HfLinear(i, slot), layer[slot], backend));
+            foreach (var slot in LinearSlots.All) tensors.AddRange(Tensors(WeightNames.HfLinear(i, slot), layer[slot], backend));
         }
         SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), tensors);
     }
 
+    /// <summary>
+    /// A matrix as the loader reads it: one tensor, or for Q8_0 (the layout of <c>clara convert --dtype q8_0</c>) its I8
+    /// values under the weight's name and its F16 block scales under <see cref="Q8Blocks.ScalesName"/>.
+    /// </summary>
+    private static IEnumerable<TensorToWrite> Tensors(string name, Tensor tensor, IBackend backend) =>
+        tensor.DType == DType.Q8_0
+            ? [Tensor(name, tensor, DType.I8, backend), Tensor(Q8Blocks.ScalesName(name), tensor.BlockScales!, backend)]
+            : [Tensor(name, tensor, backend)];
+
+    private static TensorToWrite Tensor(string name, Tensor tensor, IBackend backend) => Tensor(name, tensor, tensor.DType, backend);
+
     /// <summary>The tensor's bytes, read from the backend only while the writer streams it out (one tensor in memory at a time).</summary>
-    private static TensorToWrite Tensor(string name, Tensor tensor, IBackend backend) =>
-        TensorToWrite.FromCallback(name, tensor.DType, tensor.Shape, stream =>
+    private static TensorToWrite Tensor(string name, Tensor tensor, DType storedAs, IBackend backend) =>
+        TensorToWrite.FromCallback(name, storedAs, tensor.Shape, stream =>
         {
             var bytes = new byte[tensor.ByteLength];
             backend.Download(tensor, bytes);
