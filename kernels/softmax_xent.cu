@@ -4,7 +4,7 @@
 // clara_cross_entropy_forward: loss[r] = logsumexp(x[r, :]) − x[r, target[r]] (0 where target[r] ==
 //                              ignore_index), and lse[r] = logsumexp(x[r, :]) kept for the backward.
 // clara_cross_entropy_backward: grad[r, j] = scale · (softmax(x[r, :])_j − [j == target[r]]), 0 on ignored
-//                              rows. For PyTorch's reduction='mean' the caller passes scale =
+//                              rows; softmax = exp(x − lse) / Σ_j exp(x − lse), so it sums to 1 despite lse's rounding. For PyTorch's reduction='mean' the caller passes scale =
 //                              d(loss)/#non-ignored rows; grad may alias the logits.
 // Layout: logits/out/grad F32 [rows, width] (width = the vocabulary); targets I32 [rows]; loss, lse F32 [rows].
 // Launch: grid.x = rows (one block per row), block = 1024 threads (a multiple of 32).
@@ -58,6 +58,7 @@ extern "C" __global__ void clara_cross_entropy_forward(const float* logits, cons
 extern "C" __global__ void clara_cross_entropy_backward(const float* logits, const int* targets, const float* logsumexp,
                                                         float* grad, int width, int ignore_index, float scale)
 {
+    __shared__ float scratch[32];
     const long long row = blockIdx.x;
     const float* x = logits + row * width;
     float* g = grad + row * width;
@@ -67,7 +68,14 @@ extern "C" __global__ void clara_cross_entropy_backward(const float* logits, con
         for (int j = threadIdx.x; j < width; j += blockDim.x) g[j] = 0.0f;
         return;
     }
+    // The saved lse is rounded to fp32: for logits near 50 (cosine scores over a temperature of 0.02) it is up to
+    // 2e-6 off, which scales every probability alike, so the gradient no longer sums to 0. Dividing by the sum of
+    // the probabilities as computed restores it (the sum is read before any write: grad may alias the logits).
     const float lse = logsumexp[row];
+    float sum = 0.0f;
+    for (int j = threadIdx.x; j < width; j += blockDim.x) sum += expf(x[j] - lse);
+    sum = block_sum(sum, scratch);
+    const float normaliser = 1.0f / sum;
     for (int j = threadIdx.x; j < width; j += blockDim.x)
-        g[j] = scale * (expf(x[j] - lse) - (j == target ? 1.0f : 0.0f));
+        g[j] = scale * (expf(x[j] - lse) * normaliser - (j == target ? 1.0f : 0.0f));
 }
