@@ -9,14 +9,15 @@ namespace Clara.Engine.Backends.Cpu;
 /// Decoding's matrix-vector products (up to <see cref="CpuMatMul.GemvMaxRows"/> input rows), bound by memory
 /// bandwidth: every weight is read from DRAM once per step and widened to fp32 in registers inside the streamed dot
 /// products — BF16 by a 16-bit shift, F16 by integer bit operations (.NET exposes no F16C conversion), so a 16-bit
-/// weight costs half the bytes of an F32 one and no extra pass. Four weight rows are streamed at a time, two
-/// accumulators each (eight FMA chains in flight), and their four sums are reduced together by horizontal adds.
-/// 16-bit blocks are prefetched a fixed distance ahead in address order (see <see cref="PrefetchDistanceBytes"/>).
+/// weight costs half the bytes of an F32 one and no extra pass. One or two input rows (decoding one or two
+/// sequences): the weight rows are read one after another, one sequential stream per thread (see <see cref="StreamRows"/>).
 /// Threads split the weight rows in contiguous ranges, down to a few tens of KB each, so both cores stream even the
 /// small K/V projections. 256-bit vectors: the loop needs a fraction of one core's arithmetic to keep up with its
 /// share of DRAM bandwidth, so 512-bit vectors would buy nothing (and .NET emulates them on AVX2 machines).
-/// Three or more input rows: a 16-bit block of four weight rows is widened once into a per-thread fp32 block that
-/// stays in L1/L2, and each input row is dotted against it, so the widening is not repeated per input row.
+/// Three or more input rows: four weight rows at a time, two accumulators each (eight FMA chains in flight), their
+/// four sums reduced together by horizontal adds; a 16-bit block of four rows is widened once into a per-thread fp32
+/// block that stays in L1/L2 (prefetched a fixed distance ahead, <see cref="PrefetchDistanceBytes"/>), and each input
+/// row is dotted against it, so the widening is not repeated per input row.
 /// </summary>
 internal static unsafe class StreamedGemv
 {
@@ -35,11 +36,10 @@ internal static unsafe class StreamedGemv
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>
-    /// How far ahead (weight bytes) 16-bit rows are prefetched. Four interleaved rows of 1.5–4 KB each are too short
-    /// for the hardware prefetcher to ramp up on before they end, so one core read bf16/f16 at two thirds of the bytes
-    /// per second it read f32 (measured with the bench's <c>gemv</c> mode, one thread: 21 → 14 ms CPU per bf16 step,
-    /// 27 → 15 ms f16); prefetching the block that lies this far ahead in address order closes that gap. F32 rows are
-    /// long enough already and gained nothing measurable, so they are not prefetched (the extra instructions cost).
+    /// How far ahead (weight bytes) the 16-bit blocks of four rows are prefetched while they are widened. Four
+    /// interleaved rows of 1.5–4 KB each are too short for the hardware prefetcher to ramp up on before they end: when
+    /// batch-1 decoding still read four rows at a time, one core read bf16/f16 at two thirds of the bytes per second it
+    /// read f32 (bench <c>gemv</c>, one thread: 21 → 14 ms CPU per bf16 step, 27 → 15 ms f16 with this prefetch).
     /// </summary>
     private const int PrefetchDistanceBytes = 24 * 1024;
 
@@ -82,33 +82,53 @@ internal static unsafe class StreamedGemv
     private static void RunRows<TFormat>(in Product p, int start, int end) where TFormat : IStreamedFormat
     {
         long rowBytes = (long)p.K * TFormat.Size;
-        bool widenOnce = TFormat.Size < sizeof(float) && p.M > 2;
+        if (p.M <= 2)
+        {
+            StreamRows<TFormat>(p, start, end, rowBytes);
+            return;
+        }
+        bool widenOnce = TFormat.Size < sizeof(float);
         float[]? block = widenOnce ? WidenedBlock.Rent((long)RowsPerBlock * p.K) : null;
         long blockBytes = RowsPerBlock * rowBytes;
         // Prefetch never faults, so a distance that runs past the matrix's end is harmless.
-        long aheadBytes = TFormat.Size < sizeof(float) ? Math.Max(1, (PrefetchDistanceBytes + blockBytes / 2) / blockBytes) * blockBytes : 0;
+        long aheadBytes = widenOnce ? Math.Max(1, (PrefetchDistanceBytes + blockBytes / 2) / blockBytes) * blockBytes : 0;
         int n = start;
         for (; n + RowsPerBlock <= end; n += RowsPerBlock)
         {
             byte* w = p.W + n * rowBytes;
-            byte* ahead = aheadBytes > 0 ? w + aheadBytes : null;
             if (widenOnce)
             {
                 fixed (float* wide = block)
                 {
-                    for (int r = 0; r < RowsPerBlock; r++) Widen<TFormat>(w + r * rowBytes, wide + (long)r * p.K, p.K, ahead + r * rowBytes);
+                    for (int r = 0; r < RowsPerBlock; r++) Widen<TFormat>(w + r * rowBytes, wide + (long)r * p.K, p.K, w + aheadBytes + r * rowBytes);
                     for (int i = 0; i < p.M; i++)
-                        StoreFour(p, i, n, Dot4<F32Lanes>(p.X + (long)i * p.K, (byte*)wide, (long)p.K * sizeof(float), p.K, null));
+                        StoreFour(p, i, n, Dot4<F32Lanes>(p.X + (long)i * p.K, (byte*)wide, (long)p.K * sizeof(float), p.K));
                 }
             }
             else
             {
-                for (int i = 0; i < p.M; i++) StoreFour(p, i, n, Dot4<TFormat>(p.X + (long)i * p.K, w, rowBytes, p.K, i == 0 ? ahead : null));
+                for (int i = 0; i < p.M; i++) StoreFour(p, i, n, Dot4<TFormat>(p.X + (long)i * p.K, w, rowBytes, p.K));
             }
         }
         for (; n < end; n++)
             for (int i = 0; i < p.M; i++)
                 p.Store((long)i * p.N + n, Dot1<TFormat>(p.X + (long)i * p.K, p.W + n * rowBytes, p.K));
+    }
+
+    /// <summary>
+    /// One or two input rows: the weight rows one after another, so each thread reads its range as one sequential stream,
+    /// which the hardware prefetcher follows at full speed. Reading four rows at a time (four interleaved streams of
+    /// 1.5–3 KB each, too short for the prefetcher) streamed 27–29 GB/s of f32 and 22–30 of bf16 over a small-125m step
+    /// on two Zen 4 cores; this reads 34–35 and 37–39 (bench <c>gemv</c>, same run), with no software prefetch.
+    /// A second input row re-reads the weight row from L1.
+    /// </summary>
+    private static void StreamRows<TFormat>(in Product p, int start, int end, long rowBytes) where TFormat : IStreamedFormat
+    {
+        for (int n = start; n < end; n++)
+        {
+            byte* w = p.W + n * rowBytes;
+            for (int i = 0; i < p.M; i++) p.Store((long)i * p.N + n, Dot1<TFormat>(p.X + (long)i * p.K, w, p.K));
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -121,11 +141,8 @@ internal static unsafe class StreamedGemv
         p.Store(first + 3, sums.GetElement(3));
     }
 
-    /// <summary>
-    /// Dot products of one input row with four consecutive weight rows; with <paramref name="ahead"/>, the same bytes
-    /// of the block there are prefetched as this block's are read (one cache line per 64 bytes consumed).
-    /// </summary>
-    private static Vector128<float> Dot4<TFormat>(float* x, byte* w, long rowBytes, int k, byte* ahead) where TFormat : IStreamedFormat
+    /// <summary>Dot products of one input row with four consecutive weight rows.</summary>
+    private static Vector128<float> Dot4<TFormat>(float* x, byte* w, long rowBytes, int k) where TFormat : IStreamedFormat
     {
         byte* w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -133,11 +150,6 @@ internal static unsafe class StreamedGemv
         int c = 0;
         for (; c + 16 <= k; c += 16)
         {
-            if (ahead != null)
-            {
-                byte* line = ahead + (long)c * RowsPerBlock * TFormat.Size;
-                for (int j = 0; j < TFormat.Size; j++) Sse.Prefetch0(line + j * 64);
-            }
             var u = Vector256.Load(x + c);
             var v = Vector256.Load(x + c + 8);
             a0 = Fma.MultiplyAdd(TFormat.Load8(w0, c), u, a0); b0 = Fma.MultiplyAdd(TFormat.Load8(w0, c + 8), v, b0);
