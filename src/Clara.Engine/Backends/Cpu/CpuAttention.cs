@@ -28,6 +28,14 @@ internal static class CpuAttention
         // One task per (sequence, KV head): the query heads of its group share one packed copy of its keys and values.
         int tasks = layout.Batch * layout.KvHeads;
         double work = (double)tasks * layout.GroupSize * layout.QueryLength * layout.KeyLength * d;
+        if (CpuDecodeAttention.Supports(layout))
+        {
+            StaticPartition.Run(tasks, 1, threads, work, (start, end) =>
+            {
+                for (int i = start; i < end; i++) CpuDecodeAttention.Run(i, query, keyCache, valueCache, keyMask, layout, output);
+            });
+            return;
+        }
         var task = new GroupAttention(query, keyCache, valueCache, keyMask, layout, output);
         StaticPartition.Run(tasks, 1, threads, work, (start, end) =>
         {
