@@ -30,6 +30,32 @@ public abstract class CrossEntropySuite : GradOracleSuite
         AssertOracle(logits.ToFloatArray(), f.F32($"{name}.grad_logits"), $"{name} logit gradient in place");
     }
 
+    /// <summary>
+    /// Σ_j ∂loss/∂logit_j = scale·(Σ softmax − 1) = 0 for every row, also where the logits are near 50 (the rank stage's
+    /// cosine scores over τ = 0.02) and the fp32 log-sum-exp the backward reads is up to 2e-6 off: a backward that took
+    /// exp(x − lse) as the softmax left the rows summing to ±2e-6, which the nearly parallel candidate memories then
+    /// magnified in the query's gradient.
+    /// </summary>
+    [Test]
+    public void GradientRowsSumToZeroForLogitsNearFifty()
+    {
+        const int rows = 64, width = 20;
+        var values = new float[rows * width];
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < width; j++)
+                values[r * width + j] = 45f + 0.07f * r + 0.15f * MathF.Sin(1.3f * j + r);
+        var logits = Floats(values, rows, width);
+        var targets = Ints(Enumerable.Range(0, rows).Select(r => r % width).ToArray(), rows);
+        var losses = Zeros(rows);
+        var lse = Zeros(rows);
+        Backend.Kernels.CrossEntropy(logits, targets, -100, losses, lse);
+        var grad = Zeros(rows, width);
+        Backend.Kernels.CrossEntropyBackward(logits, targets, lse, -100, 1f, grad);
+        var g = grad.ToFloatArray();
+        double worst = Enumerable.Range(0, rows).Max(r => Math.Abs(g.AsSpan(r * width, width).ToArray().Sum(v => (double)v)));
+        Assert.That(worst, Is.LessThan(5e-7), "largest |Σ_j gradient| of a row");
+    }
+
     [Test]
     public void ATargetOutsideTheVocabularyIsRefused() =>
         AssertRefused(() => Backend.Kernels.CrossEntropy(Zeros(2, 3), Ints([0, 3], 2), -100, Zeros(2), Zeros(2)), "target");
