@@ -4,7 +4,8 @@
 // clara_cross_entropy_forward: loss[r] = logsumexp(x[r, :]) − x[r, target[r]] (0 where target[r] ==
 //                              ignore_index), and lse[r] = logsumexp(x[r, :]) kept for the backward.
 // clara_cross_entropy_backward: grad[r, j] = scale · (softmax(x[r, :])_j − [j == target[r]]), 0 on ignored
-//                              rows; softmax = exp(x − lse) / Σ_j exp(x − lse), so it sums to 1 despite lse's rounding. For PyTorch's reduction='mean' the caller passes scale =
+//                              rows; softmax = exp(x − lse) / Σ_j exp(x − lse), so it sums to 1 despite lse's
+//                              rounding. For PyTorch's reduction='mean' the caller passes scale =
 //                              d(loss)/#non-ignored rows; grad may alias the logits.
 // Layout: logits/out/grad F32 [rows, width] (width = the vocabulary); targets I32 [rows]; loss, lse F32 [rows].
 // Launch: grid.x = rows (one block per row), block = 1024 threads (a multiple of 32).
