@@ -28,18 +28,13 @@ internal static class CpuAttention
         // One task per (sequence, KV head): the query heads of its group share one packed copy of its keys and values.
         int tasks = layout.Batch * layout.KvHeads;
         double work = (double)tasks * layout.GroupSize * layout.QueryLength * layout.KeyLength * d;
-        if (CpuDecodeAttention.Supports(layout))
-        {
-            StaticPartition.Run(tasks, 1, threads, work, (start, end) =>
-            {
-                for (int i = start; i < end; i++) CpuDecodeAttention.Run(i, query, keyCache, valueCache, keyMask, layout, output);
-            });
-            return;
-        }
-        var task = new GroupAttention(query, keyCache, valueCache, keyMask, layout, output);
+        // One new query per sequence (a decode step) reads the cache in place; longer queries pack it for two products.
+        Action<int> run = CpuDecodeAttention.Supports(layout)
+            ? i => CpuDecodeAttention.Run(i, query, keyCache, valueCache, keyMask, layout, output)
+            : new GroupAttention(query, keyCache, valueCache, keyMask, layout, output).Run;
         StaticPartition.Run(tasks, 1, threads, work, (start, end) =>
         {
-            for (int i = start; i < end; i++) task.Run(i);
+            for (int i = start; i < end; i++) run(i);
         });
     }
 

@@ -26,7 +26,7 @@ internal static unsafe class CpuDecodeAttention
         int capacity = keyCache.Shape[1], qWidth = layout.Heads * d, kvWidth = layout.KvHeads * d;
         var mask = CpuTensor.Span<int>(keyMask).Slice(b * capacity, keys);
         bool anyMasked = mask.Contains(0);
-        var scores = Scratch((long)group * keys + d);
+        var scores = PinnedScratch.Grow(ref t_scratch, (long)group * keys + d, "decode attention");
         fixed (float* s = scores)
         fixed (float* qs = CpuTensor.Span<float>(query), ks = CpuTensor.Span<float>(keyCache), vs = CpuTensor.Span<float>(valueCache), os = CpuTensor.Span<float>(output))
         {
@@ -82,11 +82,4 @@ internal static unsafe class CpuDecodeAttention
     }
 
     [ThreadStatic] private static float[]? t_scratch;
-
-    private static float[] Scratch(long floats)
-    {
-        if (floats > Array.MaxLength) throw new NotSupportedException($"decode attention needs {floats} floats of scratch");
-        if (t_scratch is null || t_scratch.Length < floats) t_scratch = new float[floats];
-        return t_scratch;
-    }
 }

@@ -16,9 +16,11 @@ internal static class CpuReductions
     public static void Sum(Tensor input, float scale, Tensor output)
     {
         ReductionRules.Check(input, output, "sum");
-        double total = Accumulate(CpuTensor.Span<float>(input), static chunk => TensorPrimitives.Sum(chunk));
-        CpuTensor.Span<float>(output)[0] = (float)(scale * total);
+        CpuTensor.Span<float>(output)[0] = (float)(scale * SumInDouble(CpuTensor.Span<float>(input)));
     }
+
+    /// <summary>Σ values: vectorised fp32 sums of chunks, the chunk sums added in double.</summary>
+    public static double SumInDouble(ReadOnlySpan<float> values) => Accumulate(values, static chunk => TensorPrimitives.Sum(chunk));
 
     public static void SumOfSquares(Tensor input, Tensor output)
     {

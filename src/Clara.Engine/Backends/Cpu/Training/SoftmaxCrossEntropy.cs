@@ -52,7 +52,7 @@ public static class SoftmaxCrossEntropy
             // that is up to 2e-6 off, which scales every probability alike, so they sum to 1 ± 2e-6 and the gradient
             // no longer sums to 0 — an error the candidates' nearly parallel memories then magnify in the query's
             // gradient. Dividing by the actual sum (in double) restores Σ softmax = 1.
-            double total = SumInDouble(g);
+            double total = CpuReductions.SumInDouble(g);
             double atTarget = g[target] / total - 1;
             System.Numerics.Tensors.TensorPrimitives.Multiply(g, (float)(scale / total), g);
             g[target] = (float)(scale * atTarget);
@@ -75,21 +75,11 @@ public static class SoftmaxCrossEntropy
         return (float)(sum / CountTargets(targets, ignoreIndex));
     }
 
-    private const int Chunk = 1024;
-
-    /// <summary>Σ values: vectorised fp32 sums of chunks, added in double.</summary>
-    private static double SumInDouble(ReadOnlySpan<float> values)
-    {
-        double sum = 0;
-        for (int i = 0; i < values.Length; i += Chunk)
-            sum += System.Numerics.Tensors.TensorPrimitives.Sum(values.Slice(i, Math.Min(Chunk, values.Length - i)));
-        return sum;
-    }
-
     /// <summary>max + log Σ exp(v − max): exponentials vectorised in chunks, chunk sums added in double.</summary>
     private static float LogSumExp(ReadOnlySpan<float> row)
     {
         float max = System.Numerics.Tensors.TensorPrimitives.Max(row);
+        const int Chunk = 1024;
         Span<float> shifted = stackalloc float[Math.Min(Chunk, row.Length)];
         double sum = 0;
         for (int i = 0; i < row.Length; i += Chunk)
