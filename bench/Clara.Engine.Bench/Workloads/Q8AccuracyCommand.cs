@@ -28,7 +28,8 @@ public static class Q8AccuracyCommand
         var prompt = Options.Int("--prompt", "TOKENS", 16, "random prompt tokens", min: 1);
         var steps = Options.Int("--steps", "N", 64, "greedy tokens decoded", min: 1);
         var threads = BenchOptions.Threads();
-        var kind = Options.Text("--q8-kind", "int8|widened", "int8", "the decode GEMV's inner product (int8: activations quantised too)");
+        var kind = Options.Text("--q8-kind", "auto|int8|widened", "auto",
+            "the decode GEMV's inner product (auto: int8 up to two rows, widened beyond; int8: activations quantised too)");
         var command = new Command("q8-accuracy", "Q8_0 logits and greedy tokens against fp32, as one JSON object") { model, fp32, q8, prompt, steps, threads, kind };
         command.Validators.Add(r =>
         {
@@ -37,7 +38,7 @@ public static class Q8AccuracyCommand
         return command.WithAction(p =>
         {
             BenchSettings.Threads = p.GetValue(threads) ?? BenchSettings.Threads;
-            Q8StreamedGemv.DefaultKind = ParseKind(p.GetValue(kind)!);
+            Q8StreamedGemv.KindOverride = ParseKind(p.GetValue(kind)!);
             return Run(p.GetValue(model)!, p.GetValue(fp32), p.GetValue(q8), p.GetValue(prompt), p.GetValue(steps));
         });
     }
@@ -84,7 +85,7 @@ public static class Q8AccuracyCommand
             w.WriteString("q8_model", q8Path ?? $"{modelName} quantised");
             w.WriteNumber("prompt", promptLength);
             w.WriteNumber("steps", steps);
-            w.WriteString("q8_kind", Q8StreamedGemv.DefaultKind.ToString());
+            w.WriteString("q8_kind", Q8StreamedGemv.KindOverride?.ToString() ?? "auto");
             w.WriteNumber("max_abs_logit_error", maxError);
             w.WriteNumber("mean_abs_logit_error", sumError / count);
             w.WriteNumber("fp32_logit_rms", Math.Sqrt(sumSquares / count));
@@ -126,11 +127,12 @@ public static class Q8AccuracyCommand
         return (tokens, argMax, logits);
     }
 
-    internal static Q8DotKind ParseKind(string text) => text switch
+    internal static Q8DotKind? ParseKind(string text) => text switch
     {
+        "auto" => null,
         "int8" => Q8DotKind.Int8,
         "widened" => Q8DotKind.Widened,
-        _ => throw new UsageException($"--q8-kind must be int8 or widened, got '{text}'"),
+        _ => throw new UsageException($"--q8-kind must be auto, int8 or widened, got '{text}'"),
     };
 
     private static int[] Ones(int count) => Enumerable.Repeat(1, count).ToArray();

@@ -23,23 +23,30 @@ internal enum Q8DotKind
 /// Decoding's products with Q8_0 weights (1–16 input rows): every weight byte is streamed from memory once per step,
 /// four weight rows at a time (four accumulator chains), each input row dotted against them while they sit in L1.
 /// Threads split the weight rows in contiguous ranges of at least 48 KB. The kind of inner product is chosen by
-/// measurement (<c>Clara.Engine.Bench q8-gemv</c>, bench/RESULTS.md): <see cref="DefaultKind"/>.
+/// measurement (<c>Clara.Engine.Bench q8-gemv</c>, bench/RESULTS.md): <see cref="KindFor"/>.
 /// </summary>
 internal static unsafe class Q8StreamedGemv
 {
-    private const int RowsPerBlock = 4;
+    private const int RowsPerBlock = RowBlockSplit.RowsPerBlock;
     private const int Block = Q8Blocks.BlockSize;
-    private const long MinBytesPerPart = 48 * 1024;
 
     /// <summary>
-    /// The kind <see cref="CpuMatMul"/> uses: the faster of the two in the q8-gemv microbenchmark on this project's
-    /// machines. Settable only for measurements (the bench's q8-accuracy --q8-kind compares the two kinds' accuracy).
+    /// Forces one kind for every row count; null (the default) lets <see cref="KindFor"/> choose. Settable only for
+    /// measurements (the bench's q8-accuracy --q8-kind compares the two kinds' accuracy).
     /// </summary>
-    public static Q8DotKind DefaultKind { get; internal set; } = Q8DotKind.Int8;
+    public static Q8DotKind? KindOverride { get; internal set; }
+
+    /// <summary>
+    /// The kind <see cref="CpuMatMul"/> uses for <paramref name="rows"/> input rows, the faster in the q8-gemv
+    /// microbenchmark (bench/RESULTS.md): int8 for one or two rows (4.1–4.3 against 4.3–4.7 ms per small-125m step on
+    /// two Zen 4 cores), widened for more, where each four-row block is dequantised once and shared by every input row
+    /// (batch 16: 21–22 against 28–32 ms).
+    /// </summary>
+    public static Q8DotKind KindFor(int rows) => KindOverride ?? (rows <= 2 ? Q8DotKind.Int8 : Q8DotKind.Widened);
 
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
-    public static void Run(Product p, int threads) => Run(p, threads, DefaultKind);
+    public static void Run(Product p, int threads) => Run(p, threads, KindFor(p.M));
 
     public static void Run(Product p, int threads, Q8DotKind kind)
     {
@@ -47,7 +54,8 @@ internal static unsafe class Q8StreamedGemv
         if (p.K % Block != 0) throw new ArgumentException($"a Q8_0 weight needs K to be a multiple of {Block}, not {p.K}");
         if (kind == Q8DotKind.Widened)
         {
-            Split(p, threads, (in Product q, int start, int end) => WidenedRows(q, start, end));
+            if (p.M >= 3) Split(p, threads, (in Product q, int start, int end) => DequantisedRows(q, start, end));
+            else Split(p, threads, (in Product q, int start, int end) => WidenedRows(q, start, end));
             return;
         }
         // The inputs are quantised once, here, and read by every part.
@@ -63,26 +71,7 @@ internal static unsafe class Q8StreamedGemv
         }
     }
 
-    private delegate void RowRange(in Product p, int start, int end);
-
-    private static void Split(Product p, int threads, RowRange rows)
-    {
-        long bytes = (long)p.N * p.K;
-        int blocks = (p.N + RowsPerBlock - 1) / RowsPerBlock;
-        int parts = (int)Math.Min(Math.Min(threads, blocks), Math.Max(1, bytes / MinBytesPerPart));
-        if (parts <= 1)
-        {
-            rows(p, 0, p.N);
-            return;
-        }
-        var product = p;
-        KernelWorkers.Run(parts, part =>
-        {
-            int start = (int)((long)blocks * part / parts) * RowsPerBlock;
-            int end = Math.Min(product.N, (int)((long)blocks * (part + 1) / parts) * RowsPerBlock);
-            if (start < end) rows(product, start, end);
-        });
-    }
+    private static void Split(Product p, int threads, RowBlockSplit.RowRange rows) => RowBlockSplit.Run(p, threads, sizeof(sbyte), rows);
 
     /// <summary>
     /// llama.cpp's AVX2 quantize_row_q8_0 for the inputs: per block d = max|x| / 127 and q = round(x · (127 / max|x|))
@@ -167,6 +156,53 @@ internal static unsafe class Q8StreamedGemv
                 Vector256.Create(xd[b] * F16Table.Value(scales[b])), a);
         }
         return Vector256.Sum(a);
+    }
+
+    /// <summary>
+    /// Three or more input rows: each four-row block is dequantised once (value × its block's scale, exact in fp32)
+    /// into an L1/L2 scratch block while the next block is prefetched, and every input row is dotted against it by
+    /// <see cref="StreamedGemv.DotInputs"/> — the 16-bit weights' batched loop, so batch 16 pays the int8 widening once
+    /// per weight instead of once per input row.
+    /// </summary>
+    private static void DequantisedRows(in Product p, int start, int end)
+    {
+        long rowBytes = p.K;
+        int blocks = p.K / Block;
+        var scratch = DequantisedBlock.Rent((long)RowsPerBlock * p.K);
+        fixed (float* wide = scratch)
+        {
+            int n = start;
+            for (; n + RowsPerBlock <= end; n += RowsPerBlock)
+            {
+                for (int r = 0; r < RowsPerBlock; r++)
+                {
+                    long row = n + r;
+                    Dequantise((sbyte*)p.W + row * rowBytes, p.Scales + row * blocks, wide + (long)r * p.K, blocks,
+                        (sbyte*)p.W + (row + AheadRows) * rowBytes, p.Scales + (row + AheadRows) * blocks);
+                }
+                StreamedGemv.DotInputs<F32Lanes>(p, n, (byte*)wide, (long)p.K * sizeof(float));
+            }
+            for (; n < end; n++)
+                for (int i = 0; i < p.M; i++)
+                    p.Store((long)i * p.N + n, WidenedDot1(p.X + (long)i * p.K, (sbyte*)p.W + n * rowBytes, p.Scales + (long)n * blocks, blocks));
+        }
+    }
+
+    /// <summary>One Q8_0 row to fp32, prefetching the same row of the next four-row block (a line per two blocks of values, one per 32 scales).</summary>
+    private static void Dequantise(sbyte* values, ushort* scales, float* destination, int blocks, sbyte* aheadValues, ushort* aheadScales)
+    {
+        for (int b = 0; b < blocks; b++)
+        {
+            if ((b & 1) == 0) Sse.Prefetch0(aheadValues + (long)b * Block);
+            if ((b & 31) == 0) Sse.Prefetch0(aheadScales + b);
+            var d = Vector256.Create(F16Table.Value(scales[b]));
+            sbyte* w = values + (long)b * Block;
+            float* o = destination + (long)b * Block;
+            (Load8(w) * d).Store(o);
+            (Load8(w + 8) * d).Store(o + 8);
+            (Load8(w + 16) * d).Store(o + 16);
+            (Load8(w + 24) * d).Store(o + 24);
+        }
     }
 
     private static void WidenedRows(in Product p, int start, int end)
@@ -282,6 +318,13 @@ internal static unsafe class Q8StreamedGemv
         [ThreadStatic] private static sbyte[]? t_buffer;
 
         public static sbyte[] Rent(long count) => PinnedScratch.Grow(ref t_buffer, count, "a Q8_0 matrix-vector product");
+    }
+
+    private static class DequantisedBlock
+    {
+        [ThreadStatic] private static float[]? t_buffer;
+
+        public static float[] Rent(long count) => PinnedScratch.Grow(ref t_buffer, count, "a Q8_0 matrix-vector product");
     }
 
     private static class InputScales
