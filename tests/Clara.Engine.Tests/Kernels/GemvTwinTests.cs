@@ -19,7 +19,7 @@ public abstract class GemvSuite : BackendSuite
     public static readonly string[] Cases =
     [
         .. from dtype in new[] { "f32", "bf16", "f16" }
-           from shape in new[] { "1x5x7", "1x67x301", "1x515x263", "2x37x129", "3x75x96", "16x83x130" }
+           from shape in new[] { "1x5x7", "1x67x301", "1x515x263", "2x37x129", "3x75x96", "16x83x130", "7x45x144", "13x21x37" }
            select $"{dtype}_{shape}",
     ];
 

@@ -21,7 +21,7 @@ public abstract class Q8GemvSuite : BackendSuite
     protected const double Tolerance = 1e-5;
 
     public static readonly string[] Cases =
-        ["q8_1x5x32", "q8_1x67x320", "q8_1x515x256", "q8_2x37x128", "q8_3x75x96", "q8_16x83x160", "q8_17x29x64", "q8_40x130x192"];
+        ["q8_1x5x32", "q8_1x67x320", "q8_1x515x256", "q8_2x37x128", "q8_3x75x96", "q8_16x83x160", "q8_17x29x64", "q8_40x130x192", "q8_7x45x288", "q8_2x9x544"];
 
     public static readonly string[] GemvCases = Cases.Where(c => Rows(c) <= 16).ToArray();
 

@@ -127,12 +127,39 @@ internal static unsafe class Q8StreamedGemv
         return Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitudes, signed), Vector256.Create((short)1));
     }
 
+    /// <summary>
+    /// Four weight rows against one quantised input row. Eight blocks at a time, the per-block scales (weight × input)
+    /// are formed as one vector, the weights' eight F16 scales widened by integer bit operations (<see cref="F16Lanes"/>),
+    /// and each block's scale is moved into place by a lane permute: one instruction, where a scale looked up per block
+    /// and row in the 256 KB F16 table cost a load (often from L2), a multiply and a broadcast (q8-gemv, one row, one
+    /// thread: 5.7 → 5.3 ms per small-125m step; two threads stream at the memory's pace either way).
+    /// </summary>
     private static Vector128<float> Int8Dot4(sbyte* x, float* xd, sbyte* w, ushort* scales, long rowBytes, int blocks, Lookahead ahead)
     {
         sbyte* w0 = w, w1 = w + rowBytes, w2 = w + 2 * rowBytes, w3 = w + 3 * rowBytes;
         ushort* s0 = scales, s1 = scales + blocks, s2 = scales + 2 * blocks, s3 = scales + 3 * blocks;
         Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (int b = 0; b < blocks; b++)
+        int b = 0;
+        for (; b + ScaleGroup <= blocks; b += ScaleGroup)
+        {
+            var dx = Vector256.Load(xd + b);
+            var d0 = Scales8(s0 + b) * dx;
+            var d1 = Scales8(s1 + b) * dx;
+            var d2 = Scales8(s2 + b) * dx;
+            var d3 = Scales8(s3 + b) * dx;
+            for (int j = 0; j < ScaleGroup; j++)
+            {
+                ahead.Fetch(b + j);
+                int c = (b + j) * Block;
+                var xv = Vector256.Load(x + c);
+                var lane = Vector256.Create(j);
+                a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(BlockProducts(Vector256.Load(w0 + c), xv)), Avx2.PermuteVar8x32(d0, lane), a0);
+                a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(BlockProducts(Vector256.Load(w1 + c), xv)), Avx2.PermuteVar8x32(d1, lane), a1);
+                a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(BlockProducts(Vector256.Load(w2 + c), xv)), Avx2.PermuteVar8x32(d2, lane), a2);
+                a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(BlockProducts(Vector256.Load(w3 + c), xv)), Avx2.PermuteVar8x32(d3, lane), a3);
+            }
+        }
+        for (; b < blocks; b++)
         {
             ahead.Fetch(b);
             int c = b * Block;
@@ -145,6 +172,15 @@ internal static unsafe class Q8StreamedGemv
         }
         return Reduce4(a0, a1, a2, a3);
     }
+
+    private const int ScaleGroup = 8;
+
+    /// <summary>2^112: <see cref="F16Lanes"/> reads an F16 value as w · 2^-112.</summary>
+    private const float F16Rebias = 5.192296858534828e33f;
+
+    /// <summary>Eight consecutive F16 block scales as fp32 (exact: every F16 value is an fp32 value).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Scales8(ushort* scales) => F16Lanes.Load8((byte*)scales, 0) * F16Rebias;
 
     private static float Int8Dot1(sbyte* x, float* xd, sbyte* w, ushort* scales, int blocks)
     {
