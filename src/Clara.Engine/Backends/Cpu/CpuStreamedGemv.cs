@@ -33,7 +33,6 @@ internal static unsafe class StreamedGemv
 
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
-
     /// <summary>
     /// How far ahead (weight bytes) the 16-bit blocks of four rows are prefetched while they are widened. Four
     /// interleaved rows of 1.5–4 KB each are too short for the hardware prefetcher to ramp up on before they end: when
@@ -111,10 +110,10 @@ internal static unsafe class StreamedGemv
         for (; i + 2 <= p.M; i += 2)
         {
             var (first, second) = Dot4x2<TFormat>(p.X + (long)i * p.K, p.X + (long)(i + 1) * p.K, w, rowBytes, p.K);
-            StoreFour(p, i, n, first);
-            StoreFour(p, i + 1, n, second);
+            FourSums.Store(p, i, n, first);
+            FourSums.Store(p, i + 1, n, second);
         }
-        if (i < p.M) StoreFour(p, i, n, Dot4<TFormat>(p.X + (long)i * p.K, w, rowBytes, p.K));
+        if (i < p.M) FourSums.Store(p, i, n, Dot4<TFormat>(p.X + (long)i * p.K, w, rowBytes, p.K));
     }
 
     /// <summary>Two input rows against four consecutive weight rows: eight accumulators, one per (input, weight) pair.</summary>
@@ -138,8 +137,8 @@ internal static unsafe class StreamedGemv
             var r3 = TFormat.Load8(w3, c);
             a3 = Fma.MultiplyAdd(r3, u, a3); b3 = Fma.MultiplyAdd(r3, v, b3);
         }
-        var first = Reduce4(a0, a1, a2, a3);
-        var second = Reduce4(b0, b1, b2, b3);
+        var first = FourSums.Reduce(a0, a1, a2, a3);
+        var second = FourSums.Reduce(b0, b1, b2, b3);
         if (c == k) return (first, second);
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
         for (; c < k; c++)
@@ -168,16 +167,6 @@ internal static unsafe class StreamedGemv
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreFour(in Product p, int input, int n, Vector128<float> sums)
-    {
-        long first = (long)input * p.N + n;
-        p.Store(first, sums.GetElement(0));
-        p.Store(first + 1, sums.GetElement(1));
-        p.Store(first + 2, sums.GetElement(2));
-        p.Store(first + 3, sums.GetElement(3));
-    }
-
     /// <summary>Dot products of one input row with four consecutive weight rows.</summary>
     private static Vector128<float> Dot4<TFormat>(float* x, byte* w, long rowBytes, int k) where TFormat : IStreamedFormat
     {
@@ -203,7 +192,7 @@ internal static unsafe class StreamedGemv
             a3 = Fma.MultiplyAdd(TFormat.Load8(w3, c), u, a3);
             c += 8;
         }
-        var sums = Reduce4(a0 + b0, a1 + b1, a2 + b2, a3 + b3);
+        var sums = FourSums.Reduce(a0 + b0, a1 + b1, a2 + b2, a3 + b3);
         if (c == k) return sums;
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         for (; c < k; c++)
@@ -234,14 +223,6 @@ internal static unsafe class StreamedGemv
         float sum = Vector256.Sum(a + b);
         for (; c < k; c++) sum += TFormat.Scalar(w, c) * x[c];
         return sum;
-    }
-
-    /// <summary>Four 8-lane sums reduced together: three horizontal adds and one add give [Σs0, Σs1, Σs2, Σs3].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Reduce4(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
-    {
-        var pairs = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
-        return pairs.GetLower() + pairs.GetUpper();
     }
 
     /// <summary>One weight row widened to fp32 (for F16: w·2^-112, like <see cref="F16Lanes.Load8"/>), prefetching the row at <paramref name="ahead"/>.</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -49,10 +48,10 @@ internal static unsafe class GemvTile512
             a30 = Avx512F.FusedMultiplyAdd(r0, v, a30); a31 = Avx512F.FusedMultiplyAdd(r1, v, a31);
             a32 = Avx512F.FusedMultiplyAdd(r2, v, a32); a33 = Avx512F.FusedMultiplyAdd(r3, v, a33);
         }
-        var s0 = Reduce4(a00, a01, a02, a03);
-        var s1 = Reduce4(a10, a11, a12, a13);
-        var s2 = Reduce4(a20, a21, a22, a23);
-        var s3 = Reduce4(a30, a31, a32, a33);
+        var s0 = FourSums.Reduce(a00, a01, a02, a03);
+        var s1 = FourSums.Reduce(a10, a11, a12, a13);
+        var s2 = FourSums.Reduce(a20, a21, a22, a23);
+        var s3 = FourSums.Reduce(a30, a31, a32, a33);
         if (c < k)
         {
             s0 += Tail(x0, w0, wStride, c, k);
@@ -60,10 +59,10 @@ internal static unsafe class GemvTile512
             s2 += Tail(x2, w0, wStride, c, k);
             s3 += Tail(x3, w0, wStride, c, k);
         }
-        Store4(p, first, n, s0);
-        Store4(p, first + 1, n, s1);
-        Store4(p, first + 2, n, s2);
-        Store4(p, first + 3, n, s3);
+        FourSums.Store(p, first, n, s0);
+        FourSums.Store(p, first + 1, n, s1);
+        FourSums.Store(p, first + 2, n, s2);
+        FourSums.Store(p, first + 3, n, s3);
     }
 
     /// <summary>The last K mod 16 columns of one input row against the four weight rows.</summary>
@@ -79,27 +78,5 @@ internal static unsafe class GemvTile512
             t3 += w[3 * wStride + c] * xc;
         }
         return Vector128.Create(t0, t1, t2, t3);
-    }
-
-    /// <summary>Four 16-lane sums reduced together: [Σs0, Σs1, Σs2, Σs3] (halves added, then two rounds of horizontal adds).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Reduce4(Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3)
-    {
-        var h0 = s0.GetLower() + s0.GetUpper();
-        var h1 = s1.GetLower() + s1.GetUpper();
-        var h2 = s2.GetLower() + s2.GetUpper();
-        var h3 = s3.GetLower() + s3.GetUpper();
-        var pairs = Avx.HorizontalAdd(Avx.HorizontalAdd(h0, h1), Avx.HorizontalAdd(h2, h3));
-        return pairs.GetLower() + pairs.GetUpper();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store4(in Product p, int input, int n, Vector128<float> sums)
-    {
-        long first = (long)input * p.N + n;
-        p.Store(first, sums.GetElement(0));
-        p.Store(first + 1, sums.GetElement(1));
-        p.Store(first + 2, sums.GetElement(2));
-        p.Store(first + 3, sums.GetElement(3));
     }
 }

@@ -15,7 +15,10 @@ internal enum Q8DotKind
     /// </summary>
     Int8,
 
-    /// <summary>The int8 weights widened to fp32 in registers and multiplied with the fp32 inputs (no activation rounding).</summary>
+    /// <summary>
+    /// The int8 weights widened to fp32 and multiplied with the fp32 inputs (no activation rounding): in registers for
+    /// one or two input rows; for more, each four-row block dequantised once into scratch that every input row reads.
+    /// </summary>
     Widened,
 }
 
@@ -108,7 +111,7 @@ internal static unsafe class Q8StreamedGemv
         {
             var ahead = new Lookahead((sbyte*)p.W + (n + AheadRows) * rowBytes, p.Scales + (n + AheadRows) * blocks);
             for (int i = 0; i < p.M; i++)
-                StoreFour(p, i, n, Int8Dot4(xq + (long)i * p.K, xd + (long)i * blocks, (sbyte*)p.W + n * rowBytes, p.Scales + (long)n * blocks, rowBytes, blocks,
+                FourSums.Store(p, i, n, Int8Dot4(xq + (long)i * p.K, xd + (long)i * blocks, (sbyte*)p.W + n * rowBytes, p.Scales + (long)n * blocks, rowBytes, blocks,
                     i == 0 ? ahead : default));
         }
         for (; n < end; n++)
@@ -170,7 +173,7 @@ internal static unsafe class Q8StreamedGemv
             a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(BlockProducts(Vector256.Load(w2 + c), xv)), Vector256.Create(dx * F16Table.Value(s2[b])), a2);
             a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(BlockProducts(Vector256.Load(w3 + c), xv)), Vector256.Create(dx * F16Table.Value(s3[b])), a3);
         }
-        return Reduce4(a0, a1, a2, a3);
+        return FourSums.Reduce(a0, a1, a2, a3);
     }
 
     private const int ScaleGroup = 8;
@@ -250,7 +253,7 @@ internal static unsafe class Q8StreamedGemv
         {
             var ahead = new Lookahead((sbyte*)p.W + (n + AheadRows) * rowBytes, p.Scales + (n + AheadRows) * blocks);
             for (int i = 0; i < p.M; i++)
-                StoreFour(p, i, n, WidenedDot4(p.X + (long)i * p.K, (sbyte*)p.W + n * rowBytes, p.Scales + (long)n * blocks, rowBytes, blocks,
+                FourSums.Store(p, i, n, WidenedDot4(p.X + (long)i * p.K, (sbyte*)p.W + n * rowBytes, p.Scales + (long)n * blocks, rowBytes, blocks,
                     i == 0 ? ahead : default));
         }
         for (; n < end; n++)
@@ -285,7 +288,7 @@ internal static unsafe class Q8StreamedGemv
             a2 = Fma.MultiplyAdd(WidenedBlock(w2 + c, x0, x1, x2, x3), Vector256.Create(F16Table.Value(s2[b])), a2);
             a3 = Fma.MultiplyAdd(WidenedBlock(w3 + c, x0, x1, x2, x3), Vector256.Create(F16Table.Value(s3[b])), a3);
         }
-        return Reduce4(a0, a1, a2, a3);
+        return FourSums.Reduce(a0, a1, a2, a3);
     }
 
     private static float WidenedDot1(float* x, sbyte* w, ushort* scales, int blocks)
@@ -328,24 +331,6 @@ internal static unsafe class Q8StreamedGemv
             Sse.Prefetch0(line + 64);
             if ((block & 7) == 0) Sse.Prefetch0(_scales + (long)block * RowsPerBlock);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreFour(in Product p, int input, int n, Vector128<float> sums)
-    {
-        long first = (long)input * p.N + n;
-        p.Store(first, sums.GetElement(0));
-        p.Store(first + 1, sums.GetElement(1));
-        p.Store(first + 2, sums.GetElement(2));
-        p.Store(first + 3, sums.GetElement(3));
-    }
-
-    /// <summary>Four 8-lane sums reduced together: [Σs0, Σs1, Σs2, Σs3].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Reduce4(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
-    {
-        var pairs = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
-        return pairs.GetLower() + pairs.GetUpper();
     }
 
     /// <summary>The calling thread's quantised inputs, pinned (the parts read them through pointers) and grown on demand.</summary>
