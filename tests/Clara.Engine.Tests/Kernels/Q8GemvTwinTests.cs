@@ -50,14 +50,17 @@ public abstract class Q8GemvSuite : BackendSuite
         Assert.That(MemoryMarshal.AsBytes(scales.AsSpan()).ToArray(), Is.EqualTo(f.Bytes($"{name}.scales", "F16")), "f16 scales");
     }
 
-    /// <summary>Through IKernels.MatMul: the default inner product up to 16 rows, dequantised tiles beyond.</summary>
+    /// <summary>
+    /// Through IKernels.MatMul: the int8 inner product for one or two rows, dequantised four-row blocks for 3–16,
+    /// dequantised tiles of the blocked GEMM beyond.
+    /// </summary>
     [TestCaseSource(nameof(Cases))]
     public void MatMulMatchesFloat64(string name)
     {
         var f = KernelFixture.Load("q8_gemv");
         var output = Zeros(f.Shape($"{name}.y"));
         Backend.Kernels.MatMul(Floats(f.F32($"{name}.x"), f.Shape($"{name}.x")), Weight(f, name), output);
-        // The CPU's default inner product quantises the activations (y_int8); the CUDA kernel widens like the Widened kind.
+        // The CPU's int8 kind (one or two rows) quantises the activations (y_int8); every other path, CUDA's included, does not.
         bool int8 = Backend is CpuBackend && Rows(name) <= 16 && Q8StreamedGemv.IsSupported && Q8StreamedGemv.KindFor(Rows(name)) == Q8DotKind.Int8;
         Compare.AssertClose(output.ToFloatArray(), f.F32(int8 ? $"{name}.y_int8" : $"{name}.y"), Tolerance, $"q8 matmul {name}");
     }
