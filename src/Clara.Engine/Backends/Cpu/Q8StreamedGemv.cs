@@ -213,34 +213,14 @@ internal static unsafe class Q8StreamedGemv
             int n = start;
             for (; n + RowsPerBlock <= end; n += RowsPerBlock)
             {
-                for (int r = 0; r < RowsPerBlock; r++)
-                {
-                    long row = n + r;
-                    Dequantise((sbyte*)p.W + row * rowBytes, p.Scales + row * blocks, wide + (long)r * p.K, blocks,
-                        (sbyte*)p.W + (row + AheadRows) * rowBytes, p.Scales + (row + AheadRows) * blocks);
-                }
+                // The four rows are contiguous, values and scales alike, and so are their fp32 copies in scratch.
+                Q8Dequantizer.ReadBlocks((sbyte*)p.W + n * rowBytes, p.Scales + (long)n * blocks, RowsPerBlock * blocks, wide,
+                    (sbyte*)p.W + (n + AheadRows) * rowBytes, p.Scales + (long)(n + AheadRows) * blocks);
                 StreamedGemv.DotInputs<F32Lanes>(p, n, (byte*)wide, (long)p.K * sizeof(float));
             }
             for (; n < end; n++)
                 for (int i = 0; i < p.M; i++)
                     p.Store((long)i * p.N + n, WidenedDot1(p.X + (long)i * p.K, (sbyte*)p.W + n * rowBytes, p.Scales + (long)n * blocks, blocks));
-        }
-    }
-
-    /// <summary>One Q8_0 row to fp32, prefetching the same row of the next four-row block (a line per two blocks of values, one per 32 scales).</summary>
-    private static void Dequantise(sbyte* values, ushort* scales, float* destination, int blocks, sbyte* aheadValues, ushort* aheadScales)
-    {
-        for (int b = 0; b < blocks; b++)
-        {
-            if ((b & 1) == 0) Sse.Prefetch0(aheadValues + (long)b * Block);
-            if ((b & 31) == 0) Sse.Prefetch0(aheadScales + b);
-            var d = Vector256.Create(F16Table.Value(scales[b]));
-            sbyte* w = values + (long)b * Block;
-            float* o = destination + (long)b * Block;
-            (Load8(w) * d).Store(o);
-            (Load8(w + 8) * d).Store(o + 8);
-            (Load8(w + 16) * d).Store(o + 16);
-            (Load8(w + 24) * d).Store(o + 24);
         }
     }
 
