@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # training stage's gradients against autograd (held to 1e-5 at every width, not only the machine's widest).
 cpu_suites='FullyQualifiedName~Clara.Engine.Tests.Kernels|FullyQualifiedName~CpuDecoderOracleTests|FullyQualifiedName~CpuClaraOracleTests|FullyQualifiedName~CpuStageGradientOracleTests'
 # With no vector hardware every vector op is emulated (several times slower): only the products and one model.
-emulated_suites='FullyQualifiedName~SimdWidthTests|FullyQualifiedName~CpuGemvTests|FullyQualifiedName~CpuQ8GemvTests|FullyQualifiedName~CpuGemmTests|FullyQualifiedName~CpuMatMulRopeTests|FullyQualifiedName~CpuAttentionTests|FullyQualifiedName~CpuSequenceAttentionTests|FullyQualifiedName~CpuDecoderOracleTests'
+emulated_suites='FullyQualifiedName~SimdWidthTests|FullyQualifiedName~FloatTransposeTests|FullyQualifiedName~CpuGemvTests|FullyQualifiedName~CpuQ8GemvTests|FullyQualifiedName~CpuGemmTests|FullyQualifiedName~CpuMatMulRopeTests|FullyQualifiedName~CpuAttentionTests|FullyQualifiedName~CpuSequenceAttentionTests|FullyQualifiedName~CpuDecoderOracleTests'
 
 if [ "${1:-}" = --settings ]; then
   if [ "$(uname -m)" = x86_64 ]; then

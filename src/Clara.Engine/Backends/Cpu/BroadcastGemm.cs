@@ -99,11 +99,7 @@ internal static unsafe class BroadcastGemm
         {
             int rows = Math.Min(RowTile, mc - i);
             float* dst = packed + (long)i * kc;
-            for (int r = 0; r < rows; r++)
-            {
-                float* src = p.X + (long)(mb + i + r) * p.K + k0;
-                for (int c = 0; c < kc; c++) dst[c * RowTile + r] = src[c];
-            }
+            FloatTranspose.Run(p.X + (long)(mb + i) * p.K + k0, p.K, rows, kc, dst, RowTile);
             for (int r = rows; r < RowTile; r++)
                 for (int c = 0; c < kc; c++) dst[c * RowTile + r] = 0f;
         }

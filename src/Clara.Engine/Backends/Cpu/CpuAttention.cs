@@ -103,11 +103,7 @@ internal static class CpuAttention
         /// <summary>kt[c, j] = key j's component c; the padding keys are zero.</summary>
         private static void PackKeys(float* cache, int stride, int keys, int d, int paddedKeys, float* kt)
         {
-            for (int j = 0; j < keys; j++)
-            {
-                float* key = cache + (long)j * stride;
-                for (int c = 0; c < d; c++) kt[(long)c * paddedKeys + j] = key[c];
-            }
+            FloatTranspose.Run(cache, stride, keys, d, kt, paddedKeys);
             for (int c = 0; c < d; c++) new Span<float>(kt + (long)c * paddedKeys + keys, paddedKeys - keys).Clear();
         }
 

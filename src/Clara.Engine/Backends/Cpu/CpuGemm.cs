@@ -188,11 +188,7 @@ internal static unsafe class CpuGemm
             switch (type)
             {
                 case DType.F32:
-                    for (int r = r0; r < r1; r++)
-                    {
-                        float* row = (float*)source + (long)r * columns;
-                        for (int c = c0; c < c1; c++) destination[(long)c * rows + r] = row[c];
-                    }
+                    FloatTranspose.Run((float*)source + (long)r0 * columns + c0, columns, r1 - r0, c1 - c0, destination + (long)c0 * rows + r0, rows);
                     break;
                 case DType.BF16:
                     for (int r = r0; r < r1; r++)

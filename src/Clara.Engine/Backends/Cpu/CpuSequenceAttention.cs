@@ -81,11 +81,7 @@ internal sealed unsafe class SequenceOperands(Tensor query, Tensor key, Tensor v
     public void PackTransposed(float* source, float* dst)
     {
         int keys = Length, d = HeadDim, padded = PaddedKeys, stride = KvWidth;
-        for (int j = 0; j < keys; j++)
-        {
-            float* row = source + (long)j * stride;
-            for (int c = 0; c < d; c++) dst[(long)c * padded + j] = row[c];
-        }
+        FloatTranspose.Run(source, stride, keys, d, dst, padded);
         for (int c = 0; c < d; c++) new Span<float>(dst + (long)c * padded + keys, padded - keys).Clear();
     }
 
@@ -253,12 +249,6 @@ internal sealed unsafe class SequenceAttentionBackward(SequenceOperands o, Tenso
     }
 
     /// <summary>dst[j, r] = src[r, j] for r &lt; rows, j &lt; columns; dst rows are <see cref="SequenceOperands.RowBlock"/> wide.</summary>
-    private static void Transpose(float* src, int srcStride, int rows, int columns, float* dst)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            float* row = src + (long)r * srcStride;
-            for (int j = 0; j < columns; j++) dst[(long)j * SequenceOperands.RowBlock + r] = row[j];
-        }
-    }
+    private static void Transpose(float* src, int srcStride, int rows, int columns, float* dst) =>
+        FloatTranspose.Run(src, srcStride, rows, columns, dst, SequenceOperands.RowBlock);
 }

@@ -45,11 +45,7 @@ internal static unsafe class ThinGemm
         switch (p.WeightType)
         {
             case DType.F32:
-                for (int j = 0; j < width; j++)
-                {
-                    float* row = (float*)p.W + (first + j) * k;
-                    for (int c = 0; c < k; c++) wt[c * padded + j] = row[c];
-                }
+                FloatTranspose.Run((float*)p.W + first * k, k, width, (int)k, wt, padded);
                 break;
             case DType.BF16:
                 for (int j = 0; j < width; j++)
