@@ -2,7 +2,7 @@
 """Trains the default model's tokenizer on the generated train split with Google's sentencepiece.
 
     /usr/bin/python3 tools/make-tokenizer.py --corpus DATA/tokenizer-corpus.txt --out DIR [--vocab-size 1024]
-        [--mem-tokens 16] [--check-documents DATA/train/e2e.jsonl --doc-max-length 64]
+        [--mem-tokens 16] [--whole-numbers MIN_COUNT] [--check-documents DATA/train/e2e.jsonl --doc-max-length 64]
 
 Writes DIR/tokenizer.model, tokenizer_config.json and special_tokens_map.json in the layout of the engine's
 SentencePiece fixture (tests/oracle/make_tokenizer_fixtures.py): a Llama-style BPE model (byte fallback, identity
@@ -11,7 +11,10 @@ user-defined symbols, i.e. pieces with ids inside the model's own vocabulary, li
 so Clara.Engine.Tokenization recognises them in text (Hugging Face's "legacy" split). The reference's generator
 prompt (system text, "Background:", "Question:", [INST] markers) is added to the training text with weight, since
 every generator call reads it. Training is single-threaded over the input in order, so reruns write identical files.
-Needs only Debian's python3-sentencepiece.
+With --whole-numbers, every number of up to four digits that stands as a word at least MIN_COUNT times in the
+training text becomes one piece of its own ("\u25811961", a user-defined symbol), and other digits stay split: with
+digits split, the default model copied the digits of a year from memory in the wrong order (run 8: 1961 answered
+1916), where a one-piece number is copied as a name piece is. Needs only Debian's python3-sentencepiece.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 import sentencepiece as spm
@@ -41,6 +46,12 @@ def training_lines(corpus: Path) -> list[str]:
     # The prompt without its memory slots: the slots are single user-defined ids anyway.
     prompt = clara_prompt_text("", 1).replace("<s>", "").replace("<MEM0><MEM1><MEM2><MEM3><SEP>", " ")
     return lines + [part for part in prompt.split("\n") if part.strip()] * PROMPT_WEIGHT
+
+
+def whole_numbers(lines: list[str], min_count: int) -> list[str]:
+    """Numbers seen as words in the training text, as pieces with sentencepiece's word-start mark, in numeric order."""
+    counts = Counter(m.group(1) for line in lines for m in re.finditer(r"(?<![\w.])(\d{1,4})(?![\w]|\.\d)", line))
+    return ["\u2581" + n for n in sorted((n for n, c in counts.items() if c >= min_count), key=lambda n: (len(n), n))]
 
 
 def train(lines: list[str], vocab_size: int, specials: list[str]) -> spm.SentencePieceProcessor:
@@ -97,14 +108,20 @@ def main() -> int:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--vocab-size", type=int, default=1024)
     p.add_argument("--mem-tokens", type=int, default=16)
+    p.add_argument("--whole-numbers", type=int, default=0, metavar="MIN_COUNT",
+                   help="numbers seen at least this often become single pieces (0: every digit is a piece)")
     p.add_argument("--check-documents", type=Path)
     p.add_argument("--doc-max-length", type=int, default=64)
     args = p.parse_args()
 
     specials = special_tokens(args.mem_tokens)
-    sp = train(training_lines(args.corpus), args.vocab_size, specials)
+    lines = training_lines(args.corpus)
+    numbers = whole_numbers(lines, args.whole_numbers) if args.whole_numbers > 0 else []
+    sp = train(lines, args.vocab_size, specials + numbers)
     write_files(sp, specials, args.out)
     prompt = clara_prompt_text("What is the capital of Bonaria?", 3)
+    if numbers:
+        print(f"{len(numbers)} whole-number pieces, {numbers[0][1:]} to {numbers[-1][1:]}")
     print(f"{args.out}: {sp.get_piece_size()} pieces; the generator prompt with 3 slots is "
           f"{len(sp.encode(prompt))} tokens")
     if args.check_documents:

@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """A tokenizer made the way tools/make-tokenizer.py makes the default model's, and the ids Google's sentencepiece gives.
 
-    /usr/bin/python3 tests/oracle/default_tokenizer_fixtures.py      # writes tests/fixtures/tokenizers/default-style/
+    /usr/bin/python3 tests/oracle/default_tokenizer_fixtures.py
+        # writes tests/fixtures/tokenizers/default-style/ and default-style-numbers/
 
 The default model's tokenizer differs from the spm fixture in one way that matters to the engine: its CLaRa tokens
 (<MEM0>..<MEM15>, <ENC>, <SEP>, <AE>, <PAD>) are user-defined symbols inside the SentencePiece vocabulary (ids 3..22)
 rather than added tokens after it. This trains one with make-tokenizer.py's own functions on a fixed corpus in the
 generated corpus' style, and records for each case the ids of the Hugging Face "legacy" rule (split on the special
 tokens, sentencepiece on each segment; make_tokenizer_fixtures.legacy_encode) and the decoded text, so a test can
-check that Clara.Engine.Tokenization reads such a model exactly. Training is single-threaded: reruns write identical files.
+check that Clara.Engine.Tokenization reads such a model exactly. default-style-numbers is the same with
+make-tokenizer.py --whole-numbers 1: the corpus' numbers are user-defined pieces that carry the word-start mark
+("\u25811866"), matched longest-first in the normalised text. Training is single-threaded: reruns write identical files.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 from make_tokenizer_fixtures import clara_prompt_text, legacy_encode, special_added
 
 REPO = Path(__file__).resolve().parents[2]
-OUT = REPO / "tests" / "fixtures" / "tokenizers" / "default-style"
+FIXTURES = REPO / "tests" / "fixtures" / "tokenizers"
 VOCAB_SIZE = 420
 MEM_TOKENS = 16
 
@@ -47,6 +50,9 @@ CASES = [
     "text<MEM15>more<AE>",
     "Ünïcödé café 🙂",
     "",
+    "Bolen Works employs 4200 people. It was founded in 1902.",
+    "1844",
+    "In 1879, 18790 and 1879a; 42 or 4200.5, then 1761!",
 ]
 
 
@@ -57,16 +63,17 @@ def load_make_tokenizer():
     return module
 
 
-def main() -> int:
-    make_tokenizer = load_make_tokenizer()
-    corpus = OUT.parent / "default-style-corpus.txt"
+def write_fixture(make_tokenizer, out: Path, whole_numbers: int) -> None:
+    corpus = out.parent / f"{out.name}-corpus.txt"
     corpus.write_text(CORPUS, encoding="utf-8")
     try:
         specials = make_tokenizer.special_tokens(MEM_TOKENS)
-        sp = make_tokenizer.train(make_tokenizer.training_lines(corpus), VOCAB_SIZE, specials)
+        lines = make_tokenizer.training_lines(corpus)
+        numbers = make_tokenizer.whole_numbers(lines, whole_numbers) if whole_numbers > 0 else []
+        sp = make_tokenizer.train(lines, VOCAB_SIZE + len(numbers), specials + numbers)
     finally:
         corpus.unlink()
-    make_tokenizer.write_files(sp, specials, OUT)
+    make_tokenizer.write_files(sp, specials, out)
     recognised = {**special_added(sp), **{t: sp.piece_to_id(t) for t in specials}}
     special_ids = set(recognised.values())
     prompt = clara_prompt_text("Where was Tupo Menbron born?", 3).replace("<MEM0><MEM1><MEM2><MEM3>",
@@ -77,9 +84,15 @@ def main() -> int:
         cases.append({"text": text, "ids": ids, "decoded": sp.decode([i for i in ids if i not in special_ids])})
     expected = {"pieces": sp.get_piece_size(), "special_ids": {t: sp.piece_to_id(t) for t in specials},
                 "bos_id": sp.bos_id(), "eos_id": sp.eos_id(), "cases": cases}
-    (OUT / "expected.json").write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}: {sp.get_piece_size()} pieces, specials at {min(expected['special_ids'].values())}.."
-          f"{max(expected['special_ids'].values())}")
+    (out / "expected.json").write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {out}: {sp.get_piece_size()} pieces ({len(numbers)} whole numbers), specials at "
+          f"{min(expected['special_ids'].values())}..{max(expected['special_ids'].values())}")
+
+
+def main() -> int:
+    make_tokenizer = load_make_tokenizer()
+    write_fixture(make_tokenizer, FIXTURES / "default-style", 0)
+    write_fixture(make_tokenizer, FIXTURES / "default-style-numbers", 1)
     return 0
 
 

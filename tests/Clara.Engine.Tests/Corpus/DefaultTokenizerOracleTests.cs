@@ -8,32 +8,47 @@ namespace Clara.Engine.Tests.Corpus;
 /// <summary>
 /// A tokenizer made as tools/make-tokenizer.py makes the default model's (CLaRa tokens as user-defined symbols inside
 /// the SentencePiece vocabulary) is read by the engine exactly as Google's sentencepiece encodes it
-/// (tests/oracle/default_tokenizer_fixtures.py).
+/// (tests/oracle/default_tokenizer_fixtures.py), with its numbers split into digits (default-style) or, as
+/// make-tokenizer.py --whole-numbers makes them, whole numbers as pieces of their own (default-style-numbers).
 /// </summary>
 public class DefaultTokenizerOracleTests
 {
-    public static string Directory => Path.Combine(Fixtures.Root, "tokenizers", "default-style");
+    private static readonly string[] Styles = ["default-style", "default-style-numbers"];
 
-    private static JsonElement Expected() => JsonDocument.Parse(File.ReadAllText(Path.Combine(Directory, "expected.json"))).RootElement;
+    public static string Directory => StyleDirectory(Styles[0]);
+
+    private static string StyleDirectory(string style) => Path.Combine(Fixtures.Root, "tokenizers", style);
+
+    private static JsonElement Expected(string style) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(StyleDirectory(style), "expected.json"))).RootElement;
 
     private static IEnumerable<TestCaseData> Cases() =>
-        Expected().GetProperty("cases").EnumerateArray().Select((c, i) => new TestCaseData(
-            c.GetProperty("text").GetString()!, c.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
-            c.GetProperty("decoded").GetString()!).SetArgDisplayNames($"case {i}"));
+        Styles.SelectMany(style => Expected(style).GetProperty("cases").EnumerateArray().Select((c, i) => new TestCaseData(
+            style, c.GetProperty("text").GetString()!, c.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+            c.GetProperty("decoded").GetString()!).SetArgDisplayNames(style, $"case {i}")));
 
     [TestCaseSource(nameof(Cases))]
-    public void EncodesAndDecodesAsSentencePiece(string text, int[] ids, string decoded)
+    public void EncodesAndDecodesAsSentencePiece(string style, string text, int[] ids, string decoded)
     {
-        var tokenizer = TokenizerLoader.Load(Directory);
+        var tokenizer = TokenizerLoader.Load(StyleDirectory(style));
         Assert.That(tokenizer.Encode(text), Is.EqualTo(ids), text);
         Assert.That(tokenizer.Decode(ids), Is.EqualTo(decoded));
     }
 
     [Test]
-    public void SpecialTokensAreTheUserDefinedPieces()
+    public void WholeNumbersAreOnePieceEach()
     {
-        var expected = Expected();
-        var tokenizer = TokenizerLoader.Load(Directory);
+        var tokenizer = TokenizerLoader.Load(StyleDirectory("default-style-numbers"));
+        Assert.That(tokenizer.Encode("1844"), Has.Length.EqualTo(1), "a number of the training text is one piece");
+        Assert.That(TokenizerLoader.Load(Directory).Encode("1844"), Has.Length.GreaterThan(1), "split digits without --whole-numbers");
+    }
+
+    [TestCase("default-style")]
+    [TestCase("default-style-numbers")]
+    public void SpecialTokensAreTheUserDefinedPieces(string style)
+    {
+        var expected = Expected(style);
+        var tokenizer = TokenizerLoader.Load(StyleDirectory(style));
         Assert.That(tokenizer.VocabSize, Is.EqualTo(expected.GetProperty("pieces").GetInt32()), "no id beyond the model's own pieces");
         foreach (var special in expected.GetProperty("special_ids").EnumerateObject())
             Assert.That(tokenizer.SpecialTokens[special.Name], Is.EqualTo(special.Value.GetInt32()), special.Name);
