@@ -87,9 +87,9 @@ public class DefaultModelTests
     /// <summary>
     /// The default model converted to Q8_0 answers the committed subset as the f32 model does, within one question (the
     /// rounded weights may flip a near-tie): on all 480 held-out questions the two give the same recall@1 and exact
-    /// match, and 478 of 480 identical answers (docs/design.md, "Q8_0 weights"). The evaluation runs Q8_0 decoding's
+    /// match, and 480 of 480 identical answers (docs/design.md, "Q8_0 weights"). The evaluation runs Q8_0 decoding's
     /// int8 kernel and prefill's dequantised tiles; halving the scales of every fourth weight row in the int8 kernel
-    /// drops exact match to 0.55 here.
+    /// dropped exact match to 0.55 with run 8's model (E13).
     /// </summary>
     [Test]
     public void TheDefaultModelInQ8_0AnswersTheSubsetAsFp32Does()
