@@ -94,7 +94,7 @@ alternation_rounds=3
 alternation_turns=4
 # Twice the memory (run 10): the errors left were numbers (a year's digits in another order), which more training at
 # n_mem 8 did not fix (run 9b); the widened model keeps its weights and adapters, <MEM8>..<MEM15> become slots too,
-# and WIDE_ROUNDS more rounds teach the compressor and the generator to use them.
+# and wide_rounds more rounds teach the compressor and the generator to use them.
 wide_compression_rate=4
 wide_rounds=4
 alternation_scp=(--steps 300 --lr 5e-4 --warmup 10 --batch 8)
