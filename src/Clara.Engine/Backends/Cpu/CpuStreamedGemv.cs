@@ -298,6 +298,9 @@ internal readonly unsafe struct F16Lanes : IStreamedFormat
     private const int TopExponent = 0x0F800000;
     private const int WidenedExponentBits = 0x70000000;
 
+    /// <summary>2^112: a lane <see cref="Load8"/> read, times this, is the F16 value itself (exactly).</summary>
+    public const float ValueScale = 5.192296858534828e33f;
+
     public static int Size => sizeof(ushort);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

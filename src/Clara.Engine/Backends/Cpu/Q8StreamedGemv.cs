@@ -178,12 +178,9 @@ internal static unsafe class Q8StreamedGemv
 
     private const int ScaleGroup = 8;
 
-    /// <summary>2^112: <see cref="F16Lanes"/> reads an F16 value as w · 2^-112.</summary>
-    private const float F16Rebias = 5.192296858534828e33f;
-
     /// <summary>Eight consecutive F16 block scales as fp32 (exact: every F16 value is an fp32 value).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Scales8(ushort* scales) => F16Lanes.Load8((byte*)scales, 0) * F16Rebias;
+    private static Vector256<float> Scales8(ushort* scales) => F16Lanes.Load8((byte*)scales, 0) * F16Lanes.ValueScale;
 
     private static float Int8Dot1(sbyte* x, float* xd, sbyte* w, ushort* scales, int blocks)
     {
