@@ -14,7 +14,8 @@ every generator call reads it. Training is single-threaded over the input in ord
 With --whole-numbers, every number of up to four digits that stands as a word at least MIN_COUNT times in the
 training text becomes one piece of its own ("\u25811961", a user-defined symbol), and other digits stay split: with
 digits split, the default model copied the digits of a year from memory in the wrong order (run 8: 1961 answered
-1916), where a one-piece number is copied as a name piece is. Needs only Debian's python3-sentencepiece.
+1916). Tried in run 9 and not kept: the model did not learn such rare pieces (1 of 147 numbers exact after a round,
+docs/default-model.md), so the recipe leaves it off. Needs only Debian's python3-sentencepiece.
 """
 
 from __future__ import annotations
