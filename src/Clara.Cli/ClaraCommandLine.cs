@@ -20,6 +20,7 @@ public static class ClaraCommandLine
         new SelfTestCommand(),
         new GradCommand(),
         new TrainCommand(),
+        new AverageCommand(),
         new TokenizeCommand(),
     ];
 
