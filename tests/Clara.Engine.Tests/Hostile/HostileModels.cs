@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json.Nodes;
 using NUnit.Framework;
+using Clara.Engine.Tests.Support;
 
 namespace Clara.Engine.Tests.Hostile;
 
@@ -52,17 +53,7 @@ internal static class HostileModels
     }
 
     /// <summary>A copy of the CLaRa fixture directory.</summary>
-    public static string ClaraCopy(HostileScratch scratch, string name = "clara")
-    {
-        string target = scratch.File(name);
-        foreach (var file in Directory.GetFiles(ClaraDirectory, "*", SearchOption.AllDirectories))
-        {
-            string to = Path.Combine(target, Path.GetRelativePath(ClaraDirectory, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
-        return target;
-    }
+    public static string ClaraCopy(HostileScratch scratch, string name = "clara") => DirectoryCopy.Copy(ClaraDirectory, scratch.File(name));
 
     /// <summary>Overwrites every element of an F32 tensor of a safetensors file in place.</summary>
     public static void FillTensor(string path, string tensor, float value)

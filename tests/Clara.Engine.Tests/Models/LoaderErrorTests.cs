@@ -16,18 +16,11 @@ public class LoaderErrorTests
     public void CopyFixture()
     {
         _dir = Path.Combine(Path.GetTempPath(), "clara-loader-" + Guid.NewGuid().ToString("N"));
-        CopyDirectory(Fixtures.Clara("clara-distinct"), _dir);
+        DirectoryCopy.Copy(Fixtures.Clara("clara-distinct"), _dir);
     }
 
     [TearDown]
     public void Remove() => Directory.Delete(_dir, recursive: true);
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from)) CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
-    }
 
     /// <summary>Rewrites a safetensors file through <paramref name="edit"/> (name, dtype, shape, bytes) → replacement or null to drop.</summary>
     private static void Rewrite(string path, Func<string, DType, Shape, byte[], (string, DType, Shape, byte[])?> edit, params (string, Shape)[] extra)

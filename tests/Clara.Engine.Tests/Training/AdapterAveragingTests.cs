@@ -15,17 +15,7 @@ public class AdapterAveragingTests
 
     private static (int Code, string Out, string Err) Clara(params string[] args) => ClaraCli.Run(args);
 
-    private static string CopyOfFixture(TempDirectory dir, string name)
-    {
-        string to = dir.File(name);
-        foreach (var file in Directory.EnumerateFiles(Fixture, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(to, Path.GetRelativePath(Fixture, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-        return to;
-    }
+    private static string CopyOfFixture(TempDirectory dir, string name) => DirectoryCopy.Copy(Fixture, dir.File(name));
 
     private static string AdapterFile(string model, string adapter) => Path.Combine(model, "adapters", adapter, "adapter_model.safetensors");
 
