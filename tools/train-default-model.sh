@@ -103,9 +103,9 @@ wide_rounds=4
 # the compressor's help. The published model is the mean of the last rounds' e2e adapters (`clara average`: weight
 # averaging, as stochastic weight averaging takes the ends of a cyclic schedule's cycles); single rounds' EM moves
 # by ±0.03, the mean was above every one of its members on the validation split.
-late_rounds=LATE_ROUNDS
+late_rounds=6
 late_rank=(--steps 75 --lr 3e-4 --warmup 5 --batch 4)
-average_last=AVERAGE_LAST
+average_last=4
 alternation_scp=(--steps 300 --lr 5e-4 --warmup 10 --batch 8)
 alternation_rank=("${rank_adapters[@]}" --steps 75 --lr 3e-4 --warmup 5 --batch 4)
 alternation_instruct=(--steps 400 --lr 5e-4 --warmup 20 --batch 8)
