@@ -19,7 +19,11 @@ internal sealed class AverageCommand : ICommand
 
     private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
     {
-        var result = AdapterAveraging.Average(p.GetValue(_models)!, p.GetValue(_out)!);
+        var models = p.GetValue(_models)!;
+        // Comparing a 7B base with another reads tens of gigabytes, so the comparison has a bar.
+        using var bar = TerminalProgress.ForStandardError(stderr, AdapterAveraging.ComparisonMebibytes(models), "MiB compared");
+        var result = AdapterAveraging.Average(models, p.GetValue(_out)!, bar);
+        bar?.Finish();
         stdout.WriteLine($"averaged {result.Tensors} tensors of {string.Join(", ", result.Adapters)} over {result.Models} models into {result.OutputDirectory}");
         return 0;
     }

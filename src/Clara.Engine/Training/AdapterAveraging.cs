@@ -24,9 +24,10 @@ public static class AdapterAveraging
     /// <summary>
     /// Writes <paramref name="outputDirectory"/> (new or empty): the first model's files, with every adapter's
     /// factors replaced by their mean over <paramref name="modelDirectories"/> (computed in double, stored in the
-    /// first model's dtype). The directory appears only when complete.
+    /// first model's dtype). The directory appears only when complete. <paramref name="progress"/> hears the
+    /// mebibytes compared so far, of <see cref="ComparisonMebibytes"/>.
     /// </summary>
-    public static AdapterAveragingResult Average(IReadOnlyList<string> modelDirectories, string outputDirectory)
+    public static AdapterAveragingResult Average(IReadOnlyList<string> modelDirectories, string outputDirectory, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(modelDirectories);
         ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
@@ -45,7 +46,8 @@ public static class AdapterAveraging
         var shared = SharedFiles(models[0]);
         var adapters = AdapterNames(models[0]);
         if (adapters.Count == 0) throw new InvalidDataException($"{models[0]}: no adapters under {AdaptersDirectory}/ to average");
-        foreach (var model in models.Skip(1)) RefuseDifferences(models[0], model, shared, adapters);
+        var meter = new ReadMeter(progress);
+        foreach (var model in models.Skip(1)) RefuseDifferences(models[0], model, shared, adapters, meter);
 
         // Written beside the target and moved into place, so a failure leaves no half-averaged model behind.
         string staging = output + ".partial-" + Guid.NewGuid().ToString("N");
@@ -93,7 +95,20 @@ public static class AdapterAveraging
         return names;
     }
 
-    private static void RefuseDifferences(string first, string model, List<string> shared, List<string> adapters)
+    /// <summary>
+    /// What <see cref="Average"/> reads to compare the models' shared files (each file of the first model against the
+    /// same file of every other), in mebibytes: the total its progress counts up to.
+    /// </summary>
+    public static int ComparisonMebibytes(IReadOnlyList<string> modelDirectories)
+    {
+        ArgumentNullException.ThrowIfNull(modelDirectories);
+        if (modelDirectories.Count < 2 || !Directory.Exists(modelDirectories[0])) return 0;
+        string first = Path.GetFullPath(modelDirectories[0]);
+        long bytes = SharedFiles(first).Sum(f => new FileInfo(Path.Combine(first, f)).Length);
+        return (int)Math.Min(int.MaxValue, 2 * bytes * (modelDirectories.Count - 1) / ReadMeter.Mebibyte);
+    }
+
+    private static void RefuseDifferences(string first, string model, List<string> shared, List<string> adapters, ReadMeter meter)
     {
         var files = SharedFiles(model);
         if (!files.SequenceEqual(shared))
@@ -102,7 +117,7 @@ public static class AdapterAveraging
             throw new InvalidDataException($"the models do not share their files ({string.Join("; ", odd)}): only adapters may differ");
         }
         foreach (var relative in shared)
-            if (!SameBytes(Path.Combine(first, relative), Path.Combine(model, relative)))
+            if (!SameBytes(Path.Combine(first, relative), Path.Combine(model, relative), meter))
                 throw new InvalidDataException($"{relative} differs between {first} and {model}: only adapters may differ (base weights, configuration and tokenizer must be the same)");
         var names = AdapterNames(model);
         if (!names.SequenceEqual(adapters))
@@ -110,12 +125,12 @@ public static class AdapterAveraging
         foreach (var adapter in adapters)
         {
             string config = Path.Combine(AdaptersDirectory, adapter, AdapterConfig);
-            if (!SameBytes(Path.Combine(first, config), Path.Combine(model, config)))
+            if (!SameBytes(Path.Combine(first, config), Path.Combine(model, config), meter: null))
                 throw new InvalidDataException($"{config} differs between {first} and {model}: adapters with other LoRA settings cannot be averaged");
         }
     }
 
-    private static bool SameBytes(string a, string b)
+    private static bool SameBytes(string a, string b, ReadMeter? meter)
     {
         using var x = File.OpenRead(a);
         using var y = File.OpenRead(b);
@@ -126,6 +141,7 @@ public static class AdapterAveraging
         while ((read = x.ReadAtLeast(bufferX, bufferX.Length, throwOnEndOfStream: false)) > 0)
         {
             y.ReadExactly(bufferY, 0, read);
+            meter?.Add(2L * read);
             if (!bufferX.AsSpan(0, read).SequenceEqual(bufferY.AsSpan(0, read))) return false;
         }
         return true;
@@ -170,6 +186,23 @@ public static class AdapterAveraging
         finally
         {
             foreach (var file in files) file.Dispose();
+        }
+    }
+
+    /// <summary>Counts the bytes read and reports whole mebibytes as they pass.</summary>
+    private sealed class ReadMeter(IProgress<int>? progress)
+    {
+        public const long Mebibyte = 1 << 20;
+        private long _bytes;
+        private int _reported;
+
+        public void Add(long bytes)
+        {
+            _bytes += bytes;
+            int mebibytes = (int)Math.Min(int.MaxValue, _bytes / Mebibyte);
+            if (progress is null || mebibytes == _reported) return;
+            _reported = mebibytes;
+            progress.Report(mebibytes);
         }
     }
 }

@@ -167,4 +167,28 @@ public class AdapterAveragingTests
         Assert.That(code, Is.EqualTo(1));
         Assert.That(err, Does.Contain("must not be a model directory or inside one"));
     }
+
+    private sealed class Recorder : IProgress<int>
+    {
+        public List<int> Reports { get; } = [];
+        public void Report(int value) => Reports.Add(value);
+    }
+
+    [Test]
+    public void TheComparisonReportsItsProgressInMebibytesUpToItsTotal()
+    {
+        using var dir = new TempDirectory();
+        var payload = new byte[3 << 20];
+        new Random(3).NextBytes(payload);
+        var models = new[] { CopyOfFixture(dir, "first"), CopyOfFixture(dir, "second"), CopyOfFixture(dir, "third") };
+        foreach (var model in models) File.WriteAllBytes(Path.Combine(model, "extra.bin"), payload);
+
+        var recorder = new Recorder();
+        int total = AdapterAveraging.ComparisonMebibytes(models);
+        AdapterAveraging.Average(models, dir.File("mean"), recorder);
+
+        Assert.That(total, Is.GreaterThanOrEqualTo(2 * 2 * 3), "three MiB compared twice (two sides) for each of two other models");
+        Assert.That(recorder.Reports, Is.Ordered.Ascending.And.Not.Empty);
+        Assert.That(recorder.Reports[^1], Is.EqualTo(total));
+    }
 }
