@@ -78,9 +78,7 @@ public static class AdapterAveraging
     private static List<string> SharedFiles(string model) =>
         Directory.EnumerateFiles(model, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(model, f))
-            .Where(r => !r.StartsWith(AdaptersDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-                        && !r.StartsWith(Trainer.CheckpointDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-                        && r != TrainingMetricsLog.FileName)
+            .Where(r => !r.StartsWith(AdaptersDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !TrainingOutputDirectory.IsRunFile(r))
             .Order(StringComparer.Ordinal).ToList();
 
     private static List<string> AdapterNames(string model)

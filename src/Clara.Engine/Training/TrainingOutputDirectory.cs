@@ -39,8 +39,8 @@ public static class TrainingOutputDirectory
         }
     }
 
-    /// <summary>Files of an earlier run when the input is itself a training output.</summary>
-    private static bool IsRunFile(string relative) =>
+    /// <summary>Files of an earlier run when the input is itself a training output (a path relative to the model directory).</summary>
+    internal static bool IsRunFile(string relative) =>
         relative.StartsWith(Trainer.CheckpointDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal) ||
         relative == TrainingMetricsLog.FileName;
 

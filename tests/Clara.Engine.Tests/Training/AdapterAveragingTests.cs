@@ -25,19 +25,22 @@ public class AdapterAveragingTests
         return file.Tensors.ToDictionary(t => t.Name, t => file.ReadAsFloat32(t.Name));
     }
 
+    /// <summary>Rewrites an adapter file, each factor (its entry and its values) through <paramref name="rewrite"/>.</summary>
+    private static void RewriteFactors(string path, Func<SafetensorsEntry, float[], TensorToWrite> rewrite)
+    {
+        List<TensorToWrite> tensors;
+        using (var file = SafetensorsFile.Open(path))
+            tensors = file.Tensors.Select(t => rewrite(t, file.ReadAsFloat32(t.Name))).ToList();
+        SafetensorsWriter.Write(path, tensors);
+    }
+
     /// <summary>Replaces every factor of the model's adapters with seeded random values of the same shapes.</summary>
     private static void Randomise(string model, int seed)
     {
         var random = new Random(seed);
         foreach (var adapter in Adapters)
-        {
-            string path = AdapterFile(model, adapter);
-            List<TensorToWrite> tensors;
-            using (var file = SafetensorsFile.Open(path))
-                tensors = file.Tensors.Select(t => TensorToWrite.FromFloat32(t.Name, t.Shape,
-                    Enumerable.Range(0, (int)t.ElementCount).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray())).ToList();
-            SafetensorsWriter.Write(path, tensors);
-        }
+            RewriteFactors(AdapterFile(model, adapter), (t, values) => TensorToWrite.FromFloat32(t.Name, t.Shape,
+                values.Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray()));
     }
 
     [Test]
@@ -130,16 +133,11 @@ public class AdapterAveragingTests
         using var dir = new TempDirectory();
         string other = CopyOfFixture(dir, "other");
         string path = AdapterFile(other, "decoder_adapter");
-        List<TensorToWrite> tensors;
         string reshaped;
         using (var file = SafetensorsFile.Open(path))
-        {
             reshaped = file.Tensors[0].Name;
-            tensors = file.Tensors.Select(t => t.Name == reshaped
-                ? TensorToWrite.FromFloat32(t.Name, new Tensors.Shape([1, (int)t.ElementCount]), file.ReadAsFloat32(t.Name))
-                : TensorToWrite.FromFloat32(t.Name, t.Shape, file.ReadAsFloat32(t.Name))).ToList();
-        }
-        SafetensorsWriter.Write(path, tensors);
+        RewriteFactors(path, (t, values) =>
+            TensorToWrite.FromFloat32(t.Name, t.Name == reshaped ? new Tensors.Shape([1, (int)t.ElementCount]) : t.Shape, values));
 
         var (code, _, err) = Clara("average", Fixture, other, "--out", dir.File("mean"));
 
