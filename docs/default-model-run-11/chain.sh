@@ -5,8 +5,11 @@
 # reads). Per round: 4 x (scp-doc 300 x 8 lr 5e-4, rank 75 x 4 lr 3e-4 on the query reasoner), instruction 400 x 8
 # (decoder only), e2e 150 x 4 lr 1e-4; `clara eval` on all 480 test questions after each part, and on the 480
 # validation questions after each round's e2e (the model is chosen on validation). Rounds run until DEADLINE (epoch
-# seconds) leaves no room for another.
-# usage: chain.sh WORKDIR DATA DEADLINE   (DATA: the recipe's corpus, seed 2511, with train/scp-doc.jsonl)
+# seconds) leaves no room for another. Run 11b (not published) was the same rounds continued from run 11's E8:
+# START=WORKDIR/E8 ROUND0=8 chain.sh WORKDIR-11b DATA DEADLINE (continue.log; run 11 itself logged its start as
+# "the published model (run 10's E4)").
+# usage: [START=MODEL] [ROUND0=N] chain.sh WORKDIR DATA DEADLINE   (DATA: the recipe's corpus, seed 2511, with
+#        train/scp-doc.jsonl; START: the model of round ROUND0, default the published one and 0)
 set -uo pipefail
 W=$1 D=$2 deadline=$3
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,9 +23,10 @@ ev() { local split=${3:-test}
        log "eval $2 ($split): $(/usr/bin/python3 -c "import json; r=json.load(open('ev-$2-$split.json')); print({k:round(v,3) for k,v in r.items() if k in ('recall_at_1','exact_match')})") $kinds"; }
 step() { local name=$1; shift; local t0=$(date +%s); $C train "$@" --clip 1.0 --weight-decay 0.01 --threads 2 > "$name.train.log" 2>&1
          local rc=$?; log "$name exit $rc ($(( $(date +%s) - t0 )) s)"; [ $rc -eq 0 ] || exit 1; }
-cp -r "$repo/samples/default-model" start
-log "start: the published model (run 10's E4)"
-from=start round=0 turn=0
+start=${START:-$repo/samples/default-model} round=${ROUND0:-0}
+cp -r "$start" start
+log "start: $start"
+from=start turn=$((round * 4))
 while [ $(( $(date +%s) + 13 * 60 )) -lt "$deadline" ]; do
   round=$((round + 1))
   for _ in 1 2 3 4; do
