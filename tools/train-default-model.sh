@@ -8,11 +8,14 @@
 #   query reasoner alone → `clara average` of the last rounds' e2e adapters, with `clara eval` on the held-out test
 #   entities after every stage (and the BM25 baseline), ending with a markdown table of recall@1, recall@k, EM and F1.
 #
-# usage: tools/train-default-model.sh [--out DIR] [--seed S] [--threads N] [--prepare-only] [--no-build]
+# usage: tools/train-default-model.sh [--out DIR] [--seed S] [--threads N] [--prepare-only] [--no-build] [--resume]
 #   --out DIR        where everything goes (default artifacts/default-model): data/, tokenizer/, stage*/ model
 #                    directories, eval/*.json, logs/*.log, times.tsv and results.md
 #   --prepare-only   stop after the untrained model and its evaluation (runs without `clara train`)
 #   --no-build       use the Release builds already there
+#   --resume         continue an interrupted run in --out: every step times.tsv records is skipped, a training stage
+#                    left midway continues from its last checkpoint (or starts again when it saved none); times.tsv
+#                    then sums the finished steps only, so the time lost to the interruption is not counted
 # Environment: CLARA_CORPUS_ARGS (extra generator options, e.g. "--train 100" for a smoke run),
 #              CLARA_EVAL_LIMIT (evaluate only the first N test questions),
 #              CLARA_SMOKE_STEPS (every stage trains this many updates, no warmup: checks the script, makes no model).
@@ -29,6 +32,7 @@ seed=2511
 threads=2
 prepare_only=0
 build=1
+resume=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
@@ -36,7 +40,8 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2 ;;
     --prepare-only) prepare_only=1; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --resume) resume=1; shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "train-default-model.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -47,7 +52,7 @@ corpus=(dotnet tools/Clara.Corpus/bin/Release/net10.0/clara-corpus.dll)
 data=$out/data
 logs=$out/logs
 mkdir -p "$out" "$logs" "$out/eval"
-: > "$out/times.tsv"
+if [ "$resume" -eq 1 ]; then touch "$out/times.tsv"; else : > "$out/times.tsv"; fi
 
 # ---- the shape and the stage settings (the whole recipe; docs/default-model.md explains the choices) ----
 vocab_size=1536
@@ -116,9 +121,13 @@ validation_lines=96
 
 log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$logs/recipe.log"; }
 
-# run NAME COMMAND...: the command's output goes to logs/NAME.log, its wall time to times.tsv.
+finished() { [ "$resume" -eq 1 ] && grep -q "^$1"$'\t' "$out/times.tsv"; }
+
+# run NAME COMMAND...: the command's output goes to logs/NAME.log, its wall time to times.tsv (with --resume, a step
+# times.tsv already records is not run again).
 run() {
   local name=$1; shift
+  if finished "$name"; then log "$name: finished before, skipped"; return 0; fi
   log "$name: $*"
   local start=$SECONDS
   if ! "$@" > "$logs/$name.log" 2>&1; then
@@ -188,10 +197,13 @@ else
   train() {
     local name=${1%%:*} log_name=${1/:/-} from=$2 to=$3; shift 3
     local stage_args; mapfile -t stage_args < <(capped "$@")
-    local stage=$name lines=$name
+    local stage=$name lines=$name continue_run=()
     case "$name" in read) stage=lm ;; scp-*) stage=scp ;; rank) lines=e2e ;; esac
+    if ! finished "train-$log_name" && [ -d "$to" ]; then   # only with --resume: the stage was interrupted
+      if [ -f "$to/checkpoint/trainer-state.safetensors" ]; then continue_run=(--resume); else rm -rf "$to"; fi
+    fi
     run "train-$log_name" "${clara[@]}" train "$stage" --model "$from" --data "$data/train/$lines.jsonl" --out "$to" \
-      --eval "$data/validation/$lines-small.jsonl" --eval-every "$eval_every" "${common[@]}" "${stage_args[@]}"
+      --eval "$data/validation/$lines-small.jsonl" --eval-every "$eval_every" "${common[@]}" "${stage_args[@]}" "${continue_run[@]}"
   }
   train lm "$out/stage0-init" "$out/stage1-lm" "${lm_args[@]}"
   evaluate stage1-lm "$out/stage1-lm"
@@ -260,9 +272,10 @@ for line in sys.stdin:
   }
   from="$out/stage3-cycle3-instruct"
   for round in $(seq 1 "$alternation_rounds"); do alternation_round "$round"; done
-  log "widening the memory: compression rate $wide_compression_rate, <MEM0>..<MEM$((64 / wide_compression_rate - 1))>"
-  cp -r "$from" "$out/stage5-wide"
-  "$python" - "$out/stage5-wide/clara.json" "$wide_compression_rate" <<'PY'
+  widen() {  # widen FROM TO RATE: a copy of FROM whose memory is doc_max_length / RATE vectors
+    rm -rf "$2"
+    cp -r "$1" "$2"
+    "$python" - "$2/clara.json" "$3" <<'PY'
 import json, sys
 path, rate = sys.argv[1], int(sys.argv[2])
 config = json.load(open(path))
@@ -271,6 +284,9 @@ config["compression_rate"] = rate
 config["mem_token_ids"] = list(range(first, first + config["doc_max_length"] // rate))
 open(path, "w").write(json.dumps(config, indent=2) + "\n")
 PY
+  }
+  log "widening the memory: compression rate $wide_compression_rate, <MEM0>..<MEM$((64 / wide_compression_rate - 1))>"
+  run widen widen "$from" "$out/stage5-wide" "$wide_compression_rate"
   evaluate stage5-wide "$out/stage5-wide"
   from="$out/stage5-wide"
   for round in $(seq $((alternation_rounds + 1)) $((alternation_rounds + wide_rounds))); do alternation_round "$round"; done
