@@ -28,11 +28,13 @@ internal sealed class TrainCommand : ICommand
     private readonly Option<float?> _temperature = Options.OptionalFloat("--temperature", "T", "τ of the e2e top-k and of the rank stage's softmax (default: clara.json's temperature)");
     private readonly Option<bool> _checkpoint = Options.Flag("--checkpoint-activations",
         "recompute each decoder block in backward instead of keeping its activations (less memory, one more forward)");
+    private readonly Option<int> _memoryCache = Options.Int("--memory-cache-mb", "MB", 1024,
+        "document memories kept while the compressor is frozen (instruct, e2e, rank of the query reasoner alone): each document is compressed once; 0 compresses every batch's documents again", min: 0);
     private readonly BackendOptions _backend = new();
 
     public Command Create() =>
         new Command("train", "train a stage (scp, instruct, e2e, lm, or rank: the query reasoner's warm start) and write a model directory with the trained adapters (PEFT layout)")
-            .With([_stage, _model, _data, _out, .. _trainer.All, _eval, _resume, _adapters, _k, _lambda, _temperature, _checkpoint, .. _backend.All]).With(Run);
+            .With([_stage, _model, _data, _out, .. _trainer.All, _eval, _resume, _adapters, _k, _lambda, _temperature, _checkpoint, _memoryCache, .. _backend.All]).With(Run);
 
     private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
     {
@@ -49,6 +51,7 @@ internal sealed class TrainCommand : ICommand
             TrainableAdapters = adapters,
             Temperature = p.GetValue(_temperature),
             CheckpointActivations = p.GetValue(_checkpoint),
+            MemoryCacheMegabytes = p.GetValue(_memoryCache),
         };
         if (evalPath is null && trainer.EvalEvery > 0) throw new UsageException("--eval-every needs --eval FILE.jsonl");
         if (!Directory.Exists(modelPath)) throw new UsageException($"--model {modelPath}: training needs a model directory");

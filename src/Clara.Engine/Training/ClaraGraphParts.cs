@@ -35,16 +35,21 @@ internal sealed class ClaraGraphParts(ComputeGraph g, GraphInputs inputs, Decode
     }
 
     /// <summary>
-    /// §3 for one question: its query vector, the flattened memories of its <paramref name="count"/> candidates (texts
-    /// <paramref name="firstDoc"/>… of <paramref name="docs"/>) as [count, n_mem·hidden], and their cosine scores [1, count].
+    /// §3 for one question: the flattened memories of its <paramref name="count"/> candidates (texts
+    /// <paramref name="firstDoc"/>… of <paramref name="documentMemories"/>) as [count, n_mem·hidden], and their cosine
+    /// scores [1, count] against text <paramref name="question"/> of <paramref name="queryMemories"/>; both memories are
+    /// [texts·n_mem, hidden] rows, text after text.
     /// </summary>
-    public (Value Candidates, Value Scores) CandidateScores(EncodedTexts docs, int firstDoc, int count, EncodedTexts questions, int question, string prefix)
+    public (Value Candidates, Value Scores) CandidateScores(Value documentMemories, int firstDoc, int count, Value queryMemories, int question, string prefix)
     {
         int flat = MemoryTokens * Hidden;
-        var candidates = g.Reshape(Memory(docs, Enumerable.Range(firstDoc, count), prefix + "candidates"), new Tensors.Shape(count, flat));
-        var query = g.Reshape(Memory(questions, [question], prefix + "query"), new Tensors.Shape(flat));
+        var candidates = g.Reshape(TextRows(documentMemories, firstDoc, count, prefix + "candidates"), new Tensors.Shape(count, flat));
+        var query = g.Reshape(TextRows(queryMemories, question, 1, prefix + "query"), new Tensors.Shape(flat));
         return (candidates, g.Reshape(g.CosineScores(query, candidates, prefix + "scores"), new Tensors.Shape(1, count)));
     }
+
+    private Value TextRows(Value memories, int firstText, int texts, string name) =>
+        g.GatherRows(memories, inputs.Add(name + ".rows", Enumerable.Range(firstText * MemoryTokens, texts * MemoryTokens).ToArray()), name);
 
     /// <summary>§2 alignment loss of every encoded text, [texts].</summary>
     public Value AlignmentLoss(EncodedTexts encoded, string name)

@@ -4,15 +4,51 @@ using Clara.Engine.Tensors;
 
 namespace Clara.Engine.Training;
 
-/// <summary>What the CLaRa stages share: the model, its settings and the rules of their examples.</summary>
-internal abstract class ClaraStageObjective(TrainingStage stage, ClaraModel model, ParameterStore store, IReadOnlyList<string> trained)
-    : StageObjective(stage, model.Decoder, store,
-        new ExampleRules(model.Decoder.Config.VocabSize, model.Decoder.Config.MaxPositionEmbeddings, model.Config.MemTokenIds),
-        trained.Select(model.Decoder.GetAdapter).ToList()!)
+/// <summary>
+/// What the CLaRa stages share: the model, its settings, the rules of their examples, and the documents' memories (a
+/// cache of them while the compressor is frozen, <see cref="FrozenDocumentMemories"/>).
+/// </summary>
+internal abstract class ClaraStageObjective : StageObjective
 {
-    protected ClaraModel Model { get; } = model;
+    private readonly FrozenDocumentMemories? _frozenMemories;
+
+    protected ClaraStageObjective(TrainingStage stage, ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, long memoryCacheBytes)
+        : base(stage, model.Decoder, store,
+            new ExampleRules(model.Decoder.Config.VocabSize, model.Decoder.Config.MaxPositionEmbeddings, model.Config.MemTokenIds),
+            trained.Select(model.Decoder.GetAdapter).ToList()!)
+    {
+        Model = model;
+        if (memoryCacheBytes > 0 && !trained.Contains(ClaraModel.EncoderAdapter))
+            _frozenMemories = new FrozenDocumentMemories(model, store, memoryCacheBytes);
+    }
+
+    protected ClaraModel Model { get; }
+
+    /// <summary>The frozen compressor's cache, or null when the compressor trains (or the cache is off).</summary>
+    internal FrozenDocumentMemories? FrozenMemories => _frozenMemories;
 
     protected ClaraGraphParts Parts(ComputeGraph g, GraphInputs inputs) => new(g, inputs, Model.Decoder, Model.Config, Parameters);
+
+    /// <summary>
+    /// The memories of <paramref name="documents"/> as [documents·n_mem, hidden] rows, document after document: compressed
+    /// inside the graph when the compressor trains (its gradient flows back through them), else from the cache.
+    /// </summary>
+    protected Value DocumentMemories(ClaraGraphParts parts, GraphInputs inputs, IReadOnlyList<IReadOnlyList<int>> documents, string name)
+    {
+        if (_frozenMemories is null)
+            return parts.Memory(parts.Encode(documents, ClaraModel.EncoderAdapter, name), Enumerable.Range(0, documents.Count), name + ".memory");
+        return inputs.AddFloats(name + ".memory", _frozenMemories.For(documents), documents.Count * parts.MemoryTokens, parts.Hidden);
+    }
+
+    /// <summary>The query reasoner's memories of the questions, [questions·n_mem, hidden] rows.</summary>
+    protected static Value QueryMemories(ClaraGraphParts parts, IReadOnlyList<IReadOnlyList<int>> questions, string name) =>
+        parts.Memory(parts.Encode(questions, ClaraModel.QueryAdapter, name), Enumerable.Range(0, questions.Count), name + ".memory");
+
+    public override void Dispose()
+    {
+        _frozenMemories?.Dispose();
+        base.Dispose();
+    }
 }
 
 /// <summary>
@@ -20,7 +56,7 @@ internal abstract class ClaraStageObjective(TrainingStage stage, ClaraModel mode
 /// the generator (decoder adapter) predicts the target. L = CE + λ · mean over the batch of the alignment loss.
 /// </summary>
 internal sealed class ScpObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, float lambda)
-    : ClaraStageObjective(TrainingStage.Scp, model, store, trained)
+    : ClaraStageObjective(TrainingStage.Scp, model, store, trained, memoryCacheBytes: 0)
 {
     protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch)
     {
@@ -36,17 +72,15 @@ internal sealed class ScpObjective(ClaraModel model, ParameterStore store, IRead
 }
 
 /// <summary>§6.2: the k documents (frozen compressor) fill the prompt's slots in order; the decoder adapter learns the answer.</summary>
-internal sealed class InstructObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained)
-    : ClaraStageObjective(TrainingStage.Instruct, model, store, trained)
+internal sealed class InstructObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, long memoryCacheBytes)
+    : ClaraStageObjective(TrainingStage.Instruct, model, store, trained, memoryCacheBytes)
 {
     protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch)
     {
         var examples = batch.Cast<InstructExample>().ToList();
         var parts = Parts(g, inputs);
-        var docs = examples.SelectMany(e => e.Docs).ToList();
-        var encoded = parts.Encode(docs, ClaraModel.EncoderAdapter, "enc");
-        // Documents are encoded example after example in slot order, as the slot rows are listed.
-        var memory = parts.Memory(encoded, Enumerable.Range(0, docs.Count), "memory");
+        // Documents are listed example after example in slot order, as the slot rows are.
+        var memory = DocumentMemories(parts, inputs, examples.SelectMany(e => e.Docs).ToList(), "docs");
         var rows = parts.Generator(examples.Select(e => (e.PromptIds, e.AnswerIds)));
         return parts.GeneratorLoss(rows, ClaraModel.DecoderAdapter, x => parts.Splice(x, rows.SlotRows, memory, "splice"), "gen");
     }
@@ -57,16 +91,16 @@ internal sealed class InstructObjective(ClaraModel model, ParameterStore store, 
 /// the straight-through top-k W, S = W·D spliced into the k slots, the generator's CE. The query reasoner learns only
 /// through W's soft gradient.
 /// </summary>
-internal sealed class E2eObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, float temperature)
-    : ClaraStageObjective(TrainingStage.E2e, model, store, trained)
+internal sealed class E2eObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, float temperature, long memoryCacheBytes)
+    : ClaraStageObjective(TrainingStage.E2e, model, store, trained, memoryCacheBytes)
 {
     protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch)
     {
         var examples = batch.Cast<E2eExample>().ToList();
         var parts = Parts(g, inputs);
         int nMem = parts.MemoryTokens, hidden = parts.Hidden;
-        var docs = parts.Encode(examples.SelectMany(e => e.Docs).ToList(), ClaraModel.EncoderAdapter, "docs");
-        var questions = parts.Encode(examples.Select(e => e.QuestionIds).ToList(), ClaraModel.QueryAdapter, "query");
+        var docs = DocumentMemories(parts, inputs, examples.SelectMany(e => e.Docs).ToList(), "docs");
+        var questions = QueryMemories(parts, examples.Select(e => e.QuestionIds).ToList(), "query");
         var rows = parts.Generator(examples.Select(e => (e.PromptIds, e.AnswerIds)));
         return parts.GeneratorLoss(rows, ClaraModel.DecoderAdapter, embeddings =>
         {
@@ -93,15 +127,15 @@ internal sealed class E2eObjective(ClaraModel model, ParameterStore store, IRead
 /// reasoner learns, and the compressor too when it is among the trained adapters (its gradient reaches it through the
 /// candidates of the scores).
 /// </summary>
-internal sealed class RankObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, float temperature)
-    : ClaraStageObjective(TrainingStage.Rank, model, store, trained)
+internal sealed class RankObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, float temperature, long memoryCacheBytes)
+    : ClaraStageObjective(TrainingStage.Rank, model, store, trained, memoryCacheBytes)
 {
     protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch)
     {
         var examples = batch.Cast<RankExample>().ToList();
         var parts = Parts(g, inputs);
-        var docs = parts.Encode(examples.SelectMany(e => e.Docs).ToList(), ClaraModel.EncoderAdapter, "docs");
-        var questions = parts.Encode(examples.Select(e => e.QuestionIds).ToList(), ClaraModel.QueryAdapter, "query");
+        var docs = DocumentMemories(parts, inputs, examples.SelectMany(e => e.Docs).ToList(), "docs");
+        var questions = QueryMemories(parts, examples.Select(e => e.QuestionIds).ToList(), "query");
         Value? loss = null;
         int firstDoc = 0;
         for (int b = 0; b < examples.Count; b++)

@@ -4,27 +4,37 @@ using Clara.Engine.Tensors;
 
 namespace Clara.Engine.Training;
 
-/// <summary>The host-side I32 inputs of one training graph (ids, positions, masks, row lists), uploaded together for a run.</summary>
+/// <summary>
+/// The host-side inputs of one training graph (I32 ids, positions, masks and row lists; F32 values computed outside the
+/// graph, such as a frozen compressor's memories), uploaded together for a run.
+/// </summary>
 internal sealed class GraphInputs(ComputeGraph graph) : IDisposable
 {
-    private readonly List<(Value Value, int[] Data)> _pending = [];
+    private readonly List<(Value Value, Func<IBackend, Tensor> Create)> _pending = [];
     private readonly List<Tensor> _uploaded = [];
 
-    public Value Add(string name, int[] data, params int[] dims)
+    public Value Add(string name, int[] data, params int[] dims) =>
+        Add(name, DType.I32, data.Length, dims, (backend, shape) => Tensor.FromInts(backend, data, shape));
+
+    public Value AddFloats(string name, float[] data, params int[] dims) =>
+        Add(name, DType.F32, data.Length, dims, (backend, shape) => Tensor.FromFloats(backend, data, shape));
+
+    private Value Add(string name, DType type, int length, int[] dims, Func<IBackend, int[], Tensor> create)
     {
-        var shape = dims.Length == 0 ? new Shape(data.Length) : new Shape(dims);
-        if (shape.ElementCount != data.Length) throw new ArgumentException($"input {name}: {data.Length} values do not fill {shape}");
-        var value = graph.Input(name, shape, DType.I32);
-        _pending.Add((value, data));
+        var shape = dims.Length == 0 ? new Shape(length) : new Shape(dims);
+        if (shape.ElementCount != length) throw new ArgumentException($"input {name}: {length} values do not fill {shape}");
+        var value = graph.Input(name, shape, type);
+        int[] shapeDims = [.. shape.Dims];
+        _pending.Add((value, backend => create(backend, shapeDims)));
         return value;
     }
 
     public IReadOnlyDictionary<Value, Tensor> Upload(IBackend backend)
     {
         var bound = new Dictionary<Value, Tensor>();
-        foreach (var (value, data) in _pending)
+        foreach (var (value, create) in _pending)
         {
-            var t = Tensor.FromInts(backend, data, [.. value.Shape.Dims]);
+            var t = create(backend);
             _uploaded.Add(t);
             bound[value] = t;
         }

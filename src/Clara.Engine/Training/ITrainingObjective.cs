@@ -54,4 +54,11 @@ public sealed record TrainingOptions
     /// the gradients are bit-identical.
     /// </summary>
     public bool CheckpointActivations { get; init; }
+
+    /// <summary>
+    /// Megabytes of the frozen compressor's document memories kept across batches in the stages where it is frozen
+    /// (instruct, e2e, and rank when only the query reasoner trains): each distinct document is compressed once. 0
+    /// compresses every batch's documents again inside its graph. The loss and gradients are the same either way.
+    /// </summary>
+    public int MemoryCacheMegabytes { get; init; } = 1024;
 }

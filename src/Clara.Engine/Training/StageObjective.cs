@@ -89,7 +89,7 @@ internal abstract class StageObjective : ITrainingObjective
         }
     }
 
-    public void Dispose()
+    public virtual void Dispose()
     {
         _executor.Dispose();
         Parameters.Dispose();

@@ -37,14 +37,17 @@ public static class TrainingObjectives
             throw new NotSupportedException($"stage e2e keeps the compressor frozen (spec §6.3): {ClaraModel.EncoderAdapter} cannot train in it");
         if (stage == TrainingStage.Rank && trained.FirstOrDefault(a => a is not (ClaraModel.QueryAdapter or ClaraModel.EncoderAdapter)) is { } unreached)
             throw new NotSupportedException($"stage rank cannot train {unreached}: no generator runs in it (it trains {ClaraModel.QueryAdapter} and, if asked, {ClaraModel.EncoderAdapter})");
+        if (options.MemoryCacheMegabytes < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), $"the memory cache must be ≥ 0 MB, got {options.MemoryCacheMegabytes}");
+        long cacheBytes = (long)options.MemoryCacheMegabytes << 20;
         var store = TrainableWeights.CreateStore(model.Decoder.Backend,
             adapters.SelectMany(a => TrainableWeights.Adapter(a, model.Decoder.Config)).ToList());
         return stage switch
         {
             TrainingStage.Scp => new ScpObjective(model, store, trained, options.AlignmentWeight) { CheckpointActivations = options.CheckpointActivations },
-            TrainingStage.Instruct => new InstructObjective(model, store, trained) { CheckpointActivations = options.CheckpointActivations },
-            TrainingStage.E2e => new E2eObjective(model, store, trained, temperature) { CheckpointActivations = options.CheckpointActivations },
-            TrainingStage.Rank => new RankObjective(model, store, trained, temperature) { CheckpointActivations = options.CheckpointActivations },
+            TrainingStage.Instruct => new InstructObjective(model, store, trained, cacheBytes) { CheckpointActivations = options.CheckpointActivations },
+            TrainingStage.E2e => new E2eObjective(model, store, trained, temperature, cacheBytes) { CheckpointActivations = options.CheckpointActivations },
+            TrainingStage.Rank => new RankObjective(model, store, trained, temperature, cacheBytes) { CheckpointActivations = options.CheckpointActivations },
             _ => throw new ArgumentOutOfRangeException(nameof(stage)),
         };
     }

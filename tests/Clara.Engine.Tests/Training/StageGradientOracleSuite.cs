@@ -42,6 +42,14 @@ public abstract class StageGradientOracleSuite : BackendSuite
     public void WithActivationCheckpointingEveryGradientMatchesAutograd(string model, string stage) =>
         MatchAutograd(model, stage, new TrainingOptions { CheckpointActivations = true });
 
+    /// <summary>
+    /// Without the frozen compressor's memory cache (instruct, e2e, rank): every document compressed inside the batch's
+    /// graph, as the stages with the compressor trained always do. The cases above run with the cache.
+    /// </summary>
+    [TestCaseSource(nameof(Cases))]
+    public void WithoutTheMemoryCacheEveryGradientMatchesAutograd(string model, string stage) =>
+        MatchAutograd(model, stage, new TrainingOptions { MemoryCacheMegabytes = 0 });
+
     private void MatchAutograd(string model, string stage, TrainingOptions options)
     {
         var s = stage == RankJoint ? TrainingStage.Rank : TrainingStages.Parse(stage);
