@@ -127,6 +127,32 @@ public class TrainCommandTests
             Is.Not.EqualTo(File.ReadAllBytes(Path.Combine(Model, adapter))), "training moved the adapter");
     }
 
+    /// <summary>
+    /// e2e over two epochs of the same questions: with the memory cache the second epoch reads every candidate from it;
+    /// without it every batch compresses its candidates again. The trained adapters are the same bytes.
+    /// </summary>
+    [Test]
+    public void TheMemoryCacheTrainsTheSameAdapters()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.WriteText("d.jsonl", string.Join("\n", E2eLines));
+        string[] Args(string output, string megabytes) => ["train", "e2e", "--model", Model, "--data", data, "--out", output, "--epochs", "2",
+            "--k", "1", "--lr", "5e-3", "--seed", "3", "--memory-cache-mb", megabytes];
+        var cached = Clara(Args(dir.File("cached"), "64"));
+        Assert.That(cached.Code, Is.EqualTo(0), cached.Err);
+        var recompressed = Clara(Args(dir.File("recompressed"), "0"));
+        Assert.That(recompressed.Code, Is.EqualTo(0), recompressed.Err);
+        foreach (var adapter in new[] { ClaraModel.QueryAdapter, ClaraModel.DecoderAdapter })
+        {
+            string file = $"adapters/{adapter}/adapter_model.safetensors";
+            Assert.That(File.ReadAllBytes(dir.File("cached/" + file)), Is.EqualTo(File.ReadAllBytes(dir.File("recompressed/" + file))), adapter);
+            Assert.That(File.ReadAllBytes(dir.File("cached/" + file)), Is.Not.EqualTo(File.ReadAllBytes(Path.Combine(Model, file))), adapter + " moved");
+        }
+        var negative = Clara(Args(dir.File("negative"), "-1"));
+        Assert.That(negative.Code, Is.EqualTo(2));
+        Assert.That(negative.Err, Does.Contain("--memory-cache-mb"));
+    }
+
     [Test]
     public void AKilledRunResumesToTheWeightsOfAnUninterruptedOne()
     {
