@@ -34,6 +34,10 @@ internal sealed class ClaraGraphParts(ComputeGraph g, GraphInputs inputs, Decode
         return g.GatherRows(encoded.Hidden, inputs.Add(name + ".rows", rows), name);
     }
 
+    /// <summary>The memory rows of every one of <paramref name="texts"/> encoded with <paramref name="adapter"/>: [texts·n_mem, hidden].</summary>
+    public Value EncodeMemories(IReadOnlyList<IReadOnlyList<int>> texts, string adapter, string name) =>
+        Memory(Encode(texts, adapter, name), Enumerable.Range(0, texts.Count), name + ".memory");
+
     /// <summary>
     /// §3 for one question: the flattened memories of its <paramref name="count"/> candidates (texts
     /// <paramref name="firstDoc"/>… of <paramref name="documentMemories"/>) as [count, n_mem·hidden], and their cosine

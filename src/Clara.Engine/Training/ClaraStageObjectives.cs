@@ -10,8 +10,6 @@ namespace Clara.Engine.Training;
 /// </summary>
 internal abstract class ClaraStageObjective : StageObjective
 {
-    private readonly FrozenDocumentMemories? _frozenMemories;
-
     protected ClaraStageObjective(TrainingStage stage, ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, long memoryCacheBytes)
         : base(stage, model.Decoder, store,
             new ExampleRules(model.Decoder.Config.VocabSize, model.Decoder.Config.MaxPositionEmbeddings, model.Config.MemTokenIds),
@@ -19,13 +17,13 @@ internal abstract class ClaraStageObjective : StageObjective
     {
         Model = model;
         if (memoryCacheBytes > 0 && !trained.Contains(ClaraModel.EncoderAdapter))
-            _frozenMemories = new FrozenDocumentMemories(model, store, memoryCacheBytes);
+            FrozenMemories = new FrozenDocumentMemories(model, store, memoryCacheBytes);
     }
 
     protected ClaraModel Model { get; }
 
     /// <summary>The frozen compressor's cache, or null when the compressor trains (or the cache is off).</summary>
-    internal FrozenDocumentMemories? FrozenMemories => _frozenMemories;
+    internal FrozenDocumentMemories? FrozenMemories { get; }
 
     protected ClaraGraphParts Parts(ComputeGraph g, GraphInputs inputs) => new(g, inputs, Model.Decoder, Model.Config, Parameters);
 
@@ -33,20 +31,14 @@ internal abstract class ClaraStageObjective : StageObjective
     /// The memories of <paramref name="documents"/> as [documents·n_mem, hidden] rows, document after document: compressed
     /// inside the graph when the compressor trains (its gradient flows back through them), else from the cache.
     /// </summary>
-    protected Value DocumentMemories(ClaraGraphParts parts, GraphInputs inputs, IReadOnlyList<IReadOnlyList<int>> documents, string name)
-    {
-        if (_frozenMemories is null)
-            return parts.Memory(parts.Encode(documents, ClaraModel.EncoderAdapter, name), Enumerable.Range(0, documents.Count), name + ".memory");
-        return inputs.AddFloats(name + ".memory", _frozenMemories.For(documents), documents.Count * parts.MemoryTokens, parts.Hidden);
-    }
-
-    /// <summary>The query reasoner's memories of the questions, [questions·n_mem, hidden] rows.</summary>
-    protected static Value QueryMemories(ClaraGraphParts parts, IReadOnlyList<IReadOnlyList<int>> questions, string name) =>
-        parts.Memory(parts.Encode(questions, ClaraModel.QueryAdapter, name), Enumerable.Range(0, questions.Count), name + ".memory");
+    protected Value DocumentMemories(ClaraGraphParts parts, GraphInputs inputs, IReadOnlyList<IReadOnlyList<int>> documents, string name) =>
+        FrozenMemories is null
+            ? parts.EncodeMemories(documents, ClaraModel.EncoderAdapter, name)
+            : inputs.AddFloats(name + ".memory", FrozenMemories.For(documents), documents.Count * parts.MemoryTokens, parts.Hidden);
 
     public override void Dispose()
     {
-        _frozenMemories?.Dispose();
+        FrozenMemories?.Dispose();
         base.Dispose();
     }
 }
@@ -100,7 +92,7 @@ internal sealed class E2eObjective(ClaraModel model, ParameterStore store, IRead
         var parts = Parts(g, inputs);
         int nMem = parts.MemoryTokens, hidden = parts.Hidden;
         var docs = DocumentMemories(parts, inputs, examples.SelectMany(e => e.Docs).ToList(), "docs");
-        var questions = QueryMemories(parts, examples.Select(e => e.QuestionIds).ToList(), "query");
+        var questions = parts.EncodeMemories(examples.Select(e => e.QuestionIds).ToList(), ClaraModel.QueryAdapter, "query");
         var rows = parts.Generator(examples.Select(e => (e.PromptIds, e.AnswerIds)));
         return parts.GeneratorLoss(rows, ClaraModel.DecoderAdapter, embeddings =>
         {
@@ -135,7 +127,7 @@ internal sealed class RankObjective(ClaraModel model, ParameterStore store, IRea
         var examples = batch.Cast<RankExample>().ToList();
         var parts = Parts(g, inputs);
         var docs = DocumentMemories(parts, inputs, examples.SelectMany(e => e.Docs).ToList(), "docs");
-        var questions = QueryMemories(parts, examples.Select(e => e.QuestionIds).ToList(), "query");
+        var questions = parts.EncodeMemories(examples.Select(e => e.QuestionIds).ToList(), ClaraModel.QueryAdapter, "query");
         Value? loss = null;
         int firstDoc = 0;
         for (int b = 0; b < examples.Count; b++)

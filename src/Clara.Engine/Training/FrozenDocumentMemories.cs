@@ -71,8 +71,7 @@ internal sealed class FrozenDocumentMemories : IDisposable
         var g = new ComputeGraph();
         using var inputs = new GraphInputs(g);
         var parts = new ClaraGraphParts(g, inputs, _model.Decoder, _model.Config, _store);
-        var encoded = parts.Encode(documents, ClaraModel.EncoderAdapter, "frozen");
-        var memory = parts.Memory(encoded, Enumerable.Range(0, documents.Count), "frozen.memory");
+        var memory = parts.EncodeMemories(documents, ClaraModel.EncoderAdapter, "frozen");
         g.MarkOutput(memory);
         var values = _executor.Run(g, inputs.Upload(_model.Decoder.Backend))[memory].ToFloatArray();
         var byDocument = new Dictionary<int[], float[]>(TokenSequenceComparer.Instance);

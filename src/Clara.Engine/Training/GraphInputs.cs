@@ -10,7 +10,7 @@ namespace Clara.Engine.Training;
 /// </summary>
 internal sealed class GraphInputs(ComputeGraph graph) : IDisposable
 {
-    private readonly List<(Value Value, Func<IBackend, Tensor> Create)> _pending = [];
+    private readonly List<(Value Value, Func<IBackend, int[], Tensor> Create)> _pending = [];
     private readonly List<Tensor> _uploaded = [];
 
     public Value Add(string name, int[] data, params int[] dims) =>
@@ -24,8 +24,7 @@ internal sealed class GraphInputs(ComputeGraph graph) : IDisposable
         var shape = dims.Length == 0 ? new Shape(length) : new Shape(dims);
         if (shape.ElementCount != length) throw new ArgumentException($"input {name}: {length} values do not fill {shape}");
         var value = graph.Input(name, shape, type);
-        int[] shapeDims = [.. shape.Dims];
-        _pending.Add((value, backend => create(backend, shapeDims)));
+        _pending.Add((value, create));
         return value;
     }
 
@@ -34,7 +33,7 @@ internal sealed class GraphInputs(ComputeGraph graph) : IDisposable
         var bound = new Dictionary<Value, Tensor>();
         foreach (var (value, create) in _pending)
         {
-            var t = create(backend);
+            var t = create(backend, [.. value.Shape.Dims]);
             _uploaded.Add(t);
             bound[value] = t;
         }
