@@ -7,14 +7,14 @@ using Clara.Engine.Training;
 
 namespace Clara.Cli;
 
-/// <summary>A training stage's name (scp, instruct, e2e, lm, rank), as an option or as an argument.</summary>
+/// <summary>A training stage's name (scp, instruct, e2e, lm, rank, scp-rank), as an option or as an argument.</summary>
 internal static class StageOption
 {
     public static Option<TrainingStage> Create(string name) =>
-        new(name) { HelpName = "e2e|scp|instruct|lm|rank", Description = "the training stage", Required = true, CustomParser = Parse };
+        new(name) { HelpName = "e2e|scp|instruct|lm|rank|scp-rank", Description = "the training stage", Required = true, CustomParser = Parse };
 
     public static Argument<TrainingStage> CreateArgument() =>
-        new("STAGE") { HelpName = "scp|instruct|e2e|lm|rank", Description = "the training stage", CustomParser = Parse };
+        new("STAGE") { HelpName = "scp|instruct|e2e|lm|rank|scp-rank", Description = "the training stage", CustomParser = Parse };
 
     private static TrainingStage Parse(System.CommandLine.Parsing.ArgumentResult r)
     {

@@ -24,8 +24,9 @@ internal sealed class TrainCommand : ICommand
     private readonly Option<bool> _resume = Options.Flag("--resume", "continue from --out's checkpoint");
     private readonly Option<string[]?> _adapters = Options.Names("--adapters", "a,b", "the adapters to train (default: the stage's)");
     private readonly Option<int?> _k = Options.OptionalInt("--k", "K", "documents per e2e text line (default: clara.json top_k)", min: 1);
-    private readonly Option<float> _lambda = Options.Float("--lambda", "W", 1f, "scp alignment weight");
-    private readonly Option<float?> _temperature = Options.OptionalFloat("--temperature", "T", "τ of the e2e top-k and of the rank stage's softmax (default: clara.json's temperature)");
+    private readonly Option<float> _lambda = Options.Float("--lambda", "W", 1f, "scp and scp-rank alignment weight");
+    private readonly Option<float> _rankWeight = Options.Float("--rank-weight", "W", 1f, "scp-rank: weight of the rank loss beside the reading loss", min: 0);
+    private readonly Option<float?> _temperature = Options.OptionalFloat("--temperature", "T", "τ of the e2e top-k and of the rank and scp-rank softmax (default: clara.json's temperature)");
     private readonly Option<bool> _checkpoint = Options.Flag("--checkpoint-activations",
         "recompute each decoder block in backward instead of keeping its activations (less memory, one more forward)");
     private readonly Option<int> _memoryCache = Options.Int("--memory-cache-mb", "MB", 1024,
@@ -33,8 +34,8 @@ internal sealed class TrainCommand : ICommand
     private readonly BackendOptions _backend = new();
 
     public Command Create() =>
-        new Command("train", "train a stage (scp, instruct, e2e, lm, or rank: the query reasoner's warm start) and write a model directory with the trained adapters (PEFT layout)")
-            .With([_stage, _model, _data, _out, .. _trainer.All, _eval, _resume, _adapters, _k, _lambda, _temperature, _checkpoint, _memoryCache, .. _backend.All]).With(Run);
+        new Command("train", "train a stage (scp, instruct, e2e, lm, rank: the query reasoner's warm start, or scp-rank: reading and ranking in one batch) and write a model directory with the trained adapters (PEFT layout)")
+            .With([_stage, _model, _data, _out, .. _trainer.All, _eval, _resume, _adapters, _k, _lambda, _rankWeight, _temperature, _checkpoint, _memoryCache, .. _backend.All]).With(Run);
 
     private int Run(ParseResult p, TextWriter stdout, TextWriter stderr)
     {
@@ -48,6 +49,7 @@ internal sealed class TrainCommand : ICommand
         var objectiveOptions = new TrainingOptions
         {
             AlignmentWeight = p.GetValue(_lambda),
+            RankWeight = p.GetValue(_rankWeight),
             TrainableAdapters = adapters,
             Temperature = p.GetValue(_temperature),
             CheckpointActivations = p.GetValue(_checkpoint),
@@ -77,6 +79,8 @@ internal sealed class TrainCommand : ICommand
             ["temperature"] = objectiveOptions.Temperature?.ToString("R", CultureInfo.InvariantCulture) ?? "",
             ["k"] = k?.ToString(CultureInfo.InvariantCulture) ?? "",
         };
+        // Only where it decides the numbers, so that checkpoints of the other stages from before it existed still resume.
+        if (stage == TrainingStage.ScpRank) runSettings["rank_weight"] = objectiveOptions.RankWeight.ToString("R", CultureInfo.InvariantCulture);
         using var reporter = new ConsoleTrainingReporter(stderr, live: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
         var run = new Trainer(objective, train, eval, trainer, outPath, runSettings, reporter);
         reporter.Message($"{stage.Name()}: {train.Count} examples, {run.TotalSteps} steps of {trainer.Batch}×{trainer.Accumulate}, " +
@@ -113,6 +117,7 @@ internal sealed class TrainCommand : ICommand
         TrainingStage.Instruct => new InstructLineParser(model.Text),
         TrainingStage.E2e => new E2eLineParser(model.Text, k ?? model.Clara!.Config.TopK),
         TrainingStage.Rank => new RankLineParser(model.Text),
+        TrainingStage.ScpRank => new ScpRankLineParser(model.Text),
         _ => throw new ArgumentOutOfRangeException(nameof(stage)),
     };
 

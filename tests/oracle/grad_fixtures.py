@@ -1,7 +1,7 @@
 """Autograd references for `clara grad` and the engine's training graphs (spec section 6 losses, section 9 contract).
 
-For each tiny CLaRa fixture (distinct and repeated memory tokens) and each stage (lm, scp, instruct, e2e, rank, and
-rank-joint: stage rank with the compressor trained too) this writes
+For each tiny CLaRa fixture (distinct and repeated memory tokens) and each stage (lm, scp, instruct, e2e, rank,
+rank-joint: stage rank with the compressor trained too, and scp-rank) this writes
 under tests/fixtures/grad/<model>/ (and stage lm of the tied-embedding model llama-gqa1):
   <stage>.jsonl          one pre-tokenized example per line (the batch), in the field names `clara grad` reads;
   <stage>.safetensors    `loss` F32 [1] and the gradient of every trainable tensor, named `<adapter>/<PEFT name>`
@@ -10,11 +10,12 @@ under tests/fixtures/grad/<model>/ (and stage lm of the tied-embedding model lla
                          which on the rank stages alone was 3-6e-6 (and varied with the BLAS) against a 1e-5 tolerance.
 The forward is the oracle's own (decoder.py, clara.py), written independently of the engine.
 
-Run: /usr/bin/python3 tests/oracle/grad_fixtures.py
+Run: /usr/bin/python3 tests/oracle/grad_fixtures.py [--only STAGE]   (--only: write that stage's files alone)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
@@ -35,6 +36,7 @@ INSTRUCTION_IDS = (5, 17, 42)
 TAIL_IDS = (11, 29)
 K = 2
 ALIGNMENT_WEIGHT = 1.0
+RANK_WEIGHT = 1.0
 # Enough spread of the soft top-k that the query reasoner's gradient is far from zero, and a clear margin between
 # the k-th and (k+1)-th score so the fp32 engine picks the same documents.
 MIN_SOFT_ENTROPY_MASS = 0.02
@@ -233,6 +235,37 @@ def rank_stage(clara: Clara, vocab: int, gen: torch.Generator, train_compressor:
     return lines, torch.stack(losses).mean(), leaves
 
 
+def scp_rank_stage(clara: Clara, vocab: int, gen: torch.Generator):
+    """docs/clara-spec.md section 6.6: every candidate compressed with the trainable compressor, the question ranked
+    among them (section 6.5's CE at the gold), and the gold's memory in the prompt's one slot for the generator:
+    L = CE(answers) + lambda * mean alignment loss over all candidates + mu * mean rank CE."""
+    leaves = {}
+    encoder = trainable(clara.encoder, "encoder_adapter", leaves)
+    query_adapter = trainable(clara.query, "query_reasoner_adapter", leaves)
+    decoder = trainable(clara.decoder, "decoder_adapter", leaves)
+    cfg = clara.cfg
+    rank_losses, mses, gold_memories, prompts, answers, lines = [], [], [], [], [], []
+    for n_docs, question_length, gold, prompt_length, answer_length in ((4, 5, 2, 4, 3), (3, 0, 0, 2, 4)):
+        question = random_ids(question_length, vocab, gen)
+        docs = [random_ids(int(n), vocab, gen) for n in torch.randint(1, 16, (n_docs,), generator=gen)]
+        docs[-1] = random_ids(cfg.doc_max_length + 4, vocab, gen)    # one truncated candidate
+        prompt = prompt_with_slots(random_ids(prompt_length, vocab, gen), cfg, 1)
+        answer = random_ids(answer_length, vocab, gen)
+        ids, mask = encoder_inputs(docs, cfg)
+        memory, mse = compress(clara.model, encoder, ids, mask, cfg)
+        q_ids, q_mask = encoder_inputs([question], cfg)
+        scores = cosine_scores(query_vector(clara.model, query_adapter, q_ids, q_mask, cfg)[0], memory)
+        rank_losses.append(F.cross_entropy((scores / max(cfg.temperature, 1e-6))[None], torch.tensor([gold])))
+        mses.append(mse)
+        gold_memories.append(memory[gold][None])
+        prompts.append(prompt)
+        answers.append(answer)
+        lines.append({"question_ids": question, "docs": docs, "gold": gold, "prompt_ids": prompt, "answer_ids": answer})
+    ce = generator_loss(clara.model, decoder, prompts, answers, gold_memories, cfg)
+    loss = ce + ALIGNMENT_WEIGHT * torch.cat(mses).mean() + RANK_WEIGHT * torch.stack(rank_losses).mean()
+    return lines, loss, leaves
+
+
 def gradients(loss: torch.Tensor, leaves: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
     names = sorted(leaves)
     grads = torch.autograd.grad(loss, [leaves[n] for n in names], allow_unused=True)
@@ -271,11 +304,11 @@ def write_stage(directory: Path, stage: str, build) -> None:
     bad = [n for n, t in tensors.items() if not torch.isfinite(t).all()]
     if bad:
         raise AssertionError(f"{stage}: non-finite gradients {bad[:3]}")
-    if stage in ("e2e", "rank", "rank-joint"):
+    if stage in ("e2e", "rank", "rank-joint", "scp-rank"):
         norm = max(tensors[n].abs().max().item() for n in names if n.startswith("query_reasoner_adapter/"))
         if norm < 1e-6:
             raise AssertionError(f"{stage}: the query reasoner's gradient is {norm:.2e}; nothing would be tested")
-    if stage == "rank-joint":
+    if stage in ("rank-joint", "scp-rank"):
         norm = max(tensors[n].abs().max().item() for n in names if n.startswith("encoder_adapter/"))
         if norm < 1e-6:
             raise AssertionError(f"{stage}: the compressor's gradient is {norm:.2e}; nothing would be tested")
@@ -292,24 +325,32 @@ MODELS = (("clara-distinct", 131), ("clara-repeated", 100))
 TIED_MODEL = ("llama-gqa1", 97)
 
 
-def main() -> None:
+CLARA_STAGES = ("lm", "scp", "instruct", "e2e", "rank", "rank-joint", "scp-rank")
+
+
+def main(only: str | None) -> None:
     for index, (name, vocab) in enumerate(MODELS):
         source = FIXTURES / "clara" / name
         out = OUT / name
         print(name)
-        for offset, stage in enumerate(("lm", "scp", "instruct", "e2e", "rank", "rank-joint")):
+        for offset, stage in enumerate(CLARA_STAGES):
+            if only is not None and stage != only:
+                continue
             # rank-joint draws rank's batch (its seed), so its query-reasoner gradients are rank's and only the
             # compressor's are new.
-            seed = 7000 + 10 * index + min(offset, 4)
+            seed = 7000 + 10 * index + (4 if stage == "rank-joint" else 5 if stage == "scp-rank" else offset)
             if stage == "lm":
                 build = lambda: lm_stage(source, vocab, torch.Generator().manual_seed(seed))
             elif stage == "rank-joint":
                 build = lambda: rank_stage(Clara(source), vocab, torch.Generator().manual_seed(seed), train_compressor=True)
             else:
-                function = {"scp": scp_stage, "instruct": instruct_stage, "e2e": e2e_stage, "rank": rank_stage}[stage]
+                function = {"scp": scp_stage, "instruct": instruct_stage, "e2e": e2e_stage, "rank": rank_stage,
+                            "scp-rank": scp_rank_stage}[stage]
                 build = lambda: function(Clara(source), vocab, torch.Generator().manual_seed(seed))
             write_stage(out, stage, build)
         print_written(out)
+    if only is not None and only not in ("lm", "lm-completion"):
+        return
     name, vocab = TIED_MODEL
     print(name)
     out = OUT / name
@@ -320,5 +361,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=CLARA_STAGES + ("lm-completion",), help="write this stage's fixtures alone")
     torch.set_num_threads(1)
-    main()
+    main(parser.parse_args().only)

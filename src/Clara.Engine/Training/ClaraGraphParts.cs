@@ -52,6 +52,27 @@ internal sealed class ClaraGraphParts(ComputeGraph g, GraphInputs inputs, Decode
         return (candidates, g.Reshape(g.CosineScores(query, candidates, prefix + "scores"), new Tensors.Shape(1, count)));
     }
 
+    /// <summary>
+    /// §6.5: mean over the questions of CE(softmax(scores / τ), gold), question b ranking the <c>Count</c> documents of
+    /// <paramref name="documentMemories"/> that follow those of the questions before it.
+    /// </summary>
+    public Value RankLoss(Value documentMemories, Value queryMemories, IReadOnlyList<(int Count, int Gold)> questions, float temperature, string name)
+    {
+        Value? loss = null;
+        int firstDoc = 0;
+        for (int b = 0; b < questions.Count; b++)
+        {
+            var (count, gold) = questions[b];
+            string p = $"{name}{b}.";
+            var (_, scores) = CandidateScores(documentMemories, firstDoc, count, queryMemories, b, p);
+            var logits = g.Scale(scores, 1f / MathF.Max(temperature, 1e-6f), p + "logits");
+            var ce = g.MeanCrossEntropy(logits, inputs.Add(p + "gold", [gold]), p + "ce");
+            loss = loss is null ? g.Scale(ce, 1f / questions.Count, p + "mean") : g.AddScaled(loss, ce, 1f / questions.Count, p + "mean");
+            firstDoc += count;
+        }
+        return loss ?? throw new ArgumentException("the rank loss needs at least one question", nameof(questions));
+    }
+
     private Value TextRows(Value memories, int firstText, int texts, string name) =>
         g.GatherRows(memories, inputs.Add(name + ".rows", Enumerable.Range(firstText * MemoryTokens, texts * MemoryTokens).ToArray()), name);
 

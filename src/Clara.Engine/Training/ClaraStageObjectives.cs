@@ -128,18 +128,34 @@ internal sealed class RankObjective(ClaraModel model, ParameterStore store, IRea
         var parts = Parts(g, inputs);
         var docs = DocumentMemories(parts, inputs, examples.SelectMany(e => e.Docs).ToList(), "docs");
         var questions = parts.EncodeMemories(examples.Select(e => e.QuestionIds).ToList(), ClaraModel.QueryAdapter, "query");
-        Value? loss = null;
-        int firstDoc = 0;
-        for (int b = 0; b < examples.Count; b++)
-        {
-            int n = examples[b].Docs.Count;
-            string p = $"rank{b}.";
-            var (_, scores) = parts.CandidateScores(docs, firstDoc, n, questions, b, p);
-            var logits = g.Scale(scores, 1f / MathF.Max(temperature, 1e-6f), p + "logits");
-            var ce = g.MeanCrossEntropy(logits, inputs.Add(p + "gold", [examples[b].Gold]), p + "ce");
-            loss = loss is null ? g.Scale(ce, 1f / examples.Count, p + "mean") : g.AddScaled(loss, ce, 1f / examples.Count, p + "mean");
-            firstDoc += n;
-        }
-        return loss!;
+        return parts.RankLoss(docs, questions, examples.Select(e => (e.Docs.Count, e.Gold)).ToList(), temperature, "rank");
+    }
+}
+
+/// <summary>
+/// docs/clara-spec.md §6.6 (the engine's own): SCP's reading loss and the rank loss on one batch, so that neither moves
+/// the compressor's memories away from what the other needs. Every candidate is compressed in the graph (the
+/// compressor trains); the question is ranked among them (§6.5), and the gold document's memory fills the prompt's one
+/// slot for the generator (§6.1). L = CE(answer) + λ · mean alignment loss over the candidates + μ · mean rank CE.
+/// </summary>
+internal sealed class ScpRankObjective(ClaraModel model, ParameterStore store, IReadOnlyList<string> trained, float lambda, float rankWeight, float temperature)
+    : ClaraStageObjective(TrainingStage.ScpRank, model, store, trained, memoryCacheBytes: 0)
+{
+    protected override Value BuildLoss(ComputeGraph g, GraphInputs inputs, IReadOnlyList<TrainingExample> batch)
+    {
+        var examples = batch.Cast<ScpRankExample>().ToList();
+        var parts = Parts(g, inputs);
+        var documents = examples.SelectMany(e => e.Docs).ToList();
+        var encoded = parts.Encode(documents, ClaraModel.EncoderAdapter, "enc");
+        var docs = parts.Memory(encoded, Enumerable.Range(0, documents.Count), "docs");
+        var golds = new int[examples.Count];
+        for (int b = 0, first = 0; b < examples.Count; first += examples[b].Docs.Count, b++) golds[b] = first + examples[b].Gold;
+        var gold = parts.Memory(encoded, golds, "gold");
+        var questions = parts.EncodeMemories(examples.Select(e => e.QuestionIds).ToList(), ClaraModel.QueryAdapter, "query");
+        var rows = parts.Generator(examples.Select(e => (e.PromptIds, e.AnswerIds)));
+        var ce = parts.GeneratorLoss(rows, ClaraModel.DecoderAdapter, x => parts.Splice(x, rows.SlotRows, gold, "splice"), "gen");
+        var mse = g.Sum(parts.AlignmentLoss(encoded, "mse"), 1f / documents.Count, "mse_mean");
+        var rank = parts.RankLoss(docs, questions, examples.Select(e => (e.Docs.Count, e.Gold)).ToList(), temperature, "rank");
+        return g.AddScaled(g.AddScaled(ce, mse, lambda, "reading"), rank, rankWeight, "loss");
     }
 }

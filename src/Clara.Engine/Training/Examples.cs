@@ -2,9 +2,10 @@ namespace Clara.Engine.Training;
 
 /// <summary>
 /// The training stages of spec §6, by the names the CLI and data files use; <see cref="TrainingStage.Rank"/> is the
-/// engine's own warm start of the query reasoner (§6.5 of docs/clara-spec.md).
+/// engine's own warm start of the query reasoner (§6.5 of docs/clara-spec.md), <see cref="TrainingStage.ScpRank"/> its
+/// reading and ranking losses on one batch (§6.6).
 /// </summary>
-public enum TrainingStage { Lm, Scp, Instruct, E2e, Rank }
+public enum TrainingStage { Lm, Scp, Instruct, E2e, Rank, ScpRank }
 
 public static class TrainingStages
 {
@@ -15,6 +16,7 @@ public static class TrainingStages
         TrainingStage.Instruct => "instruct",
         TrainingStage.E2e => "e2e",
         TrainingStage.Rank => "rank",
+        TrainingStage.ScpRank => "scp-rank",
         _ => throw new ArgumentOutOfRangeException(nameof(stage)),
     };
 
@@ -25,7 +27,8 @@ public static class TrainingStages
         "instruct" => TrainingStage.Instruct,
         "e2e" => TrainingStage.E2e,
         "rank" => TrainingStage.Rank,
-        _ => throw new FormatException($"unknown training stage '{name}' (known: lm, scp, instruct, e2e, rank)"),
+        "scp-rank" => TrainingStage.ScpRank,
+        _ => throw new FormatException($"unknown training stage '{name}' (known: lm, scp, instruct, e2e, rank, scp-rank)"),
     };
 }
 
@@ -164,5 +167,26 @@ public sealed record RankExample(IReadOnlyList<int> QuestionIds, IReadOnlyList<I
         if (Docs is null || Docs.Count < 2) throw new ExampleFieldException("docs", "needs at least two candidates (the gold and one to rank below it)");
         for (int i = 0; i < Docs.Count; i++) rules.CheckIds(Docs[i], $"docs[{i}]", allowEmpty: true);
         if (Gold < 0 || Gold >= Docs.Count) throw new ExampleFieldException("gold", $"{Gold} is not an index into the {Docs.Count} documents");
+    }
+}
+
+/// <summary>
+/// docs/clara-spec.md §6.6: the question (<c>question_ids</c>) is ranked among the N candidates of <c>docs</c> at
+/// <c>gold</c> (the rank loss), and the gold document's memory fills the one slot of <c>prompt_ids</c> for the
+/// generator to predict <c>answer_ids</c> (the SCP loss), in one batch.
+/// </summary>
+public sealed record ScpRankExample(IReadOnlyList<int> QuestionIds, IReadOnlyList<IReadOnlyList<int>> Docs, int Gold,
+    IReadOnlyList<int> PromptIds, IReadOnlyList<int> AnswerIds) : TrainingExample
+{
+    public override TrainingStage Stage => TrainingStage.ScpRank;
+
+    public override void Validate(ExampleRules rules)
+    {
+        new RankExample(QuestionIds, Docs, Gold).Validate(rules);
+        rules.CheckIds(PromptIds, "prompt_ids");
+        rules.CheckIds(AnswerIds, "answer_ids");
+        int slots = rules.CountSlots(PromptIds);
+        if (slots != 1) throw new ExampleFieldException("prompt_ids", $"holds {slots} memory slots; an scp-rank prompt has exactly one (the gold document's)");
+        rules.CheckFits(PromptIds.Count + AnswerIds.Count, "answer_ids");
     }
 }

@@ -42,10 +42,16 @@ public sealed record TrainingOptions
     /// <summary>λ of spec §6.1: L = CE + λ·mean alignment loss (scp only).</summary>
     public float AlignmentWeight { get; init; } = 1f;
 
-    /// <summary>The adapters that train; null takes the stage's own (§6): scp encoder+decoder, instruct decoder, e2e query reasoner+decoder.</summary>
+    /// <summary>μ of docs/clara-spec.md §6.6: L = SCP's loss + μ·mean rank CE (scp-rank only).</summary>
+    public float RankWeight { get; init; } = 1f;
+
+    /// <summary>
+    /// The adapters that train; null takes the stage's own (§6): scp encoder+decoder, instruct decoder, e2e query
+    /// reasoner+decoder, rank query reasoner, scp-rank all three.
+    /// </summary>
     public IReadOnlyList<string>? TrainableAdapters { get; init; }
 
-    /// <summary>τ of the straight-through top-k (e2e); null takes clara.json's.</summary>
+    /// <summary>τ of the straight-through top-k (e2e) and of the rank loss's softmax (rank, scp-rank); null takes clara.json's.</summary>
     public float? Temperature { get; init; }
 
     /// <summary>

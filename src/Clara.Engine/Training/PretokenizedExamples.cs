@@ -6,7 +6,8 @@ namespace Clara.Engine.Training;
 /// <summary>
 /// The pre-tokenized JSON-lines form of each stage's examples (spec §9 for e2e; the <see cref="TrainingExample"/> field
 /// names for the others): lm <c>{"ids"}</c>, scp <c>{"doc_ids", "prompt_ids", "target_ids"}</c>, instruct
-/// <c>{"docs", "prompt_ids", "answer_ids"}</c>, e2e <c>{"question_ids", "docs", "prompt_ids", "answer_ids"}</c>, rank <c>{"question_ids", "docs", "gold"}</c>.
+/// <c>{"docs", "prompt_ids", "answer_ids"}</c>, e2e <c>{"question_ids", "docs", "prompt_ids", "answer_ids"}</c>, rank <c>{"question_ids", "docs", "gold"}</c>,
+/// scp-rank <c>{"question_ids", "docs", "gold", "prompt_ids", "answer_ids"}</c>.
 /// </summary>
 public static class PretokenizedExamples
 {
@@ -55,6 +56,7 @@ public static class PretokenizedExamples
         // k only shapes a prompt built from text; a pre-tokenized line brings its own prompt_ids.
         TrainingStage.E2e => new E2eLineParser(NoTokenizer, k: 1),
         TrainingStage.Rank => new RankLineParser(NoTokenizer),
+        TrainingStage.ScpRank => new ScpRankLineParser(NoTokenizer),
         _ => throw new ArgumentOutOfRangeException(nameof(stage)),
     };
 }

@@ -13,6 +13,7 @@ public static class TrainingObjectives
         TrainingStage.Instruct => [ClaraModel.DecoderAdapter],
         TrainingStage.E2e => [ClaraModel.QueryAdapter, ClaraModel.DecoderAdapter],
         TrainingStage.Rank => [ClaraModel.QueryAdapter],
+        TrainingStage.ScpRank => [ClaraModel.EncoderAdapter, ClaraModel.QueryAdapter, ClaraModel.DecoderAdapter],
         _ => [],
     };
 
@@ -27,6 +28,8 @@ public static class TrainingObjectives
         if (stage == TrainingStage.Lm) return CreateLm(model.Decoder, options);
         if (!float.IsFinite(options.AlignmentWeight) || options.AlignmentWeight < 0)
             throw new ArgumentOutOfRangeException(nameof(options), $"the alignment weight λ must be finite and ≥ 0, got {options.AlignmentWeight}");
+        if (!float.IsFinite(options.RankWeight) || options.RankWeight < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), $"the rank loss weight μ must be finite and ≥ 0, got {options.RankWeight}");
         float temperature = options.Temperature ?? model.Config.Temperature;
         if (!float.IsFinite(temperature) || temperature < 0)
             throw new ArgumentOutOfRangeException(nameof(options), $"the top-k temperature must be finite and ≥ 0, got {temperature}");
@@ -48,6 +51,8 @@ public static class TrainingObjectives
             TrainingStage.Instruct => new InstructObjective(model, store, trained, cacheBytes) { CheckpointActivations = options.CheckpointActivations },
             TrainingStage.E2e => new E2eObjective(model, store, trained, temperature, cacheBytes) { CheckpointActivations = options.CheckpointActivations },
             TrainingStage.Rank => new RankObjective(model, store, trained, temperature, cacheBytes) { CheckpointActivations = options.CheckpointActivations },
+            TrainingStage.ScpRank => new ScpRankObjective(model, store, trained, options.AlignmentWeight, options.RankWeight, temperature)
+                { CheckpointActivations = options.CheckpointActivations },
             _ => throw new ArgumentOutOfRangeException(nameof(stage)),
         };
     }

@@ -66,6 +66,7 @@ public class FrozenDocumentMemoriesTests
         Assert.That(CacheOf(TrainingStage.Instruct, new() { TrainableAdapters = [ClaraModel.DecoderAdapter, ClaraModel.EncoderAdapter] }), Is.Null,
             "instruct with the compressor");
         Assert.That(CacheOf(TrainingStage.Scp, new()), Is.Null, "scp trains the compressor");
+        Assert.That(CacheOf(TrainingStage.ScpRank, new()), Is.Null, "scp-rank trains the compressor");
         Assert.That(CacheOf(TrainingStage.E2e, new() { MemoryCacheMegabytes = 0 }), Is.Null, "switched off");
         Assert.Throws<ArgumentOutOfRangeException>(() => TrainingObjectives.Create(clara, TrainingStage.E2e, new() { MemoryCacheMegabytes = -1 }));
     }

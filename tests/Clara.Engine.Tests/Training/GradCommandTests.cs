@@ -22,6 +22,7 @@ public class GradCommandTests
     [TestCase("clara-distinct", "scp")]
     [TestCase("clara-repeated", "instruct")]
     [TestCase("clara-repeated", "lm")]
+    [TestCase("clara-distinct", "scp-rank")]
     public void WritesTheLossAndEveryGradientOfAutograd(string model, string stage)
     {
         var output = Path.Combine(_dir, "grad.safetensors");

@@ -25,7 +25,7 @@ public abstract class StageGradientOracleSuite : BackendSuite
 
     public static IEnumerable<TestCaseData> Cases() =>
         from model in new[] { "clara-distinct", "clara-repeated" }
-        from stage in new[] { "lm", "scp", "instruct", "e2e", "rank", RankJoint }
+        from stage in new[] { "lm", "scp", "instruct", "e2e", "rank", RankJoint, "scp-rank" }
         select new TestCaseData(model, stage).SetName($"{{m}}({model}, {stage})");
 
     /// <summary>Stage rank with the compressor trained too: its gradient comes through the candidates of the cosine scores.</summary>

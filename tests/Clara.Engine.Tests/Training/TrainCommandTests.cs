@@ -153,6 +153,28 @@ public class TrainCommandTests
         Assert.That(negative.Err, Does.Contain("--memory-cache-mb"));
     }
 
+    /// <summary>clara train scp-rank reads the e2e text lines with their gold and trains all three adapters.</summary>
+    [Test]
+    public void ScpRankTrainsTheCompressorTheQueryReasonerAndTheGeneratorFromE2eLines()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.WriteText("d.jsonl", string.Join("\n", E2eLines));
+        string[] Args(string output, string weight) => ["train", "scp-rank", "--model", Model, "--data", data, "--eval", data, "--out", output,
+            "--steps", "3", "--batch", "2", "--lr", "5e-3", "--seed", "3", "--rank-weight", weight];
+        var (code, stdout, err) = Clara(Args(dir.File("out"), "0.5"));
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(stdout, Does.Contain("trained 3/3 steps"));
+        Assert.That(err, Does.Contain("scp-rank: 2 examples"));
+        foreach (var adapter in new[] { ClaraModel.EncoderAdapter, ClaraModel.QueryAdapter, ClaraModel.DecoderAdapter })
+        {
+            string file = $"adapters/{adapter}/adapter_model.safetensors";
+            Assert.That(File.ReadAllBytes(dir.File("out/" + file)), Is.Not.EqualTo(File.ReadAllBytes(Path.Combine(Model, file))), adapter + " moved");
+        }
+        var negative = Clara(Args(dir.File("negative"), "-1"));
+        Assert.That(negative.Code, Is.EqualTo(2));
+        Assert.That(negative.Err, Does.Contain("--rank-weight"));
+    }
+
     [Test]
     public void AKilledRunResumesToTheWeightsOfAnUninterruptedOne()
     {

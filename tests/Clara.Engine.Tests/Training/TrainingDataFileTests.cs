@@ -50,6 +50,36 @@ public class TrainingDataFileTests
         });
     }
 
+    [Test]
+    public void ScpRankLinesAreTheE2eFormWithItsGoldAndAOneSlotPrompt()
+    {
+        using var dir = new TempDirectory();
+        var example = (ScpRankExample)Load(dir, new ScpRankLineParser(NoTokenizer),
+            """{"question_ids": [4, 5], "docs": [[7], [8, 9], [6]], "gold": 1, "prompt_ids": [1, 90, 91, 92, 4], "answer_ids": [3, 2]}""").Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(example.QuestionIds, Is.EqualTo(new[] { 4, 5 }));
+            Assert.That(example.Docs[1], Is.EqualTo(new[] { 8, 9 }));
+            Assert.That(example.Gold, Is.EqualTo(1));
+            Assert.That(example.PromptIds, Is.EqualTo(new[] { 1, 90, 91, 92, 4 }));
+            Assert.That(ExampleTokens.Stages.Targets(example), Is.EqualTo(2), "the answer's tokens");
+        });
+    }
+
+    [TestCase("""{"question_ids": [4], "docs": [[7], [8]], "prompt_ids": [1, 90, 91, 92, 5], "answer_ids": [3]}""", "gold: is missing")]
+    [TestCase("""{"question_ids": [4], "docs": [[7], [8]], "gold": 0, "prompt_ids": [1, 90, 91, 92, 90, 91, 92, 5], "answer_ids": [3]}""",
+        "prompt_ids: holds 2 memory slots; an scp-rank prompt has exactly one")]
+    [TestCase("""{"question_ids": [4], "docs": [[7], [8]], "gold": 0, "prompt_ids": [1, 90, 91, 92, 5]}""", "answer_ids: is missing")]
+    [TestCase("""{"question_ids": [4], "docs": [[7]], "gold": 0, "prompt_ids": [1, 90, 91, 92, 5], "answer_ids": [3]}""", "docs: needs at least two candidates")]
+    [TestCase("""{"question": "who?", "docs": ["a", "b"], "gold": 0, "answer": "me"}""", "is text, but test-model has no tokenizer files")]
+    public void BadScpRankLinesAreRefusedByLineAndField(string line, string message)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.WriteText("scp-rank.jsonl", "\n" + line + "\n");
+        var e = Assert.Throws<InvalidDataException>(() => TrainingDataFile.Load(path, new ScpRankLineParser(NoTokenizer), Rules));
+        Assert.That(e!.Message, Does.Contain(":2: ").And.Contain(message));
+    }
+
     [TestCase("""{"question_ids": [4], "docs": [[7], [8]]}""", "gold: is missing")]
     [TestCase("""{"question_ids": [4], "docs": [[7], [8]], "gold": 2}""", "gold: 2 is not an index into the 2 documents")]
     [TestCase("""{"question_ids": [4], "docs": [[7]], "gold": 0}""", "docs: needs at least two candidates")]

@@ -115,3 +115,22 @@ public sealed class RankLineParser(ExampleText text) : IExampleLineParser
         return new RankExample(question, docs, gold);
     }
 }
+
+/// <summary>
+/// Stage scp-rank: <c>{"question_ids", "docs": [[..], ..], "gold", "prompt_ids", "answer_ids"}</c>, or <c>{"question",
+/// "docs": ["..", ..], "gold", "answer"}</c> whose prompt has one slot (the gold document's), so an e2e data file with
+/// gold indices serves as it is; the answer gets EOS.
+/// </summary>
+public sealed class ScpRankLineParser(ExampleText text) : IExampleLineParser
+{
+    public TrainingStage Stage => TrainingStage.ScpRank;
+
+    public TrainingExample Parse(TrainingLine line)
+    {
+        var rank = (RankExample)new RankLineParser(text).Parse(line);
+        bool ids = line.Has("question_ids") || line.Has("prompt_ids") || line.Has("answer_ids") || line.IsIdListArray("docs");
+        if (ids) return new ScpRankExample(rank.QuestionIds, rank.Docs, rank.Gold, line.Ids("prompt_ids"), line.Ids("answer_ids"));
+        return new ScpRankExample(rank.QuestionIds, rank.Docs, rank.Gold, text.Prompt(line.String("question"), 1, "question"),
+            text.Target(line.String("answer"), "answer"));
+    }
+}
