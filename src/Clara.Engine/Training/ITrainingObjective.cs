@@ -39,7 +39,7 @@ public interface ITrainingObjective : IDisposable
 /// <summary>Settings of a stage objective.</summary>
 public sealed record TrainingOptions
 {
-    /// <summary>λ of spec §6.1: L = CE + λ·mean alignment loss (scp only).</summary>
+    /// <summary>λ of spec §6.1: L = CE + λ·mean alignment loss (scp, and scp-rank §6.6).</summary>
     public float AlignmentWeight { get; init; } = 1f;
 
     /// <summary>μ of docs/clara-spec.md §6.6: L = SCP's loss + μ·mean rank CE (scp-rank only).</summary>
