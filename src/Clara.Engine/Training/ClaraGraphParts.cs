@@ -88,6 +88,17 @@ internal sealed class ClaraGraphParts(ComputeGraph g, GraphInputs inputs, Decode
     }
 
     /// <summary>
+    /// §6.1's loss: the generator's CE with <paramref name="slotMemory"/> [rows·n_mem, hidden] in each prompt's one slot,
+    /// plus λ times the mean alignment loss over every text of <paramref name="encoded"/>.
+    /// </summary>
+    public Value ScpLoss(EncodedTexts encoded, Value slotMemory, GeneratorBatch rows, float lambda, string name)
+    {
+        var ce = GeneratorLoss(rows, ClaraModel.DecoderAdapter, x => Splice(x, rows.SlotRows, slotMemory, name + ".splice"), name + ".gen");
+        var mse = g.Sum(AlignmentLoss(encoded, name + ".mse"), 1f / encoded.Count, name + ".mse_mean");
+        return g.AddScaled(ce, mse, lambda, name);
+    }
+
+    /// <summary>
     /// Mean CE of the answers after their prompts, with the generator adapter; <paramref name="splice"/> receives the
     /// token embeddings and returns them with the memories in place.
     /// </summary>

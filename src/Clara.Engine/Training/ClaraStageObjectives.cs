@@ -56,10 +56,7 @@ internal sealed class ScpObjective(ClaraModel model, ParameterStore store, IRead
         var parts = Parts(g, inputs);
         var encoded = parts.Encode(examples.Select(e => e.DocumentIds).ToList(), ClaraModel.EncoderAdapter, "enc");
         var memory = parts.Memory(encoded, Enumerable.Range(0, examples.Count), "memory");
-        var rows = parts.Generator(examples.Select(e => (e.PromptIds, e.TargetIds)));
-        var ce = parts.GeneratorLoss(rows, ClaraModel.DecoderAdapter, x => parts.Splice(x, rows.SlotRows, memory, "splice"), "gen");
-        var mse = g.Sum(parts.AlignmentLoss(encoded, "mse"), 1f / examples.Count, "mse_mean");
-        return g.AddScaled(ce, mse, lambda, "loss");
+        return parts.ScpLoss(encoded, memory, parts.Generator(examples.Select(e => (e.PromptIds, e.TargetIds))), lambda, "loss");
     }
 }
 
@@ -152,10 +149,8 @@ internal sealed class ScpRankObjective(ClaraModel model, ParameterStore store, I
         for (int b = 0, first = 0; b < examples.Count; first += examples[b].Docs.Count, b++) golds[b] = first + examples[b].Gold;
         var gold = parts.Memory(encoded, golds, "gold");
         var questions = parts.EncodeMemories(examples.Select(e => e.QuestionIds).ToList(), ClaraModel.QueryAdapter, "query");
-        var rows = parts.Generator(examples.Select(e => (e.PromptIds, e.AnswerIds)));
-        var ce = parts.GeneratorLoss(rows, ClaraModel.DecoderAdapter, x => parts.Splice(x, rows.SlotRows, gold, "splice"), "gen");
-        var mse = g.Sum(parts.AlignmentLoss(encoded, "mse"), 1f / documents.Count, "mse_mean");
+        var reading = parts.ScpLoss(encoded, gold, parts.Generator(examples.Select(e => (e.PromptIds, e.AnswerIds))), lambda, "reading");
         var rank = parts.RankLoss(docs, questions, examples.Select(e => (e.Docs.Count, e.Gold)).ToList(), temperature, "rank");
-        return g.AddScaled(g.AddScaled(ce, mse, lambda, "reading"), rank, rankWeight, "loss");
+        return g.AddScaled(reading, rank, rankWeight, "loss");
     }
 }

@@ -123,11 +123,13 @@ public sealed class RankLineParser(ExampleText text) : IExampleLineParser
 /// </summary>
 public sealed class ScpRankLineParser(ExampleText text) : IExampleLineParser
 {
+    private readonly RankLineParser _rank = new(text);
+
     public TrainingStage Stage => TrainingStage.ScpRank;
 
     public TrainingExample Parse(TrainingLine line)
     {
-        var rank = (RankExample)new RankLineParser(text).Parse(line);
+        var rank = (RankExample)_rank.Parse(line);
         bool ids = line.Has("question_ids") || line.Has("prompt_ids") || line.Has("answer_ids") || line.IsIdListArray("docs");
         if (ids) return new ScpRankExample(rank.QuestionIds, rank.Docs, rank.Gold, line.Ids("prompt_ids"), line.Ids("answer_ids"));
         return new ScpRankExample(rank.QuestionIds, rank.Docs, rank.Gold, text.Prompt(line.String("question"), 1, "question"),
