@@ -83,6 +83,7 @@ internal sealed class TrainCommand : ICommand
         if (stage == TrainingStage.ScpRank) runSettings["rank_weight"] = objectiveOptions.RankWeight.ToString("R", CultureInfo.InvariantCulture);
         using var reporter = new ConsoleTrainingReporter(stderr, live: ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
         var run = new Trainer(objective, train, eval, trainer, outPath, runSettings, reporter);
+        if (!resume && RepeatedDataOrder.Warning(modelPath, run.Settings()) is { } repeated) reporter.Message(repeated);
         reporter.Message($"{stage.Name()}: {train.Count} examples, {run.TotalSteps} steps of {trainer.Batch}×{trainer.Accumulate}, " +
                          $"{objective.Parameters.ElementCount:N0} trainable values in {objective.Parameters.Parameters.Count} tensors");
 

@@ -148,7 +148,8 @@ public sealed class Trainer
         _reporter.Message($"saved step {step} to {_output}");
     }
 
-    private Dictionary<string, string> Settings()
+    /// <summary>Every setting that decides this run's numbers, as its checkpoint records them.</summary>
+    public IReadOnlyDictionary<string, string> Settings()
     {
         static string D(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         var o = OptimizerSettings;

@@ -109,6 +109,36 @@ public class TrainCommandTests
         Assert.That(ask.Code, Is.EqualTo(0), ask.Err);
     }
 
+    /// <summary>
+    /// Every run starts its seed's permutation afresh, so a run from another run's output with the same data file and the
+    /// same seed trains on the same examples first: clara train says so, and not when the seed or the file differs.
+    /// </summary>
+    [Test]
+    public void ContinuingWithTheSameDataAndSeedSaysTheOrderRepeats()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.WriteText("d.jsonl", string.Join("\n", InstructLines));
+        var otherData = dir.WriteText("e.jsonl", string.Join("\n", InstructLines.Reverse()));
+        string[] Args(string from, string file, string output, string seed) =>
+            ["train", "instruct", "--model", from, "--data", file, "--out", output, "--steps", "1", "--batch", "2", "--seed", seed];
+
+        var first = Clara(Args(Model, data, dir.File("a"), "3"));
+        Assert.That(first.Code, Is.EqualTo(0), first.Err);
+        var same = Clara(Args(dir.File("a"), data, dir.File("b"), "3"));
+        var otherSeed = Clara(Args(dir.File("a"), data, dir.File("c"), "4"));
+        var otherFile = Clara(Args(dir.File("a"), otherData, dir.File("d"), "3"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Err, Does.Not.Contain("note:"), "the fixture model is no training output");
+            Assert.That(same.Code, Is.EqualTo(0), same.Err);
+            Assert.That(same.Err, Does.Contain($"note: {dir.File("a")} was trained on this data file with seed 3 (2 examples read)"));
+            Assert.That(otherSeed.Code, Is.EqualTo(0), otherSeed.Err);
+            Assert.That(otherSeed.Err, Does.Not.Contain("note:"));
+            Assert.That(otherFile.Code, Is.EqualTo(0), otherFile.Err);
+            Assert.That(otherFile.Err, Does.Not.Contain("note:"));
+        });
+    }
+
     /// <summary>--checkpoint-activations recomputes every block in backward: the trained adapters are the same bytes.</summary>
     [Test]
     public void CheckpointedActivationsTrainTheSameAdapters()
