@@ -9,14 +9,14 @@
 #
 # usage: tools/publish-default-model.sh [--from DIR] [--stage NAME] [--question INDEX]
 #   --from DIR        the recipe's output (default artifacts/default-model)
-#   --stage NAME      the model directory to publish (default stage4-e2e)
+#   --stage NAME      the model directory to publish (default stage5-e2e, the recipe's final model)
 #   --question INDEX  the test question of the README's main command (default: the first one the published model
 #                     answers exactly with its gold document ranked first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 from=artifacts/default-model
-stage=stage4-e2e
+stage=stage5-e2e
 question=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,6 +44,7 @@ done
 cp "$from/logs/"*.log "$recipe/logs/"
 cp "$from/times.tsv" "$from/results.md" "$recipe/"
 cp "$from/eval/"*.json "$recipe/eval/"
+cp "$from/eval/$stage.json" "$recipe/eval/published.json"   # under one name whichever stage is published (the README's test reads it)
 for s in "$from"/stage*/; do [ -f "$s/metrics.jsonl" ] && cp "$s/metrics.jsonl" "$recipe/metrics/$(basename "$s").jsonl"; done
 cp "$from/data/eval/test.jsonl" "$from/data/eval/validation.jsonl" "$from/data/test-documents.jsonl" "$evals/"
 head -n 40 "$evals/test.jsonl" > "$evals/subset.jsonl"
