@@ -1,6 +1,3 @@
-using System.Globalization;
-using Clara.Engine.IO.Safetensors;
-
 namespace Clara.Engine.Training;
 
 /// <summary>
@@ -21,20 +18,17 @@ public static class RepeatedDataOrder
         string path = Path.Combine(modelDirectory, Trainer.CheckpointDirectory, TrainingCheckpoint.FileName);
         if (!File.Exists(path) || !runSettings.TryGetValue("data_sha256", out var data) || !runSettings.TryGetValue("seed", out var seed))
             return null;
-        IReadOnlyDictionary<string, string> earlier;
+        TrainingState earlier;
         try
         {
-            using var file = SafetensorsFile.Open(path);
-            earlier = file.Metadata;
+            earlier = TrainingCheckpoint.ReadState(path);
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
             return null;   // the warning is advice; a damaged checkpoint of the input is not this run's concern
         }
-        if (earlier.GetValueOrDefault("setting.data_sha256") != data || earlier.GetValueOrDefault("setting.seed") != seed) return null;
-        string read = long.TryParse(earlier.GetValueOrDefault("data_position"), NumberStyles.None, CultureInfo.InvariantCulture, out long position)
-            ? $"{position} examples" : "examples";
-        return $"note: {modelDirectory} was trained on this data file with seed {seed} ({read} read); this run's order starts the " +
+        if (earlier.Settings.GetValueOrDefault("data_sha256") != data || earlier.Settings.GetValueOrDefault("seed") != seed) return null;
+        return $"note: {modelDirectory} was trained on this data file with seed {seed} ({earlier.DataPosition} examples read); this run's order starts the " +
                "same way, so it trains on those examples again first. Pass another --seed to read the file in another order.";
     }
 }

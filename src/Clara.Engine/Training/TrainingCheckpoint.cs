@@ -51,9 +51,7 @@ public static class TrainingCheckpoint
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no checkpoint at {path}", path);
         using var file = SafetensorsFile.Open(path);
-        var meta = file.Metadata;
-        if (!meta.TryGetValue("format", out var format) || format != Format)
-            throw new InvalidDataException($"{path} is not a Clara training checkpoint (format '{format}', expected '{Format}')");
+        var state = State(file.Metadata, path);
         var expected = Kinds.SelectMany(k => store.Parameters.Select(p => $"{k}/{p.Name}")).ToHashSet(StringComparer.Ordinal);
         var present = file.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         var missing = expected.Except(present).Order().ToList();
@@ -77,6 +75,22 @@ public static class TrainingCheckpoint
             }
             store.Backend.Upload(MemoryMarshal.AsBytes(flat.AsSpan()), targets[k]);
         }
+        return state;
+    }
+
+    /// <summary>A checkpoint's <see cref="TrainingState"/> alone, without reading its tensors.</summary>
+    public static TrainingState ReadState(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"no checkpoint at {path}", path);
+        using var file = SafetensorsFile.Open(path);
+        return State(file.Metadata, path);
+    }
+
+    /// <summary>The state in a checkpoint's metadata; refuses a file of another format, naming it.</summary>
+    private static TrainingState State(IReadOnlyDictionary<string, string> meta, string path)
+    {
+        if (!meta.TryGetValue("format", out var format) || format != Format)
+            throw new InvalidDataException($"{path} is not a Clara training checkpoint (format '{format}', expected '{Format}')");
         var settings = meta.Where(kv => kv.Key.StartsWith("setting.", StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key["setting.".Length..], kv => kv.Value, StringComparer.Ordinal);
         return new TrainingState(Number<int>(meta, "step", path), Number<long>(meta, "data_position", path), Number<ulong>(meta, "seed", path), settings);
