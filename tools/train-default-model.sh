@@ -252,24 +252,25 @@ PY
     from="$out/stage4-scp-rank$block"
   done
   # The mean of the last m blocks, m = 1..average_max, each scored on the validation split; the best goes on.
-  best=1 best_em=-1
+  mean_of_last() { if [ "$1" -eq 1 ]; then echo "$out/stage4-scp-rank$scp_rank_blocks"; else echo "$out/stage4-mean$1"; fi; }
   for m in $(seq 1 "$average_max"); do
     [ "$m" -gt "$scp_rank_blocks" ] && break
-    if [ "$m" -eq 1 ]; then
-      candidate="$out/stage4-scp-rank$scp_rank_blocks"
-    else
-      candidate="$out/stage4-mean$m"
-      run "average-$m" "${clara[@]}" average $(for b in $(seq $((scp_rank_blocks - m + 1)) "$scp_rank_blocks"); do echo "$out/stage4-scp-rank$b"; done) \
-        --out "$candidate"
-    fi
-    run "validate-mean$m" eval_json "$out/eval/validation-mean$m.json" --model "$candidate" --data "$data/eval/validation.jsonl" \
+    [ "$m" -gt 1 ] && run "average-$m" "${clara[@]}" average \
+      $(for b in $(seq $((scp_rank_blocks - m + 1)) "$scp_rank_blocks"); do echo "$out/stage4-scp-rank$b"; done) --out "$(mean_of_last "$m")"
+    run "validate-mean$m" eval_json "$out/eval/validation-mean$m.json" --model "$(mean_of_last "$m")" --data "$data/eval/validation.jsonl" \
       --threads "$threads" ${CLARA_EVAL_LIMIT:+--limit "$CLARA_EVAL_LIMIT"}
-    em=$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["exact_match"])' "$out/eval/validation-mean$m.json")
-    if "$python" -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)' "$em" "$best_em"; then best=$m best_em=$em; fi
   done
-  log "the mean of the last $best blocks scores best on validation (EM $best_em)"
+  best=$("$python" - "$out/eval" "$average_max" <<'PY'
+import json, sys
+from pathlib import Path
+scores = {m: json.loads(p.read_text())["exact_match"] for m in range(1, int(sys.argv[2]) + 1)
+          if (p := Path(sys.argv[1]) / f"validation-mean{m}.json").exists()}
+print(max(scores, key=lambda m: (scores[m], m)))   # ties go to the larger m
+PY
+)
+  log "the mean of the last $best blocks scores best on validation"
   rm -rf "$out/stage4-scp-rank-mean"
-  if [ "$best" -eq 1 ]; then cp -r "$out/stage4-scp-rank$scp_rank_blocks" "$out/stage4-scp-rank-mean"; else cp -r "$out/stage4-mean$best" "$out/stage4-scp-rank-mean"; fi
+  cp -r "$(mean_of_last "$best")" "$out/stage4-scp-rank-mean"
   evaluate stage4-scp-rank-mean "$out/stage4-scp-rank-mean"
   train e2e "$out/stage4-scp-rank-mean" "$out/stage5-e2e" "${e2e_args[@]}" --seed $((seed + 1000))
   evaluate stage5-e2e "$out/stage5-e2e"
@@ -277,14 +278,14 @@ PY
 fi
 
 # ---- the table ----
-"$python" - "$out" "$scp_rank_blocks" "$average_max" "${scp_rank_block[1]}" $((scp_rank_distractors + 1)) <<'PY'
+"$python" - "$out" "$scp_rank_blocks" "$average_max" "${scp_rank_block[1]}" $((scp_rank_distractors + 1)) "${best:-}" <<'PY'
 import json, sys
 from pathlib import Path
 out, blocks, average_max, block_steps, candidates = Path(sys.argv[1]), *map(int, sys.argv[2:6])
+best = sys.argv[6]   # the m chosen above (empty with --prepare-only)
 times = dict(line.split("\t") for line in (out / "times.tsv").read_text().splitlines())
 validation = {m: json.loads(p.read_text())["exact_match"] for m in range(1, average_max + 1)
               if (p := out / "eval" / f"validation-mean{m}.json").exists()}
-best = max(validation, key=lambda m: (validation[m], m)) if validation else None
 rows = [("untrained", "stage0-init", None), ("+ base pretraining (lm)", "stage1-lm", "train-lm"),
         ("+ reading curriculum (lm on read.jsonl)", "stage1b-read", "train-read"),
         ("+ memory rescale, SCP on questions, then on everything (query reasoner = compressor)", "stage2-scp", "train-scp-qa train-scp"),
