@@ -7,10 +7,11 @@ namespace Clara.Engine.Backends.Cpu;
 
 /// <summary>
 /// CPU twin of the cuBLAS products: y[m, n] = alpha · Σ_k x[m, k] · W[n, k] + beta · y[m, n], fp32 accumulation
-/// (beta = 0 never reads y). W keeps the HF [out, in] layout and may be stored F32, BF16 or F16. Up to 16 input
-/// rows (decode) stream every weight from memory once through <see cref="WeightStreamingGemv"/>; a thin weight (a LoRA
-/// factor: N or K at most <see cref="ThinLimit"/>) is transposed chunk by chunk and multiplied by <see cref="ThinGemm"/>;
-/// everything else goes through the cache-blocked <see cref="BroadcastGemm"/>.
+/// (beta = 0 never reads y). W keeps the HF [out, in] layout and may be stored F32, BF16, F16 or Q8_0. Up to 16 input
+/// rows (decode) stream every weight from memory once through <see cref="WeightStreamingGemv"/> (Q8_0:
+/// <see cref="Q8StreamedGemv"/>); more rows through Q8_0 weights go to <see cref="Q8VnniGemm"/> where the CPU has
+/// AVX-VNNI; a thin weight (a LoRA factor: N or K at most <see cref="ThinLimit"/>) is transposed chunk by chunk and
+/// multiplied by <see cref="ThinGemm"/>; everything else goes through the cache-blocked <see cref="BroadcastGemm"/>.
 /// </summary>
 internal static unsafe class CpuMatMul
 {
@@ -46,10 +47,16 @@ internal static unsafe class CpuMatMul
             BroadcastGemm.Run(product, threads);
             return;
         }
-        // Q8_0 decoding streams the int8 blocks; larger batches dequantise tiles into the blocked kernels below.
+        // Q8_0 decoding streams the int8 blocks.
         if (product.WeightType == DType.Q8_0 && m <= GemvMaxRows && Q8StreamedGemv.IsSupported)
         {
             Q8StreamedGemv.Run(product, threads);
+            return;
+        }
+        // Larger Q8_0 products (prefill) multiply int8 by int8 where the CPU has AVX-VNNI; elsewhere they dequantise below.
+        if (Q8VnniGemm.Takes(product))
+        {
+            Q8VnniGemm.Run(product, threads);
             return;
         }
         // Thin weights go to ThinGemm from three rows on: below that its transpose costs more than the products.

@@ -62,12 +62,12 @@ internal static unsafe class Q8StreamedGemv
             return;
         }
         // The inputs are quantised once, here, and read by every part.
-        var values = QuantisedInputs.Rent((long)p.M * p.K);
-        var scales = InputScales.Rent((long)p.M * p.K / Block);
+        var values = Q8Activations.Values.Rent((long)p.M * p.K);
+        var scales = Q8Activations.Scales.Rent((long)p.M * p.K / Block);
         fixed (sbyte* xq = values)
         fixed (float* xd = scales)
         {
-            QuantiseInputs(p.X, (long)p.M * p.K, xq, xd);
+            Q8Activations.Quantise(p.X, (long)p.M * p.K, xq, xd);
             // Lambdas cannot capture pointers: the addresses travel as integers (the arrays are pinned).
             nint valuesAddress = (nint)xq, scalesAddress = (nint)xd;
             Split(p, threads, (in Product q, int start, int end) => Int8Rows(q, (sbyte*)valuesAddress, (float*)scalesAddress, start, end));
@@ -75,32 +75,6 @@ internal static unsafe class Q8StreamedGemv
     }
 
     private static void Split(Product p, int threads, RowBlockSplit.RowRange rows) => RowBlockSplit.Run(p, threads, sizeof(sbyte), rows);
-
-    /// <summary>
-    /// llama.cpp's AVX2 quantize_row_q8_0 for the inputs: per block d = max|x| / 127 and q = round(x · (127 / max|x|))
-    /// (ties to even, as its AVX2 path rounds), d kept in fp32 (llama.cpp rounds it to F16).
-    /// </summary>
-    internal static void QuantiseInputs(float* x, long count, sbyte* values, float* scales)
-    {
-        for (long b = 0; b < count / Block; b++)
-        {
-            float* block = x + b * Block;
-            var max = Vector256.Abs(Vector256.Load(block));
-            for (int c = 8; c < Block; c += 8) max = Vector256.Max(max, Vector256.Abs(Vector256.Load(block + c)));
-            float amax = HorizontalMax(max);
-            float inverse = amax != 0f ? 127f / amax : 0f;
-            scales[b] = amax / 127f;
-            for (int c = 0; c < Block; c++) values[b * Block + c] = (sbyte)MathF.Round(block[c] * inverse, MidpointRounding.ToEven);
-        }
-    }
-
-    private static float HorizontalMax(Vector256<float> v)
-    {
-        var h = Vector128.Max(v.GetLower(), v.GetUpper());
-        h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)));
-        h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)));
-        return h.ToScalar();
-    }
 
     private static void Int8Rows(in Product p, sbyte* xq, float* xd, int start, int end)
     {
@@ -310,22 +284,7 @@ internal static unsafe class Q8StreamedGemv
         }
     }
 
-    /// <summary>The calling thread's quantised inputs, pinned (the parts read them through pointers) and grown on demand.</summary>
-    private static class QuantisedInputs
-    {
-        [ThreadStatic] private static sbyte[]? t_buffer;
-
-        public static sbyte[] Rent(long count) => PinnedScratch.Grow(ref t_buffer, count, "a Q8_0 matrix-vector product");
-    }
-
     private static class DequantisedBlock
-    {
-        [ThreadStatic] private static float[]? t_buffer;
-
-        public static float[] Rent(long count) => PinnedScratch.Grow(ref t_buffer, count, "a Q8_0 matrix-vector product");
-    }
-
-    private static class InputScales
     {
         [ThreadStatic] private static float[]? t_buffer;
 
