@@ -20,11 +20,11 @@
 #              CLARA_SMOKE_STEPS (every stage trains this many updates, no warmup: checks the script, makes no model).
 #
 # The budget: on the Zen 4 hosts of the first two runs the stages up to instruct took about 50 minutes and a block of
-# scp-rank 14 (two quiet cores); on the Zen 5 host of the third run (2026-12-05, twice the FMA rate) about 13 and 3.5.
+# scp-rank 14 (two quiet cores); on the Zen 5 host of the third run (2026-12-05, twice the FMA rate) about 20 and 6.3.
 # The first version (git show 48d062c:tools/train-default-model.sh), run end to end in docs/default-model-recipe-run-1,
 # did not reproduce the published model. The second (seven blocks: docs/default-model-recipe-run-2, 161.7 minutes of
 # steps on Zen 4) ends at recall@1 0.996 and EM 0.685 on the test split, EM still rising by about 0.05 a block. This
-# version runs sixteen blocks, what fits in the issue's 90 minutes on the Zen 5 host (docs/default-model-recipe-run-3).
+# version runs ten blocks, what fits in the issue's 90 minutes on the Zen 5 host (docs/default-model-recipe-run-3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -94,7 +94,7 @@ instruct_args=(--steps 500 --lr 7e-4 --warmup 20 --batch 8)     # 4000 of the 36
 # did: all 60 of its SCP turns read the same 2400 questions).
 wide_compression_rate=4
 scp_rank_distractors=4
-scp_rank_blocks=16
+scp_rank_blocks=10
 scp_rank_block=(--steps 1200 --lr 5e-4 --warmup 20 --batch 8)      # 9600 of the 36000 questions a block
 # The final generator's input: the mean of the last m blocks' adapters (`clara average`, weight averaging as
 # stochastic weight averaging takes the ends of a cyclic schedule's cycles; run 11's mean beat each of its members),
