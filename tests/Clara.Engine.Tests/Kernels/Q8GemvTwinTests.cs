@@ -141,6 +141,7 @@ public abstract class CpuQ8GemvSuite : Q8GemvSuite
             Compare.AssertClose(y, f.F32($"{name}.{expected}"), Tolerance, $"{kind} {name}");
         }
     }
+
     public static readonly string[] GemmCases = Cases.Where(c => Rows(c) > 16).ToArray();
 
     /// <summary>
