@@ -94,20 +94,21 @@ internal static unsafe class Q8VnniGemm
     private static void Pack(in Product p, int n, int nr, sbyte* panel, int* compensation, float* weightScales)
     {
         int blocks = p.K / Block;
-        var rowOffsets = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * p.K;
         var offset = Vector256.Create((byte)128);
+        var steps = stackalloc Vector256<int>[Steps];
         for (int b = 0; b < blocks; b++)
         {
             for (int g = 0; g < Groups; g++)
             {
                 int first = g * GroupRows;
                 sbyte* source = (sbyte*)p.W + (long)(n + first) * p.K + (long)b * Block;
+                if (first + GroupRows <= nr) Transpose(source, p.K, steps);
+                else
+                    for (int s = 0; s < Steps; s++) steps[s] = PartialGroup(source + 4 * s, p.K, nr - first).AsInt32();
                 var sum = Vector256<int>.Zero;
                 for (int s = 0; s < Steps; s++)
                 {
-                    var v = first + GroupRows <= nr
-                        ? Avx2.GatherVector256((int*)(source + 4 * s), rowOffsets, 1).AsSByte()
-                        : PartialGroup(source + 4 * s, p.K, nr - first);
+                    var v = steps[s].AsSByte();
                     v.Store(panel + (long)b * BlockBytes + s * StepBytes + g * 32);
                     sum = AvxVnni.MultiplyWideningAndAdd(sum, offset, v);
                 }
@@ -116,6 +117,37 @@ internal static unsafe class Q8VnniGemm
                     weightScales[b * PanelRows + first + j] = first + j < nr ? F16Table.Value(p.Scales[(long)(n + first + j) * blocks + b]) : 0f;
             }
         }
+    }
+
+    /// <summary>
+    /// A block of eight weight rows (32 bytes each, eight four-byte steps) as eight vectors, step s holding the four
+    /// bytes of step s of every row: an 8 × 8 transpose of 32-bit lanes. (A gather per step packed the panels at about
+    /// 4 GB/s, a quarter of prefill's product time.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose(sbyte* source, int rowBytes, Vector256<int>* steps)
+    {
+        var r0 = Vector256.Load((int*)source);
+        var r1 = Vector256.Load((int*)(source + rowBytes));
+        var r2 = Vector256.Load((int*)(source + 2L * rowBytes));
+        var r3 = Vector256.Load((int*)(source + 3L * rowBytes));
+        var r4 = Vector256.Load((int*)(source + 4L * rowBytes));
+        var r5 = Vector256.Load((int*)(source + 5L * rowBytes));
+        var r6 = Vector256.Load((int*)(source + 6L * rowBytes));
+        var r7 = Vector256.Load((int*)(source + 7L * rowBytes));
+        // Pairs of rows interleaved by dword, then by qword: each 128-bit lane then holds one step of four rows.
+        var t0 = Avx2.UnpackLow(r0, r1).AsInt64(); var t1 = Avx2.UnpackHigh(r0, r1).AsInt64();
+        var t2 = Avx2.UnpackLow(r2, r3).AsInt64(); var t3 = Avx2.UnpackHigh(r2, r3).AsInt64();
+        var t4 = Avx2.UnpackLow(r4, r5).AsInt64(); var t5 = Avx2.UnpackHigh(r4, r5).AsInt64();
+        var t6 = Avx2.UnpackLow(r6, r7).AsInt64(); var t7 = Avx2.UnpackHigh(r6, r7).AsInt64();
+        var u0 = Avx2.UnpackLow(t0, t2).AsInt32(); var u1 = Avx2.UnpackHigh(t0, t2).AsInt32();
+        var u2 = Avx2.UnpackLow(t1, t3).AsInt32(); var u3 = Avx2.UnpackHigh(t1, t3).AsInt32();
+        var u4 = Avx2.UnpackLow(t4, t6).AsInt32(); var u5 = Avx2.UnpackHigh(t4, t6).AsInt32();
+        var u6 = Avx2.UnpackLow(t5, t7).AsInt32(); var u7 = Avx2.UnpackHigh(t5, t7).AsInt32();
+        steps[0] = Avx2.Permute2x128(u0, u4, 0x20); steps[4] = Avx2.Permute2x128(u0, u4, 0x31);
+        steps[1] = Avx2.Permute2x128(u1, u5, 0x20); steps[5] = Avx2.Permute2x128(u1, u5, 0x31);
+        steps[2] = Avx2.Permute2x128(u2, u6, 0x20); steps[6] = Avx2.Permute2x128(u2, u6, 0x31);
+        steps[3] = Avx2.Permute2x128(u3, u7, 0x20); steps[7] = Avx2.Permute2x128(u3, u7, 0x31);
     }
 
     /// <summary>Four bytes of each of the first <paramref name="rows"/> rows (possibly none), zeros for the rest.</summary>
