@@ -78,11 +78,30 @@ internal static unsafe class Q8VnniGemm
                 for (int m = 0; m < p.M; m += InputRows)
                 {
                     MicroTile(xq + (long)m * p.K, xd + (long)m * blocks, p.K, panel, compensation, weightScales, tile);
-                    int mr = Math.Min(InputRows, p.M - m);
-                    for (int i = 0; i < mr; i++)
-                        for (int j = 0; j < nr; j++)
-                            p.Store((long)(m + i) * p.N + n + j, tile[i * PanelRows + j]);
+                    StoreTile(p, tile, m, Math.Min(InputRows, p.M - m), n, nr);
                 }
+            }
+        }
+    }
+
+    /// <summary>y[m + i, n + j] ← alpha · tile[i, j] (+ beta · y), whole rows of 24 as three vectors (the same operations as <see cref="Product.Store"/>).</summary>
+    private static void StoreTile(in Product p, float* tile, int m, int mr, int n, int nr)
+    {
+        for (int i = 0; i < mr; i++)
+        {
+            float* y = p.Y + (long)(m + i) * p.N + n;
+            float* t = tile + i * PanelRows;
+            if (nr < PanelRows)
+            {
+                for (int j = 0; j < nr; j++) p.Store((long)(m + i) * p.N + n + j, t[j]);
+                continue;
+            }
+            var alpha = Vector256.Create(p.Alpha);
+            for (int j = 0; j < PanelRows; j += 8)
+            {
+                var v = Vector256.Load(t + j) * alpha;
+                if (p.Beta != 0f) v += Vector256.Load(y + j) * Vector256.Create(p.Beta);
+                v.Store(y + j);
             }
         }
     }
