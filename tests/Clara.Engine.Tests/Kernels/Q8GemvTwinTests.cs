@@ -68,10 +68,10 @@ public abstract class Q8GemvSuite : BackendSuite
         Compare.AssertClose(output.ToFloatArray(), f.F32(int8 ? $"{name}.y_int8" : $"{name}.y"), Tolerance, $"q8 matmul {name}");
     }
 
-    private static unsafe bool CpuQuantisesInputs(int rows, int[] weightShape)
+    private static bool CpuQuantisesInputs(int rows, int[] weightShape)
     {
         if (rows <= 16) return Q8StreamedGemv.IsSupported && Q8StreamedGemv.KindFor(rows) == Q8DotKind.Int8;
-        return Q8VnniGemm.Takes(new Product(null, null, DType.Q8_0, null, rows, weightShape[0], weightShape[1], 1f, 0f));
+        return Q8VnniGemm.Takes(rows, weightShape[0], weightShape[1]);
     }
 
     /// <summary>Gemm is the backward's product; through a Q8_0 weight it is refused by name, not computed wrongly.</summary>

@@ -54,7 +54,7 @@ internal static unsafe class CpuMatMul
             return;
         }
         // Larger Q8_0 products (prefill) multiply int8 by int8 where the CPU has AVX-VNNI; elsewhere they dequantise below.
-        if (Q8VnniGemm.Takes(product))
+        if (product.WeightType == DType.Q8_0 && Q8VnniGemm.Takes(m, n, k))
         {
             Q8VnniGemm.Run(product, threads);
             return;

@@ -34,7 +34,8 @@ internal static unsafe class Q8Activations
 
     /// <summary>
     /// 32 values times <paramref name="inverse"/>, rounded half to even (the conversion instructions' default mode, as
-    /// <c>MathF.Round(v, MidpointRounding.ToEven)</c>), stored as int8. |q| ≤ 127, so no conversion saturates.
+    /// <c>MathF.Round(v, MidpointRounding.ToEven)</c>), stored as int8. |q| ≤ 127, so no conversion saturates. Both
+    /// callers need AVX2 for their products and check it first.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RoundBlock(float* block, float inverse, sbyte* destination, bool unsigned)
@@ -42,25 +43,20 @@ internal static unsafe class Q8Activations
         sbyte flip = unsigned ? unchecked((sbyte)0x80) : (sbyte)0;
         if (Avx512F.IsSupported)
         {
-            var scale = Vector512.Create(inverse);
-            var low = Avx512F.ConvertToVector128SByte(Avx512F.ConvertToVector512Int32(Vector512.Load(block) * scale));
-            var high = Avx512F.ConvertToVector128SByte(Avx512F.ConvertToVector512Int32(Vector512.Load(block + 16) * scale));
+            var scale16 = Vector512.Create(inverse);
+            var low = Avx512F.ConvertToVector128SByte(Avx512F.ConvertToVector512Int32(Vector512.Load(block) * scale16));
+            var high = Avx512F.ConvertToVector128SByte(Avx512F.ConvertToVector512Int32(Vector512.Load(block + 16) * scale16));
             (Vector256.Create(low, high) ^ Vector256.Create(flip)).Store(destination);
             return;
         }
-        if (Avx2.IsSupported)
-        {
-            var scale = Vector256.Create(inverse);
-            var q0 = Avx.ConvertToVector256Int32(Vector256.Load(block) * scale);
-            var q1 = Avx.ConvertToVector256Int32(Vector256.Load(block + 8) * scale);
-            var q2 = Avx.ConvertToVector256Int32(Vector256.Load(block + 16) * scale);
-            var q3 = Avx.ConvertToVector256Int32(Vector256.Load(block + 24) * scale);
-            // The packs work within 128-bit lanes; one dword permute puts the 32 values back in order.
-            var packed = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(q0, q1), Avx2.PackSignedSaturate(q2, q3));
-            (Avx2.PermuteVar8x32(packed.AsInt32(), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsSByte() ^ Vector256.Create(flip)).Store(destination);
-            return;
-        }
-        for (int c = 0; c < Block; c++) destination[c] = (sbyte)((sbyte)MathF.Round(block[c] * inverse, MidpointRounding.ToEven) ^ flip);
+        var scale = Vector256.Create(inverse);
+        var q0 = Avx.ConvertToVector256Int32(Vector256.Load(block) * scale);
+        var q1 = Avx.ConvertToVector256Int32(Vector256.Load(block + 8) * scale);
+        var q2 = Avx.ConvertToVector256Int32(Vector256.Load(block + 16) * scale);
+        var q3 = Avx.ConvertToVector256Int32(Vector256.Load(block + 24) * scale);
+        // The packs work within 128-bit lanes; one dword permute puts the 32 values back in order.
+        var packed = Avx2.PackSignedSaturate(Avx2.PackSignedSaturate(q0, q1), Avx2.PackSignedSaturate(q2, q3));
+        (Avx2.PermuteVar8x32(packed.AsInt32(), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsSByte() ^ Vector256.Create(flip)).Store(destination);
     }
 
     private static float HorizontalMax(Vector256<float> v)

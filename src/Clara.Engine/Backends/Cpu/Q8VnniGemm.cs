@@ -34,9 +34,9 @@ internal static unsafe class Q8VnniGemm
 
     public static bool IsSupported => AvxVnni.IsSupported && Avx2.IsSupported;
 
-    /// <summary>Whether <see cref="CpuMatMul.Multiply"/> sends a product here: Q8_0 weights, more rows than decoding, neither side thin.</summary>
-    public static bool Takes(in Product p) => IsSupported && p.WeightType == DType.Q8_0 && !p.WeightKN
-        && p.M > CpuMatMul.GemvMaxRows && p.N > CpuMatMul.ThinLimit && p.K > CpuMatMul.ThinLimit;
+    /// <summary>Whether <see cref="CpuMatMul.Multiply"/> sends a Q8_0 [N, K] product here: more rows than decoding, neither side thin.</summary>
+    public static bool Takes(int m, int n, int k) =>
+        IsSupported && m > CpuMatMul.GemvMaxRows && n > CpuMatMul.ThinLimit && k > CpuMatMul.ThinLimit;
 
     public static void Run(Product p, int threads)
     {
