@@ -9,16 +9,16 @@ internal sealed class CpuKernels(int threads) : IKernels
     public int Threads { get; } = threads;
 
     public void Embedding(Tensor ids, Tensor table, Tensor output) => CpuEmbedding.Forward(ids, table, output);
-    public void RmsNorm(Tensor input, Tensor weight, float eps, Tensor output) => CpuRmsNorm.Forward(input, weight, eps, output);
+    public void RmsNorm(Tensor input, Tensor weight, float eps, Tensor output) => CpuRmsNorm.Forward(input, weight, eps, output, Threads);
     public void MatMul(Tensor input, Tensor weight, Tensor output, float alpha = 1f, float beta = 0f) =>
         CpuMatMul.Forward(input, weight, output, alpha, beta, Threads);
     public void Rope(Tensor input, Tensor positions, int headDim, float theta, Tensor output) =>
-        CpuRope.Forward(input, positions, headDim, theta, output);
+        CpuRope.Forward(input, positions, headDim, theta, output, Threads);
     public void WriteCache(Tensor source, Tensor cache, int start) => CpuAttention.WriteCache(source, cache, start);
     public void Attention(Tensor query, Tensor keyCache, Tensor valueCache, Tensor keyMask, AttentionLayout layout, Tensor output) =>
         CpuAttention.Forward(query, keyCache, valueCache, keyMask, layout, output, Threads);
-    public void SwiGlu(Tensor gate, Tensor up, Tensor output) => CpuElementwise.SwiGlu(gate, up, output);
-    public void Add(Tensor a, Tensor b, Tensor output) => CpuElementwise.Add(a, b, output);
+    public void SwiGlu(Tensor gate, Tensor up, Tensor output) => CpuElementwise.SwiGlu(gate, up, output, Threads);
+    public void Add(Tensor a, Tensor b, Tensor output) => CpuElementwise.Add(a, b, output, Threads);
     public void LogSoftmax(Tensor input, Tensor output) => CpuSoftmax.LogSoftmax(input, output);
     public void GatherRows(Tensor input, Tensor rows, Tensor output) => CpuRows.Gather(input, rows, output);
     public void ScatterRows(Tensor source, Tensor rows, Tensor target) => CpuRows.Scatter(source, rows, target);
@@ -27,7 +27,7 @@ internal sealed class CpuKernels(int threads) : IKernels
     // Training ops: each checks its operands with the op's rules type (Backends/Ops) and runs its CPU twin.
     public void Gemm(Tensor a, bool transposeA, Tensor b, bool transposeB, Tensor output, float alpha = 1f, float beta = 0f) =>
         CpuGemm.Run(a, transposeA, b, transposeB, output, alpha, beta, Threads);
-    public void AddScaled(Tensor a, Tensor b, float alpha, Tensor output) => CpuVectorOps.AddScaled(a, b, alpha, output);
+    public void AddScaled(Tensor a, Tensor b, float alpha, Tensor output) => CpuVectorOps.AddScaled(a, b, alpha, output, Threads);
     public void Fill(Tensor output, float value) => CpuVectorOps.Fill(output, value);
     public void Sum(Tensor input, float scale, Tensor output) => CpuReductions.Sum(input, scale, output);
     public void SumOfSquares(Tensor input, Tensor output) => CpuReductions.SumOfSquares(input, output);
@@ -35,7 +35,7 @@ internal sealed class CpuKernels(int threads) : IKernels
     public void RmsNormBackward(Tensor input, Tensor weight, float eps, Tensor gradOutput, Tensor gradInput, Tensor? gradWeight) =>
         CpuRmsNormBackward.Run(input, weight, eps, gradOutput, gradInput, gradWeight, Threads);
     public void RopeBackward(Tensor gradOutput, Tensor positions, int headDim, float theta, Tensor gradInput) =>
-        CpuRopeBackward.Run(gradOutput, positions, headDim, theta, gradInput);
+        CpuRopeBackward.Run(gradOutput, positions, headDim, theta, gradInput, Threads);
     public void SwiGluBackward(Tensor gate, Tensor up, Tensor gradOutput, Tensor gradGate, Tensor gradUp) =>
         CpuSwiGluBackward.Run(gate, up, gradOutput, gradGate, gradUp, Threads);
     public void SequenceAttention(Tensor query, Tensor key, Tensor value, Tensor keyMask, AttentionLayout layout, Tensor output, Tensor logSumExp) =>

@@ -6,19 +6,20 @@ namespace Clara.Engine.Backends.Cpu;
 /// <summary>CPU twin of kernels/rmsnorm.cu: y = x · rsqrt(mean(x²) + eps) · w, in fp32 like HF's LlamaRMSNorm.</summary>
 internal static class CpuRmsNorm
 {
-    public static void Forward(Tensors.Tensor input, Tensors.Tensor weight, float eps, Tensors.Tensor output)
+    /// <remarks>Rows are independent, so they are split over the kernel workers with the same values on any thread count.</remarks>
+    public static void Forward(Tensors.Tensor input, Tensors.Tensor weight, float eps, Tensors.Tensor output, int threads)
     {
         int hidden = RmsNormRules.Check(input, weight, output);
-        var x = CpuTensor.F32(input, "rmsnorm input");
-        var y = CpuTensor.F32(output, "rmsnorm output");
-        Span<float> w = hidden <= 16384 ? stackalloc float[hidden] : new float[hidden];
+        int rows = checked((int)input.Shape.Rows);
+        var w = new float[hidden];
         WeightRows.Read(weight, 0, w);
-        for (long row = 0; row < input.Shape.Rows; row++)
+        StaticPartition.Run(rows, 1, threads, 4.0 * rows * hidden, (start, end) =>
         {
-            var xr = x.Slice((int)(row * hidden), hidden);
-            var yr = y.Slice((int)(row * hidden), hidden);
-            Normalize(xr, w, eps, yr);
-        }
+            var x = CpuTensor.F32(input, "rmsnorm input");
+            var y = CpuTensor.F32(output, "rmsnorm output");
+            for (int row = start; row < end; row++)
+                Normalize(x.Slice(row * hidden, hidden), w, eps, y.Slice(row * hidden, hidden));
+        });
     }
 
     public static void Normalize(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, float eps, Span<float> y)

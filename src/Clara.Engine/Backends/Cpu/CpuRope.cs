@@ -10,33 +10,63 @@ namespace Clara.Engine.Backends.Cpu;
 /// </summary>
 internal static class CpuRope
 {
-    public static void Forward(Tensors.Tensor input, Tensors.Tensor positions, int headDim, float theta, Tensors.Tensor output)
+    /// <remarks>Rows are split over the kernel workers; each row's values are the same on any thread count.</remarks>
+    public static void Forward(Tensors.Tensor input, Tensors.Tensor positions, int headDim, float theta, Tensors.Tensor output, int threads)
     {
         var (rows, width) = RopeRules.Check(input, positions, headDim, output);
-        var x = CpuTensor.F32(input, "rope input");
-        var y = CpuTensor.F32(output, "rope output");
-        var pos = CpuTensor.I32(positions, "rope positions");
-
-        int half = headDim / 2;
-        Span<float> invFreq = stackalloc float[half];
-        InverseFrequencies(headDim, theta, invFreq);
-        var table = AngleTable.For(pos, invFreq);
-        Span<float> cos = stackalloc float[half];
-        Span<float> sin = stackalloc float[half];
-        for (int r = 0; r < rows; r++)
+        var angles = RowAngles.For(positions, headDim, theta);
+        StaticPartition.Run(checked((int)rows), 1, threads, 6.0 * rows * width, (start, end) =>
         {
-            ReadOnlySpan<float> c = cos, s = sin;
-            if (table is not null)
+            var x = CpuTensor.F32(input, "rope input");
+            var y = CpuTensor.F32(output, "rope output");
+            Span<float> cos = stackalloc float[headDim / 2];
+            Span<float> sin = stackalloc float[headDim / 2];
+            for (int r = start; r < end; r++)
             {
-                c = table.Cos(pos[r]);
-                s = table.Sin(pos[r]);
+                angles.Of(r, cos, sin, out var c, out var s);
+                for (int head = 0; head < width / headDim; head++)
+                    Rotate(x.Slice(r * width + head * headDim, headDim), c, s, y.Slice(r * width + head * headDim, headDim));
             }
-            else
+        });
+    }
+
+    /// <summary>
+    /// Each row's cos/sin: from a table of the distinct positions when the rows' positions are dense (a batch of
+    /// sequences repeats 0…L−1), else computed for the row; the same values either way.
+    /// </summary>
+    internal sealed class RowAngles
+    {
+        private readonly Tensors.Tensor _positions;
+        private readonly float[] _invFreq;
+        private readonly AngleTable? _table;
+
+        private RowAngles(Tensors.Tensor positions, float[] invFreq)
+        {
+            _positions = positions;
+            _invFreq = invFreq;
+            _table = AngleTable.For(CpuTensor.I32(positions, "rope positions"), invFreq);
+        }
+
+        public static RowAngles For(Tensors.Tensor positions, int headDim, float theta)
+        {
+            var invFreq = new float[headDim / 2];
+            InverseFrequencies(headDim, theta, invFreq);
+            return new RowAngles(positions, invFreq);
+        }
+
+        /// <summary>Row <paramref name="row"/>'s cos and sin, in the table or computed into the scratch spans given.</summary>
+        public void Of(int row, Span<float> cosScratch, Span<float> sinScratch, out ReadOnlySpan<float> cos, out ReadOnlySpan<float> sin)
+        {
+            int position = CpuTensor.I32(_positions, "rope positions")[row];
+            if (_table is not null)
             {
-                Angles(pos[r], invFreq, cos, sin);
+                cos = _table.Cos(position);
+                sin = _table.Sin(position);
+                return;
             }
-            for (int head = 0; head < width / headDim; head++)
-                Rotate(x.Slice(r * width + head * headDim, headDim), c, s, y.Slice(r * width + head * headDim, headDim));
+            Angles(position, _invFreq, cosScratch, sinScratch);
+            cos = cosScratch;
+            sin = sinScratch;
         }
     }
 
@@ -51,10 +81,7 @@ internal static class CpuRope
         }
     }
 
-    /// <summary>
-    /// cos/sin once per distinct position when the rows' positions are dense (a batch of sequences repeats
-    /// 0…L−1): the same values as computing them per row, at a fraction of the trigonometry.
-    /// </summary>
+    /// <summary>cos/sin once per distinct position: the same values as computing them per row, at a fraction of the trigonometry.</summary>
     private sealed class AngleTable
     {
         private readonly int _first, _half;

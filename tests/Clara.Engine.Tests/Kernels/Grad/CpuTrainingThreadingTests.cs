@@ -12,6 +12,8 @@ namespace Clara.Engine.Tests.Kernels.Grad;
 /// split of the worker team (transposes, row and column splits, attention tasks, loss rows, optimizer ranges) and
 /// check that four threads give what one thread gives: bit for bit wherever the split does not change the order of
 /// any sum, and to fp32 rounding for the RMSNorm weight gradient, whose per-thread partial sums are added at the end.
+/// The forward's row and element ops are split too (a training step's activations are millions of values), and must
+/// give the same bits as the inference path always did on one thread.
 /// </summary>
 public class CpuTrainingThreadingTests
 {
@@ -84,6 +86,30 @@ public class CpuTrainingThreadingTests
             b.Kernels.SwiGluBackward(gate, up, F(b, 13, n), dGate, dUp);
             return [losses, lse, grad, p, m, v, dGate, dUp];
         }, "cross-entropy, AdamW, SwiGLU backward");
+
+    /// <summary>
+    /// The row and element splits of the forward ops and of RoPE's backward, on sizes whose ranges end inside a chunk
+    /// and a vector: positions dense (the angle table) and sparse (angles per row).
+    /// </summary>
+    [TestCase(true)]
+    [TestCase(false)]
+    public void ElementwiseAndRowSplitsDoNotChangeTheResult(bool densePositions) =>
+        AssertSameOnOneAndFourThreads(b =>
+        {
+            const int rows = 1203, hidden = 256, headDim = 32, n = 1_100_017;   // n: four parts even for add (one unit of work an element)
+            var positions = Tensor.FromInts(b, Enumerable.Range(0, rows).Select(i => densePositions ? i % 97 : i * 7919 % 100_003).ToArray(), rows);
+            var x = F(b, 1, rows, hidden);
+            var (normed, rotated, rotatedBack) = (F(b, 2, rows, hidden), F(b, 3, rows, hidden), F(b, 4, rows, hidden));
+            b.Kernels.RmsNorm(x, F(b, 5, hidden), 1e-5f, normed);
+            b.Kernels.Rope(x, positions, headDim, 10000f, rotated);
+            b.Kernels.RopeBackward(x, positions, headDim, 10000f, rotatedBack);
+            var (gate, up) = (F(b, 6, n), F(b, 7, n));
+            var (swiglu, sum, scaled) = (F(b, 8, n), F(b, 9, n), F(b, 10, n));
+            b.Kernels.SwiGlu(gate, up, swiglu);
+            b.Kernels.Add(gate, up, sum);
+            b.Kernels.AddScaled(gate, up, -0.37f, scaled);
+            return [normed, rotated, rotatedBack, swiglu, sum, scaled];
+        }, $"rmsnorm, rope, rope backward ({(densePositions ? "dense" : "sparse")} positions), swiglu, add, add-scaled");
 
     [Test]
     public void RmsNormBackwardPartsAgreeToRounding()
