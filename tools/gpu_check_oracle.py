@@ -237,9 +237,9 @@ def train_steps(run: Run) -> None:
 
 
 def default_model(run: Run, questions: int) -> None:
-    """The published default model's evaluation (samples/default-model-recipe/eval/stage4-e2e.json, measured on the
+    """The published default model's evaluation (samples/default-model-recipe/eval/published.json, measured on the
     CPU) again on this device: the same rankings, scores within fp32 noise, the answers and the figures."""
-    reference = json.loads((REPO / "samples" / "default-model-recipe" / "eval" / "stage4-e2e.json").read_text())
+    reference = json.loads((REPO / "samples" / "default-model-recipe" / "eval" / "published.json").read_text())
     questions = min(questions, len(reference["picks"]))
     case = f"eval default model {questions}q"
     done, seconds = run.clara_run(case, ["eval", "--model", str(REPO / "samples" / "default-model"), "--data",
