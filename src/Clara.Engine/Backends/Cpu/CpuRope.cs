@@ -19,11 +19,12 @@ internal static class CpuRope
         {
             var x = CpuTensor.F32(input, "rope input");
             var y = CpuTensor.F32(output, "rope output");
+            var pos = CpuTensor.I32(positions, "rope positions");
             Span<float> cos = stackalloc float[headDim / 2];
             Span<float> sin = stackalloc float[headDim / 2];
             for (int r = start; r < end; r++)
             {
-                angles.Of(r, cos, sin, out var c, out var s);
+                angles.Of(pos[r], cos, sin, out var c, out var s);
                 for (int head = 0; head < width / headDim; head++)
                     Rotate(x.Slice(r * width + head * headDim, headDim), c, s, y.Slice(r * width + head * headDim, headDim));
             }
@@ -31,18 +32,16 @@ internal static class CpuRope
     }
 
     /// <summary>
-    /// Each row's cos/sin: from a table of the distinct positions when the rows' positions are dense (a batch of
-    /// sequences repeats 0…L−1), else computed for the row; the same values either way.
+    /// The rows' cos/sin: from a table of the distinct positions when the rows' positions are dense (a batch of
+    /// sequences repeats 0…L−1), else computed for each row's position; the same values either way.
     /// </summary>
     internal sealed class RowAngles
     {
-        private readonly Tensors.Tensor _positions;
         private readonly float[] _invFreq;
         private readonly AngleTable? _table;
 
         private RowAngles(Tensors.Tensor positions, float[] invFreq)
         {
-            _positions = positions;
             _invFreq = invFreq;
             _table = AngleTable.For(CpuTensor.I32(positions, "rope positions"), invFreq);
         }
@@ -54,10 +53,9 @@ internal static class CpuRope
             return new RowAngles(positions, invFreq);
         }
 
-        /// <summary>Row <paramref name="row"/>'s cos and sin, in the table or computed into the scratch spans given.</summary>
-        public void Of(int row, Span<float> cosScratch, Span<float> sinScratch, out ReadOnlySpan<float> cos, out ReadOnlySpan<float> sin)
+        /// <summary>The cos and sin of <paramref name="position"/>, in the table or computed into the scratch spans given.</summary>
+        public void Of(int position, Span<float> cosScratch, Span<float> sinScratch, out ReadOnlySpan<float> cos, out ReadOnlySpan<float> sin)
         {
-            int position = CpuTensor.I32(_positions, "rope positions")[row];
             if (_table is not null)
             {
                 cos = _table.Cos(position);

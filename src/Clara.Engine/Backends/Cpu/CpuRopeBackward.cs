@@ -20,11 +20,12 @@ internal static class CpuRopeBackward
         {
             var g = CpuTensor.Span<float>(gradOutput);
             var dx = CpuTensor.Span<float>(gradInput);
+            var pos = CpuTensor.Span<int>(positions);
             Span<float> cosScratch = stackalloc float[half];
             Span<float> sinScratch = stackalloc float[half];
             for (int row = start; row < end; row++)
             {
-                angles.Of(row, cosScratch, sinScratch, out var cos, out var sin);
+                angles.Of(pos[row], cosScratch, sinScratch, out var cos, out var sin);
                 for (int head = 0; head < shape.Heads; head++)
                 {
                     int basis = row * width + head * headDim;

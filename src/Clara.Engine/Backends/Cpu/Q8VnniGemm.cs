@@ -87,6 +87,8 @@ internal static unsafe class Q8VnniGemm
     /// <summary>y[m + i, n + j] ← alpha · tile[i, j] (+ beta · y), whole rows of 24 as three vectors (the same operations as <see cref="Product.Store"/>).</summary>
     private static void StoreTile(in Product p, float* tile, int m, int mr, int n, int nr)
     {
+        var alpha = Vector256.Create(p.Alpha);
+        var beta = Vector256.Create(p.Beta);
         for (int i = 0; i < mr; i++)
         {
             float* y = p.Y + (long)(m + i) * p.N + n;
@@ -96,11 +98,10 @@ internal static unsafe class Q8VnniGemm
                 for (int j = 0; j < nr; j++) p.Store((long)(m + i) * p.N + n + j, t[j]);
                 continue;
             }
-            var alpha = Vector256.Create(p.Alpha);
             for (int j = 0; j < PanelRows; j += 8)
             {
                 var v = Vector256.Load(t + j) * alpha;
-                if (p.Beta != 0f) v += Vector256.Load(y + j) * Vector256.Create(p.Beta);
+                if (p.Beta != 0f) v += Vector256.Load(y + j) * beta;
                 v.Store(y + j);
             }
         }
