@@ -26,7 +26,7 @@ public static class BenchProgram
             BenchDevice.Option, threads, large, outOfProcess, inProcess,
             WorkloadCommand.Create(), Workloads.TrainCommand.Create(), ConcurrencyCommand.Create(), PeaksCommand.Create(), GemvCommand.Create(),
             Peers.LlamaCommand.CreateGguf(), Models.WeightsCommand.Create(), Peers.LlamaCommand.Create(), CheckCommand.Create(), TokenizerCommand.Create(),
-            StreamDecodeCommand.Create(), Q8AccuracyCommand.Create(), Kernels.Q8GemvCommand.Create(),
+            StreamDecodeCommand.Create(), Q8AccuracyCommand.Create(), Kernels.Q8GemvCommand.Create(), WorkersCommand.Create(),
         };
         // The words the root does not know are BenchmarkDotNet's options.
         root.TreatUnmatchedTokensAsErrors = false;
