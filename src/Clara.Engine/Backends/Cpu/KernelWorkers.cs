@@ -5,6 +5,12 @@ namespace Clara.Engine.Backends.Cpu;
 /// waking a sleeping thread-pool worker for each costs 10–40 µs, as much as a small kernel. These workers spin for
 /// a short while after each job (so the next one starts at once) and only then block. One job runs at a time; a
 /// call that finds the team busy (another backend on another thread, or a nested call) falls back to Parallel.For.
+/// The caller never waits for a part that no worker has begun: once its own part is done it takes back every posted
+/// part still unclaimed and runs it itself. A worker's core is not always there when its part is posted: on the 2-vCPU
+/// hosts this runs on, a kernel thread wakes on one of the two cores a few hundred times a second, and the guest's
+/// scheduler then puts the caller and the worker on the same core for ~100 µs (in decoding, 1–2 products of every step
+/// started that late, found with per-part timestamps and <c>sched_getcpu</c>); waiting for the worker there only added
+/// a spin and a context switch to the same serial work.
 /// </summary>
 internal static class KernelWorkers
 {
@@ -30,15 +36,13 @@ internal static class KernelWorkers
         {
             while (s_workers.Count < parts - 1) s_workers.Add(new Worker(s_workers.Count + 1, s_completion));
             s_completion.Expect(parts - 1);
-            for (int i = 1; i < parts; i++) s_workers[i - 1].Start(body, i);
-            Exception? failure = null;
-            try
+            for (int i = 1; i < parts; i++) s_workers[i - 1].Post(body, i);
+            var failure = Invoke(body, 0);
+            for (int i = 1; i < parts; i++)
             {
-                body(0);
-            }
-            catch (Exception e)
-            {
-                failure = e;
+                if (!s_workers[i - 1].TryReclaim()) continue;
+                failure ??= Invoke(body, i);
+                s_completion.Signal();
             }
             s_completion.Wait();
             for (int i = 1; i < parts; i++) failure ??= s_workers[i - 1].TakeFailure();
@@ -47,6 +51,19 @@ internal static class KernelWorkers
         finally
         {
             Monitor.Exit(s_gate);
+        }
+    }
+
+    private static Exception? Invoke(Action<int> body, int part)
+    {
+        try
+        {
+            body(part);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
         }
     }
 
@@ -99,29 +116,43 @@ internal static class KernelWorkers
         }
     }
 
+    /// <summary>
+    /// One worker thread and the one part it may be given. Its state says who owns the part: <see cref="Posted"/> (the
+    /// caller may still take it back), <see cref="Running"/> (the worker took it), <see cref="Idle"/>. The semaphore
+    /// only wakes a worker that went to sleep; the state decides what it does once awake.
+    /// </summary>
     private sealed class Worker
     {
+        private const int Idle = 0, Posted = 1, Running = 2;
+
         private readonly SemaphoreSlim _wake = new(0);
-        private readonly Func<bool> _woken;
+        private readonly Func<bool> _posted;
         private readonly Completion _completion;
-        private volatile Action<int>? _body;
+        private Action<int>? _body;
         private int _part;
+        private int _state;
+        private int _sleeping;
         private Exception? _failure;
 
         public Worker(int index, Completion completion)
         {
             _completion = completion;
-            _woken = () => _wake.CurrentCount > 0;
+            _posted = () => Volatile.Read(ref _state) == Posted;
             var thread = new Thread(Loop) { IsBackground = true, Name = $"clara-cpu-{index}" };
             thread.Start();
         }
 
-        public void Start(Action<int> body, int part)
+        public void Post(Action<int> body, int part)
         {
-            _part = part;
             _body = body;
-            _wake.Release();
+            _part = part;
+            // The exchange is a full fence: the worker either sees Posted before it sleeps or is seen sleeping here.
+            Interlocked.Exchange(ref _state, Posted);
+            if (Volatile.Read(ref _sleeping) == 1) _wake.Release();
         }
+
+        /// <summary>Takes the posted part back if the worker has not begun it; the caller then runs it.</summary>
+        public bool TryReclaim() => Interlocked.CompareExchange(ref _state, Idle, Posted) == Posted;
 
         public Exception? TakeFailure()
         {
@@ -134,21 +165,29 @@ internal static class KernelWorkers
         {
             while (true)
             {
-                // Spin briefly for the next job, then sleep on the semaphore.
-                SpinUntil(_woken);
-                _wake.Wait();
+                SpinUntil(_posted);
+                if (Volatile.Read(ref _state) != Posted)
+                {
+                    Sleep();
+                    continue;
+                }
+                if (Interlocked.CompareExchange(ref _state, Running, Posted) != Posted) continue;
                 var body = _body!;
-                _body = null;
-                try
-                {
-                    body(_part);
-                }
-                catch (Exception e)
-                {
-                    _failure = e;
-                }
+                int part = _part;
+                _failure = Invoke(body, part);
+                Volatile.Write(ref _state, Idle);
                 _completion.Signal();
             }
+        }
+
+        /// <summary>Blocks until a part is posted (or returns at once if one was posted meanwhile).</summary>
+        private void Sleep()
+        {
+            Interlocked.Exchange(ref _sleeping, 1);
+            if (Volatile.Read(ref _state) != Posted) _wake.Wait();
+            Volatile.Write(ref _sleeping, 0);
+            // Wakes released for parts the caller took back before this thread saw them.
+            while (_wake.CurrentCount > 0 && _wake.Wait(0)) { }
         }
     }
 }
