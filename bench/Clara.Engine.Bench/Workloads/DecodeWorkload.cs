@@ -54,11 +54,12 @@ public sealed class DecodeWorkload(BenchModel model, int batch, int promptLength
         if (cache.Length != PromptLength) throw new InvalidOperationException("each Run needs a fresh Prepare");
         int vocab = model.Config.VocabSize;
         var attend = Ones(Batch);
+        var logitsBuffer = new float[Batch * vocab];
         _generated = _next.Select(first => new List<int>(Steps + 1) { first }).ToArray();
         for (int step = 0; step < Steps; step++)
         {
             var positions = Enumerable.Repeat(PromptLength + step, Batch).ToArray();
-            var logits = model.Forward(cache, new ForwardInputs(Batch, 1, _next, attend, positions)).Logits!;
+            var logits = model.Forward(cache, new ForwardInputs(Batch, 1, _next, attend, positions) { LogitsBuffer = logitsBuffer }).Logits!;
             _next = ArgMaxRows(logits, vocab);
             for (int b = 0; b < Batch; b++) _generated[b].Add(_next[b]);
         }

@@ -103,7 +103,9 @@ public static class WorkloadCommand
                 foreach (var (batch, steps) in decodes)
                 {
                     using var work = new DecodeWorkload(model, batch, prompt, steps);
+                    var gcBefore = GcCounts.Now();
                     var timing = Timing.Measure(repeat, work.Run, work.Prepare);
+                    var gc = GcCounts.Now() - gcBefore;
                     w.WriteStartObject(decodes.Count == 1 ? "decode" : $"decode_b{batch}");
                     w.WriteNumber("batch", batch);
                     w.WriteNumber("prompt", prompt);
@@ -114,6 +116,8 @@ public static class WorkloadCommand
                     w.WriteNumber("rss_anon_mb", PeakRss.StatusMegabytes("RssAnon:"));
                     // Every step streams all weights once, whatever the batch.
                     w.WriteNumber("weight_gbps", (double)model.DecodeWeightBytes * steps / timing.BestSeconds / 1e9);
+                    // Over the prefills and steps of every run, warm-up included: what a long decode costs the GC.
+                    gc.Write(w, steps: (long)steps * (repeat + 1));
                     JsonReport.WriteIds(w, work.Generated);
                     WriteProfile(w, profiler, work.Run, work.Prepare);
                     w.WriteEndObject();

@@ -16,6 +16,12 @@ public sealed record ForwardInputs(int Batch, int Length, int[] Ids, int[] Atten
     public float[]? SpliceValues { get; init; }
 
     public bool WantLogits { get; init; } = true;
+
+    /// <summary>
+    /// An array for the logits (exactly logit rows × vocabulary floats), reused across a decode loop's steps instead
+    /// of a new large-object array per step; <see cref="ForwardOutputs.Logits"/> is then this array. Null: a new one.
+    /// </summary>
+    public float[]? LogitsBuffer { get; init; }
     public bool Trace { get; init; }
 
     public void Validate(ModelConfig config)
@@ -34,6 +40,13 @@ public sealed record ForwardInputs(int Batch, int Length, int[] Ids, int[] Atten
             if (SpliceValues is null || SpliceValues.Length != (long)sr.Length * config.HiddenSize)
                 throw new ArgumentException($"splice values must be [{sr.Length}, {config.HiddenSize}]");
             if (sr.Any(r => (uint)r >= (uint)rows)) throw new ArgumentOutOfRangeException(nameof(SpliceRows), $"a spliced row lies outside [0, {rows})");
+        }
+        if (LogitsBuffer is { } buffer)
+        {
+            long wanted = (long)(LogitRows?.Length ?? rows) * config.VocabSize;
+            if (!WantLogits) throw new ArgumentException("a logits buffer was given for a forward that computes no logits");
+            if (buffer.Length != wanted)
+                throw new ArgumentException($"the logits buffer holds {buffer.Length} floats; this forward's logits are {wanted} ({LogitRows?.Length ?? rows} rows × {config.VocabSize})");
         }
     }
 }
@@ -98,12 +111,19 @@ public sealed class DecoderRunner(ModelWeights weights, IBackend backend) : IDis
             var trace = inputs.Trace
                 ? graph.NamedValues.ToDictionary(kv => kv.Key, kv => result[kv.Value].ToFloatArray())
                 : new Dictionary<string, float[]>();
-            return new ForwardOutputs(result[graph.Hidden].ToFloatArray(), graph.Logits is null ? null : result[graph.Logits].ToFloatArray(), trace);
+            return new ForwardOutputs(result[graph.Hidden].ToFloatArray(), graph.Logits is null ? null : Logits(result[graph.Logits], inputs.LogitsBuffer), trace);
         }
         finally
         {
             foreach (var t in owned) t.Buffer.Dispose();
         }
+    }
+
+    private static float[] Logits(Tensor logits, float[]? buffer)
+    {
+        if (buffer is null) return logits.ToFloatArray();
+        logits.CopyTo(buffer);
+        return buffer;
     }
 
     public void Dispose() => _executors.Dispose();

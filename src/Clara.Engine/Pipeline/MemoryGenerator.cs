@@ -86,7 +86,8 @@ public sealed class MemoryGenerator(DecoderModel model, ClaraConfig config, stri
             }
             if (done.All(d => d) || step + 1 == options.MaxNewTokens) break;
             for (int b = 0; b < batch; b++) stepPositions[b] = next[b]++;
-            logits = model.Forward(cache, new ForwardInputs(batch, 1, stepIds, attend, stepPositions), adapter).Logits!;
+            // The prefill's logits array (batch × vocab, as every step's) is reused: this step's sampling is done with it.
+            logits = model.Forward(cache, new ForwardInputs(batch, 1, stepIds, attend, stepPositions) { LogitsBuffer = logits }, adapter).Logits!;
         }
         return answers.Select(a => a.ToArray()).ToArray();
     }

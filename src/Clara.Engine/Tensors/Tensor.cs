@@ -102,18 +102,35 @@ public sealed class Tensor
 
     public float[] ToFloatArray()
     {
+        var result = GC.AllocateUninitializedArray<float>(checked((int)ElementCount));
+        CopyTo(result);
+        return result;
+    }
+
+    /// <summary>
+    /// The values as fp32 into <paramref name="destination"/>, which holds exactly <see cref="ElementCount"/> floats.
+    /// An F32 tensor is downloaded straight into it; a decoding loop that reuses one array this way allocates no
+    /// large-object array per step (a 32000-word vocabulary's logits row is 128 KB, over the large-object threshold).
+    /// </summary>
+    public void CopyTo(Span<float> destination)
+    {
+        if (destination.Length != ElementCount)
+            throw new ArgumentException($"{this} holds {ElementCount} values; the destination has room for {destination.Length}", nameof(destination));
+        if (DType == DType.F32 && BlockScales is null)
+        {
+            Backend.Download(this, MemoryMarshal.AsBytes(destination));
+            return;
+        }
         var bytes = new byte[ByteLength];
         Backend.Download(this, bytes);
-        var result = new float[ElementCount];
         if (BlockScales is { } scales)
         {
             var scaleBits = new ushort[scales.ElementCount];
             Backend.Download(scales, MemoryMarshal.AsBytes(scaleBits.AsSpan()));
-            Q8Blocks.Dequantize(MemoryMarshal.Cast<byte, sbyte>(bytes), scaleBits, result);
-            return result;
+            Q8Blocks.Dequantize(MemoryMarshal.Cast<byte, sbyte>(bytes), scaleBits, destination);
+            return;
         }
-        IO.BulkConvert.ToFloat32(DType, bytes, result);
-        return result;
+        IO.BulkConvert.ToFloat32(DType, bytes, destination);
     }
 
     public int[] ToIntArray()

@@ -90,12 +90,29 @@ public abstract class DecoderOracleSuite : BackendSuite
         using var cache = model.CreateCache(1, tokens.Length);
         var first = model.Forward(cache, new ForwardInputs(1, prefill, tokens[..prefill], Ones(prefill), Range(prefill)) { LogitRows = [prefill - 1] });
         Compare.AssertClose(first.Logits!, expected.AsSpan((prefill - 1) * vocab, vocab), Tolerance, $"{config} prefill last row");
+        // Every other step writes its logits into one reused array, as the generation loops do.
+        var buffer = new float[vocab];
         for (int t = prefill; t < tokens.Length; t++)
         {
-            var step = model.Forward(cache, new ForwardInputs(1, 1, [tokens[t]], [1], [t]));
+            bool reuse = t % 2 == 0;
+            var step = model.Forward(cache, new ForwardInputs(1, 1, [tokens[t]], [1], [t]) { LogitsBuffer = reuse ? buffer : null });
+            if (reuse) Assert.That(step.Logits, Is.SameAs(buffer), "the logits are written into the given buffer");
             Compare.AssertClose(step.Logits!, expected.AsSpan(t * vocab, vocab), Tolerance, $"{config} decode step {t}");
         }
         Assert.That(cache.Length, Is.EqualTo(tokens.Length));
+    }
+
+    [Test]
+    public void LogitsBufferOfTheWrongSizeIsRejectedBeforeAnythingRuns()
+    {
+        using var model = Load("llama-gqa1");
+        using var cache = model.CreateCache(1, 4);
+        int vocab = model.Config.VocabSize;
+        Assert.That(() => model.Forward(cache, new ForwardInputs(1, 2, [1, 2], Ones(2), Range(2)) { LogitsBuffer = new float[vocab] }),
+            Throws.ArgumentException.With.Message.Contains($"holds {vocab} floats").And.Message.Contains($"are {2 * vocab} (2 rows"));
+        Assert.That(() => model.Forward(cache, new ForwardInputs(1, 2, [1, 2], Ones(2), Range(2)) { WantLogits = false, LogitsBuffer = new float[2 * vocab] }),
+            Throws.ArgumentException.With.Message.Contains("computes no logits"));
+        Assert.That(cache.Length, Is.Zero, "nothing was written to the cache");
     }
 
     [Test]

@@ -16,6 +16,9 @@ internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRow
     private KvCache? _cache;
     private bool _changed;
 
+    /// <summary>The steps' logits, one array while the batch keeps its size (a new one per step would be a large-object allocation).</summary>
+    private float[]? _logits;
+
     public bool IsEmpty => _members.Count == 0;
     public int Count => _members.Count;
 
@@ -82,10 +85,11 @@ internal sealed class DecodeBatch(DecoderModel model, string adapter, int maxRow
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_changed) Rebuild();
         int rows = _members.Count, vocab = model.Config.VocabSize;
+        if (_logits?.Length != rows * vocab) _logits = new float[rows * vocab];
         var inputs = new ForwardInputs(rows, 1,
             _members.Select(m => m.Work.LastToken).ToArray(),
             Enumerable.Repeat(1, rows).ToArray(),
-            _members.Select(m => m.Work.NextPosition).ToArray());
+            _members.Select(m => m.Work.NextPosition).ToArray()) { LogitsBuffer = _logits };
         float[] logits;
         try
         {
