@@ -159,12 +159,10 @@ internal static unsafe class StreamedGemv
     /// </summary>
     private static void StreamRows<TFormat>(in Product p, int start, int end, long rowBytes) where TFormat : IStreamedFormat
     {
-        bool wide = WideLoads;
         for (int n = start; n < end; n++)
         {
             byte* w = p.W + n * rowBytes;
-            for (int i = 0; i < p.M; i++)
-                p.Store((long)i * p.N + n, wide ? Dot1Wide<TFormat>(p.X + (long)i * p.K, w, p.K) : Dot1<TFormat>(p.X + (long)i * p.K, w, p.K));
+            for (int i = 0; i < p.M; i++) p.Store((long)i * p.N + n, Dot1<TFormat>(p.X + (long)i * p.K, w, p.K));
         }
     }
 
@@ -175,25 +173,6 @@ internal static unsafe class StreamedGemv
     /// bf16/f32 at 66/76; the 512-bit loop 67, 75 and 83 (bench <c>gemv</c>, same run, decode's products in order).
     /// </summary>
     private static readonly bool WideLoads = Avx512F.IsSupported && Avx512BW.IsSupported && Vector512.IsHardwareAccelerated;
-
-    private static float Dot1Wide<TFormat>(float* x, byte* w, int k) where TFormat : IStreamedFormat
-    {
-        Vector512<float> a = default, b = default;
-        int c = 0;
-        for (; c + 32 <= k; c += 32)
-        {
-            a = Avx512F.FusedMultiplyAdd(TFormat.Load16(w, c), Vector512.Load(x + c), a);
-            b = Avx512F.FusedMultiplyAdd(TFormat.Load16(w, c + 16), Vector512.Load(x + c + 16), b);
-        }
-        if (c + 16 <= k)
-        {
-            a = Avx512F.FusedMultiplyAdd(TFormat.Load16(w, c), Vector512.Load(x + c), a);
-            c += 16;
-        }
-        float sum = Vector512.Sum(a + b);
-        for (; c < k; c++) sum += TFormat.Scalar(w, c) * x[c];
-        return sum;
-    }
 
     /// <summary>Dot products of one input row with four consecutive weight rows.</summary>
     private static Vector128<float> Dot4<TFormat>(float* x, byte* w, long rowBytes, int k) where TFormat : IStreamedFormat
@@ -234,10 +213,22 @@ internal static unsafe class StreamedGemv
         return sums + Vector128.Create(s0, s1, s2, s3);
     }
 
+    /// <summary>One input row against one weight row: 512 bits at a time where <see cref="WideLoads"/>, then 256, then one by one.</summary>
     private static float Dot1<TFormat>(float* x, byte* w, int k) where TFormat : IStreamedFormat
     {
-        Vector256<float> a = default, b = default;
+        float sum = 0;
         int c = 0;
+        if (WideLoads)
+        {
+            Vector512<float> wideA = default, wideB = default;
+            for (; c + 32 <= k; c += 32)
+            {
+                wideA = Avx512F.FusedMultiplyAdd(TFormat.Load16(w, c), Vector512.Load(x + c), wideA);
+                wideB = Avx512F.FusedMultiplyAdd(TFormat.Load16(w, c + 16), Vector512.Load(x + c + 16), wideB);
+            }
+            sum = Vector512.Sum(wideA + wideB);
+        }
+        Vector256<float> a = default, b = default;
         for (; c + 16 <= k; c += 16)
         {
             a = Fma.MultiplyAdd(TFormat.Load8(w, c), Vector256.Load(x + c), a);
@@ -248,7 +239,7 @@ internal static unsafe class StreamedGemv
             a = Fma.MultiplyAdd(TFormat.Load8(w, c), Vector256.Load(x + c), a);
             c += 8;
         }
-        float sum = Vector256.Sum(a + b);
+        sum += Vector256.Sum(a + b);
         for (; c < k; c++) sum += TFormat.Scalar(w, c) * x[c];
         return sum;
     }
