@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Clara.Engine.Backends;
 using Clara.Engine.Tensors;
 
@@ -136,6 +137,11 @@ public sealed partial class ComputeGraph
     internal static void Expect(bool condition, string message)
     {
         if (!condition) throw new ArgumentException(message);
+    }
+
+    internal static void Expect(bool condition, [InterpolatedStringHandlerArgument(nameof(condition))] ref ExpectationMessage message)
+    {
+        if (!condition) throw new ArgumentException(message.ToStringAndClear());
     }
 }
 

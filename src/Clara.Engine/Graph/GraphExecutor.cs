@@ -40,13 +40,14 @@ public sealed class GraphExecutor(IBackend backend) : IDisposable
 
     private sealed class Binding(DeviceBuffer arena, BufferPlan plan, IReadOnlyDictionary<Value, Tensor> inputs) : IValueBinding
     {
-        private readonly Dictionary<Value, Tensor> _views = [];
+        // By value id (ids are the graph's value indices): a decode step looks views up a few hundred times.
+        private readonly Tensor?[] _views = new Tensor?[plan.ValueCount];
 
         public Tensor this[Value value]
         {
             get
             {
-                if (_views.TryGetValue(value, out var t)) return t;
+                if (_views[value.Id] is { } t) return t;
                 t = value.AliasOf is { } aliased ? this[aliased].Reshape([.. value.Shape.Dims]) : value.Kind switch
                 {
                     ValueKind.External or ValueKind.Parameter => value.Bound!,
@@ -55,7 +56,7 @@ public sealed class GraphExecutor(IBackend backend) : IDisposable
                         : throw new InvalidOperationException($"graph input {value} was not bound"),
                     _ => new Tensor(arena, plan.OffsetOf(value), value.Shape, value.DType),
                 };
-                _views[value] = t;
+                _views[value.Id] = t;
                 return t;
             }
         }

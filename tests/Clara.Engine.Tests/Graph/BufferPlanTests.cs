@@ -95,6 +95,19 @@ public class BufferPlanTests
             Throws.ArgumentException.With.Message.Contains("expects F32[8, 64]"));
     }
 
+    [Test]
+    public void AMismatchedOperandIsDescribedWhenTheGraphIsBuilt()
+    {
+        // The message is formatted only when the check fails; it must still name both operands.
+        var g = new ComputeGraph();
+        var x = g.Input("x", new Shape(2, 8), DType.F32);
+        var w = g.Input("w", new Shape(4, 6), DType.F32);
+        Assert.That(() => g.MatMul(x, w, "y"),
+            Throws.ArgumentException.With.Message.EqualTo($"weight {w} cannot multiply {x}").And.Message.Contains("F32[4, 6]"));
+        Assert.That(() => g.Add(x, g.Input("z", new Shape(2, 7), DType.F32), "sum"),
+            Throws.ArgumentException.With.Message.Contains("cannot add %0 x: F32[2, 8] and %2 z: F32[2, 7]"));
+    }
+
     private static Dictionary<Value, (int First, int Last)> Lifetimes(ComputeGraph g)
     {
         var life = new Dictionary<Value, (int First, int Last)>();
