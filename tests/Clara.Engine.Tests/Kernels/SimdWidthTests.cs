@@ -30,7 +30,8 @@ public unsafe class SimdWidthTests
     }
 
     [TestCase(DType.F32, false, 70, 100, 600, 0f)]   // row and weight tails, two K blocks
-    [TestCase(DType.F32, false, 300, 130, 90, 0.5f)] // several row blocks, beta
+    [TestCase(DType.F32, false, 300, 130, 90, 0.5f)] // one block of every row, beta
+    [TestCase(DType.F32, false, 450, 40, 70, 0.5f)]  // more rows than one block holds: 256 + 194, beta
     [TestCase(DType.BF16, false, 45, 77, 520, 0f)]
     [TestCase(DType.F16, false, 33, 70, 100, 1f)]
     [TestCase(DType.F32, true, 70, 100, 600, 0.5f)]  // a [K, N] weight
