@@ -108,13 +108,14 @@ internal static unsafe class BroadcastGemm
     /// </summary>
     private static void PrefetchPanel(in Product p, int n, int nr, int k0, int kc, int part, int parts)
     {
+        if (!Sse.IsSupported) return;
         int size = p.WeightType.SizeOf();
         long rowBytes = (long)kc * size;
         int rowsPerPart = (nr + parts - 1) / parts;
         for (int j = part * rowsPerPart, end = Math.Min(nr, j + rowsPerPart); j < end; j++)
         {
             byte* row = p.W + ((long)(n + j) * p.K + k0) * size;
-            for (long offset = 0; offset < rowBytes; offset += 64) System.Runtime.Intrinsics.X86.Sse.Prefetch1(row + offset);
+            for (long offset = 0; offset < rowBytes; offset += 64) Sse.Prefetch1(row + offset);
         }
     }
 

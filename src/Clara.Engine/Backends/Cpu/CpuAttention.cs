@@ -29,7 +29,9 @@ internal static class CpuAttention
         int tasks = layout.Batch * layout.KvHeads;
         double work = (double)tasks * layout.GroupSize * layout.QueryLength * layout.KeyLength * d;
         // One new query per sequence (a decode step) reads the cache in place; longer queries pack it for two products.
-        Action<int> run = CpuDecodeAttention.Supports(layout)
+        bool decoding = CpuDecodeAttention.Supports(layout);
+        if (decoding) work = Math.Max(work, CpuDecodeAttention.Work(layout));
+        Action<int> run = decoding
             ? i => CpuDecodeAttention.Run(i, query, keyCache, valueCache, keyMask, layout, output)
             : new GroupAttention(query, keyCache, valueCache, keyMask, layout, output).Run;
         StaticPartition.Run(tasks, 1, threads, work, (start, end) =>

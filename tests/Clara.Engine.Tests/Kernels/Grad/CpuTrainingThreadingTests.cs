@@ -69,6 +69,24 @@ public class CpuTrainingThreadingTests
     }
 
     [Test]
+    public void DecodeAttentionSplitDoesNotChangeTheResult()
+    {
+        // One new query per sequence against 300 cached positions, some masked: enough cache reads to split the
+        // (sequence, KV head) tasks over the workers.
+        const int capacity = 300;
+        var layout = new AttentionLayout(2, 1, capacity - 1, 8, 2, 64, 0.125f);
+        Assert.That(CpuDecodeAttention.Supports(layout) ? CpuDecodeAttention.Work(layout) : 0, Is.GreaterThan(4.0 * (1 << 18)),
+            "large enough for four parts");
+        AssertSameOnOneAndFourThreads(b =>
+        {
+            var mask = Tensor.FromInts(b, Enumerable.Range(0, 2 * capacity).Select(i => i % 97 == 3 ? 0 : 1).ToArray(), 2, capacity);
+            var output = F(b, 4, 2, 8 * 64);
+            b.Kernels.Attention(F(b, 1, 2, 8 * 64), F(b, 2, 2, capacity, 2 * 64), F(b, 3, 2, capacity, 2 * 64), mask, layout, output);
+            return [output];
+        }, "decode attention");
+    }
+
+    [Test]
     public void LossAndOptimizerRangesDoNotChangeTheResult() =>
         AssertSameOnOneAndFourThreads(b =>
         {
