@@ -218,7 +218,7 @@ internal static unsafe class StreamedGemv
     {
         float sum = 0;
         int c = 0;
-        if (WideLoads)
+        if (WideLoads && !(typeof(TFormat) == typeof(F16Lanes) && TryDotFiniteF16(x, w, k, ref c, out sum)))
         {
             Vector512<float> wideA = default, wideB = default;
             for (; c + 32 <= k; c += 32)
@@ -242,6 +242,35 @@ internal static unsafe class StreamedGemv
         sum += Vector256.Sum(a + b);
         for (; c < k; c++) sum += TFormat.Scalar(w, c) * x[c];
         return sum;
+    }
+
+    /// <summary>
+    /// The 512-bit part of an F16 row's dot product without <see cref="F16Lanes.Load16"/>'s per-lane infinity/NaN
+    /// fix-up (three of its six operations): instead the row's raw halves are screened for exponent 31 with a running
+    /// unsigned maximum (two operations per 32 weights), and a row that has one returns false untouched, for the exact
+    /// loop to redo. Every finite weight widens to the very bits Load16 gives it, so the sums are the same. Decode's
+    /// products (`gemv`, f16, three alternated rounds): 62.6 → 66.3 GB/s a step, the lm_head 69 → 75.
+    /// </summary>
+    private static bool TryDotFiniteF16(float* x, byte* w, int k, ref int c, out float sum)
+    {
+        var exponent = Vector512.Create((ushort)0x7C00);
+        var digits = Vector512.Create(F16Lanes.SignAndDigitsBits);
+        Vector512<ushort> largest = default;
+        Vector512<float> a = default, b = default;
+        int column = c;
+        for (; column + 32 <= k; column += 32)
+        {
+            largest = Vector512.Max(largest, Vector512.Load((ushort*)w + column) & exponent);
+            var low = Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512Int32(Vector256.Load((short*)w + column)), 13) & digits;
+            var high = Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512Int32(Vector256.Load((short*)w + column + 16)), 13) & digits;
+            a = Avx512F.FusedMultiplyAdd(low.AsSingle(), Vector512.Load(x + column), a);
+            b = Avx512F.FusedMultiplyAdd(high.AsSingle(), Vector512.Load(x + column + 16), b);
+        }
+        sum = 0;
+        if (Vector512.EqualsAny(largest, exponent)) return false;
+        sum = Vector512.Sum(a + b);
+        c = column;
+        return true;
     }
 
     /// <summary>One weight row widened to fp32 (for F16: w·2^-112, like <see cref="F16Lanes.Load8"/>), prefetching the row at <paramref name="ahead"/>.</summary>
@@ -328,6 +357,9 @@ internal readonly unsafe struct Bf16Lanes : IStreamedFormat
 internal readonly unsafe struct F16Lanes : IStreamedFormat
 {
     private const int SignAndDigits = unchecked((int)0x8FFFE000);
+
+    /// <summary>The mask that keeps a shifted half's sign, exponent and mantissa bits (see the summary).</summary>
+    public const int SignAndDigitsBits = SignAndDigits;
     private const int TopExponent = 0x0F800000;
     private const int WidenedExponentBits = 0x70000000;
 
