@@ -57,6 +57,20 @@ public class KernelWorkersTests
         }
     }
 
+    [Test]
+    public void AFailingPartOfANestedJobReachesTheCallerAsItself()
+    {
+        // A job started inside a job finds the team busy and runs on Parallel.For; its failure must look the same.
+        Exception? nested = null;
+        KernelWorkers.Run(2, part =>
+        {
+            if (part != 0) return;
+            nested = Assert.Throws<InvalidOperationException>(() =>
+                KernelWorkers.Run(2, inner => { if (inner == 1) throw new InvalidOperationException("inner part 1"); }));
+        });
+        Assert.That(nested!.Message, Is.EqualTo("inner part 1"));
+    }
+
     private static void Wait(TimeSpan time)
     {
         var clock = Stopwatch.StartNew();

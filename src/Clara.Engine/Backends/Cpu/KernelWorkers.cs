@@ -29,7 +29,15 @@ internal static class KernelWorkers
         // Busy with another caller's job, or called from inside one of our own jobs (the lock is re-entrant).
         if (Monitor.IsEntered(s_gate) || !Monitor.TryEnter(s_gate))
         {
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, body);
+            try
+            {
+                Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, body);
+            }
+            catch (AggregateException e)
+            {
+                // A failing part surfaces as itself, as it does when the team runs the job.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
             return;
         }
         try
